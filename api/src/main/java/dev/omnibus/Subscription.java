@@ -1,0 +1,45 @@
+package dev.omnibus;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A running subscription; thread-safe. It owns one receive thread ({@code omnibus-<backend>-recv-<topic>})
+ * and, with {@code concurrency > 1}, that many handler threads ({@code omnibus-<backend>-handler-<topic>-<n>});
+ * none outlives {@link #close(Duration)}.
+ *
+ * <p>It survives broker restarts and connection cuts on its own: receive errors that may pass are retried with
+ * the shared {@link ReconnectPolicy}. A non-retryable error (the backend disconnecting it, say) ends it:
+ * {@link #failure()} then tells why.
+ */
+public interface Subscription extends AutoCloseable {
+    /** Default time {@link #close()} waits for running handlers. */
+    Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
+
+    /** The options it was created with. */
+    SubscribeOptions options();
+
+    /** Whether it is still receiving. */
+    boolean isActive();
+
+    /** Why it ended, if it ended by an error rather than by {@code close}. */
+    Optional<OmnibusException> failure();
+
+    /** A snapshot of its counters. */
+    SubscriptionStats stats();
+
+    /**
+     * Stops fetching, waits up to {@code drain} for running handlers (their acks go through), hands
+     * deliveries not yet started back to the broker for redelivery, and stops every thread it owns. Nothing is
+     * delivered to the handler after this returns. Idempotent.
+     *
+     * @return {@code true} if every running handler finished within {@code drain}
+     */
+    boolean close(Duration drain);
+
+    /** {@link #close(Duration)} with {@link #DEFAULT_DRAIN}. */
+    @Override
+    default void close() {
+        close(DEFAULT_DRAIN);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.omnibus.internal;
+
+import dev.omnibus.Extensions;
+import dev.omnibus.InvalidEventException;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.CloudEventData;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Checks an event before it reaches the wire; every problem is reported at once. */
+final class EventValidation {
+    private EventValidation() {
+    }
+
+    static void validate(CloudEvent event, int maxPayloadBytes, String backend) {
+        if (event == null) {
+            throw new InvalidEventException("event is null");
+        }
+        List<String> problems = new ArrayList<>();
+        if (event.getSpecVersion() == null) {
+            problems.add("required attribute 'specversion' is missing");
+        }
+        if (event.getId() == null || event.getId().isEmpty()) {
+            problems.add("required attribute 'id' is missing or empty");
+        }
+        if (event.getSource() == null || event.getSource().toString().isEmpty()) {
+            problems.add("required attribute 'source' is missing or empty (a URI-reference such as /orders)");
+        }
+        if (event.getType() == null || event.getType().isEmpty()) {
+            problems.add("required attribute 'type' is missing or empty (e.g. com.example.order.created)");
+        }
+        for (String name : event.getExtensionNames()) {
+            if (!isValidExtensionName(name)) {
+                problems.add("extension name '" + name + "' is invalid: CloudEvents attribute names are lower-case "
+                        + "letters a-z and digits 0-9 only");
+            } else if (event.getExtension(name) == null) {
+                problems.add("extension '" + name + "' has no value");
+            }
+        }
+        Object key = event.getExtension(Extensions.PARTITION_KEY);
+        if (key != null && (!(key instanceof String) || ((String) key).isEmpty())) {
+            problems.add("extension '" + Extensions.PARTITION_KEY + "' must be a non-empty string");
+        }
+        CloudEventData data = event.getData();
+        if (data != null) {
+            int size = data.toBytes().length;
+            if (size > maxPayloadBytes) {
+                problems.add("data is " + size + " bytes, above the limit of " + maxPayloadBytes
+                        + " bytes of backend '" + backend + "'");
+            }
+        }
+        if (!problems.isEmpty()) {
+            String id = event.getId() == null || event.getId().isEmpty() ? "<no id>" : event.getId();
+            throw new InvalidEventException("invalid event '" + id + "': " + String.join("; ", problems));
+        }
+    }
+
+    private static boolean isValidExtensionName(String name) {
+        if (name == null || name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,287 @@
+package dev.omnibus.internal;
+
+import dev.omnibus.Capabilities;
+import dev.omnibus.Capability;
+import dev.omnibus.ConfigOption;
+import dev.omnibus.ConnectionListener;
+import dev.omnibus.ConnectionState;
+import dev.omnibus.DeliveryHandler;
+import dev.omnibus.ErrorCode;
+import dev.omnibus.InvalidEventException;
+import dev.omnibus.InvalidMessagePolicy;
+import dev.omnibus.Omnibus;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.Publisher;
+import dev.omnibus.ReconnectPolicy;
+import dev.omnibus.Registration;
+import dev.omnibus.StartPosition;
+import dev.omnibus.SubscribeOptions;
+import dev.omnibus.Subscriber;
+import dev.omnibus.Subscription;
+import dev.omnibus.spi.Backend;
+import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.Receiver;
+import dev.omnibus.spi.ReceiverSpec;
+import dev.omnibus.spi.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+
+/** The portable {@link Omnibus}: owns the backend, the scheduler, the publishers and the subscriptions. */
+final class OmnibusImpl implements Omnibus, Subscriber {
+    private static final Logger log = LoggerFactory.getLogger(OmnibusImpl.class);
+    private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+
+    private final ResolvedConfig config;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
+    private final Set<SubscriptionImpl> subscriptions = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ReconnectPolicy reconnectPolicy;
+    private final Duration publishTimeout;
+    private volatile ConnectionState state;
+    private Backend backend;
+    private Capabilities capabilities;
+
+    private OmnibusImpl(ResolvedConfig config) {
+        this.config = config;
+        this.reconnectPolicy = config.reconnectPolicy();
+        this.publishTimeout = config.get(CommonOptions.PUBLISH_TIMEOUT);
+        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "omnibus-" + config.scheme + "-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        this.scheduler.setRemoveOnCancelPolicy(true);
+    }
+
+    static OmnibusImpl open(ResolvedConfig config) {
+        OmnibusImpl bus = new OmnibusImpl(config);
+        try {
+            bus.backend = config.provider.open(bus.new Context());
+            bus.capabilities = Objects.requireNonNull(bus.backend.capabilities(), "backend capabilities");
+        } catch (RuntimeException e) {
+            bus.scheduler.shutdownNow();
+            if (e instanceof OmnibusException) {
+                throw e;
+            }
+            throw new OmnibusException(ErrorCode.UNAVAILABLE, "cannot open " + config.redactedUrl + ": " + e, e);
+        }
+        if (bus.state == null) {
+            bus.setState(ConnectionState.CONNECTED, null);
+        }
+        return bus;
+    }
+
+    @Override
+    public String backend() {
+        return backend.name();
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public Publisher publisher() {
+        ensureOpen();
+        return new PublisherHandle(this);
+    }
+
+    @Override
+    public Subscriber subscriber() {
+        ensureOpen();
+        return this;
+    }
+
+    @Override
+    public ConnectionState connectionState() {
+        return state;
+    }
+
+    @Override
+    public Registration onConnectionStateChange(ConnectionListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    @Override
+    public Subscription subscribe(SubscribeOptions options, DeliveryHandler handler) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(handler, "handler");
+        ensureOpen();
+        String name = backend.name();
+        Topics.validatePattern("subscription topic", options.topic());
+        if (Topics.isWildcard(options.topic())) {
+            capabilities.require(name, Capability.WILDCARDS);
+        }
+        if (options.group() != null) {
+            if (!GROUP.matcher(options.group()).matches()) {
+                throw new InvalidEventException("group '" + options.group() + "' is not portable: use 1 to 128 "
+                        + "characters of A-Z a-z 0-9 _ -");
+            }
+            capabilities.require(name, Capability.GROUPS);
+        }
+        if (options.startPosition().kind() != StartPosition.Kind.LATEST) {
+            capabilities.require(name, Capability.REPLAY);
+        }
+        if (options.overflow() != null) {
+            capabilities.require(name, Capability.OVERFLOW_POLICY);
+        }
+        if (options.deadLetterTopic() != null) {
+            Topics.validateTopic("dead-letter topic", options.deadLetterTopic());
+            capabilities.require(name, Capability.AT_LEAST_ONCE);
+            if (Topics.matches(options.topic(), options.deadLetterTopic())) {
+                throw new InvalidEventException("dead-letter topic '" + options.deadLetterTopic()
+                        + "' matches the subscription's own topic '" + options.topic()
+                        + "': dead letters would be consumed again; pick a topic outside it");
+            }
+        } else if (options.onInvalidMessage() == InvalidMessagePolicy.DEAD_LETTER) {
+            throw new InvalidEventException("onInvalidMessage(DEAD_LETTER) needs a dead-letter topic: add "
+                    + "deadLetter(topic, maxAttempts)");
+        }
+        boolean nativeDeadLetter = capabilities.has(Capability.NATIVE_DEAD_LETTER);
+        ReceiverSpec spec = new ReceiverSpec(options.topic(), options.group(), options.ackDeadline(),
+                options.startPosition(), options.maxInFlight(), options.overflow(), options.bufferCapacity(),
+                nativeDeadLetter ? options.deadLetterTopic() : null, nativeDeadLetter ? options.maxAttempts() : 0);
+        Receiver receiver;
+        try {
+            receiver = Objects.requireNonNull(backend.receiver(spec), "receiver");
+        } catch (RuntimeException e) {
+            throw backend.classify(e);
+        }
+        SubscriptionImpl s = new SubscriptionImpl(this, receiver, options, handler);
+        subscriptions.add(s);
+        if (closed.get()) {
+            s.close(Duration.ZERO);
+            throw closedError();
+        }
+        s.start();
+        return s;
+    }
+
+    @Override
+    public void close(Duration drain) {
+        Objects.requireNonNull(drain, "drain");
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<SubscriptionImpl> open = new ArrayList<>(subscriptions);
+        long deadline = System.nanoTime() + drain.toNanos();
+        for (SubscriptionImpl s : open) {
+            s.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        try {
+            backend.close();
+        } catch (RuntimeException e) {
+            log.warn("closing backend {} failed", backend.name(), e);
+        }
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        setState(ConnectionState.CLOSED, null);
+    }
+
+    Backend driver() {
+        return backend;
+    }
+
+    ReconnectPolicy reconnectPolicy() {
+        return reconnectPolicy;
+    }
+
+    Duration publishTimeout() {
+        return publishTimeout;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    void forget(SubscriptionImpl s) {
+        subscriptions.remove(s);
+    }
+
+    void ensureOpen() {
+        if (closed.get()) {
+            throw closedError();
+        }
+    }
+
+    OmnibusException closedError() {
+        return new OmnibusException(ErrorCode.CLOSED, "this Omnibus connection to " + config.redactedUrl
+                + " is closed");
+    }
+
+    private synchronized void setState(ConnectionState next, Throwable cause) {
+        if (state == ConnectionState.CLOSED || next == state) {
+            return;
+        }
+        state = next;
+        for (ConnectionListener l : listeners) {
+            try {
+                l.onStateChange(next, cause);
+            } catch (RuntimeException e) {
+                log.warn("connection listener failed on {}", next, e);
+            }
+        }
+    }
+
+    private final class Context implements BackendContext {
+        @Override
+        public String scheme() {
+            return config.scheme;
+        }
+
+        @Override
+        public String address() {
+            return config.address;
+        }
+
+        @Override
+        public String redactedUrl() {
+            return config.redactedUrl;
+        }
+
+        @Override
+        public <T> T get(ConfigOption<T> option) {
+            return config.get(option);
+        }
+
+        @Override
+        public ReconnectPolicy reconnectPolicy() {
+            return reconnectPolicy;
+        }
+
+        @Override
+        public void connectionState(ConnectionState next, Throwable cause) {
+            setState(next, cause);
+        }
+
+        @Override
+        public ScheduledExecutorService scheduler() {
+            return scheduler;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.omnibus.internal;
+
+import dev.omnibus.ErrorCode;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.PublishReceipt;
+import dev.omnibus.Publisher;
+import dev.omnibus.spi.Backend;
+import dev.omnibus.spi.Topics;
+import io.cloudevents.CloudEvent;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/** A {@link Publisher} handle: validates, sends, bounds the wait and types every failure. */
+final class PublisherHandle implements Publisher {
+    private final OmnibusImpl bus;
+    private volatile boolean closed;
+
+    PublisherHandle(OmnibusImpl bus) {
+        this.bus = bus;
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> publish(String topic, CloudEvent event) {
+        if (closed) {
+            throw new OmnibusException(ErrorCode.CLOSED, "publisher is closed");
+        }
+        bus.ensureOpen();
+        Backend backend = bus.driver();
+        Topics.validateTopic("topic", topic);
+        EventValidation.validate(event, bus.capabilities().maxPayloadBytes(), backend.name());
+        CompletableFuture<PublishReceipt> sent;
+        try {
+            sent = backend.send(topic, event).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(backend.classify(e));
+        }
+        if (sent.isDone() && !sent.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(sent.join());
+        }
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        ScheduledFuture<?> timeout = sent.isDone() ? null : bus.scheduler().schedule(() -> result.completeExceptionally(
+                new OmnibusException(ErrorCode.TIMEOUT, "publish of event '" + event.getId() + "' to '" + topic
+                        + "' not confirmed within " + Durations.format(bus.publishTimeout())
+                        + " (publish.timeout); the broker may still accept it")),
+                bus.publishTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        sent.whenComplete((receipt, error) -> {
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            if (error == null) {
+                result.complete(receipt);
+            } else {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                result.completeExceptionally(backend.classify(cause));
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

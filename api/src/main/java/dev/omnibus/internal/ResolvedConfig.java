@@ -1,0 +1,43 @@
+package dev.omnibus.internal;
+
+import dev.omnibus.ConfigOption;
+import dev.omnibus.ReconnectPolicy;
+import dev.omnibus.spi.BackendProvider;
+
+import java.util.Map;
+
+/** A validated configuration: the provider and every option's value. Immutable. */
+public final class ResolvedConfig {
+    final String scheme;
+    final String address;
+    final String redactedUrl;
+    final BackendProvider provider;
+    private final Map<ConfigOption<?>, Object> values;
+
+    ResolvedConfig(String scheme, String address, String redactedUrl, BackendProvider provider,
+                   Map<ConfigOption<?>, Object> values) {
+        this.scheme = scheme;
+        this.address = address;
+        this.redactedUrl = redactedUrl;
+        this.provider = provider;
+        this.values = Map.copyOf(values.entrySet().stream().filter(e -> e.getValue() != null)
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+    }
+
+    /** The value of {@code option}: its resolved value or default, {@code null} when neither. */
+    public <T> T get(ConfigOption<T> option) {
+        @SuppressWarnings("unchecked")
+        T v = (T) values.get(option);
+        return v != null ? v : option.defaultValue();
+    }
+
+    ReconnectPolicy reconnectPolicy() {
+        return ReconnectPolicy.of(get(ReconnectPolicy.INITIAL), get(ReconnectPolicy.MAX),
+                get(ReconnectPolicy.MULTIPLIER), get(ReconnectPolicy.JITTER));
+    }
+
+    @Override
+    public String toString() {
+        return "ResolvedConfig{" + redactedUrl + "}";
+    }
+}

@@ -1,0 +1,550 @@
+package dev.omnibus.internal;
+
+import dev.omnibus.AckMode;
+import dev.omnibus.Capabilities;
+import dev.omnibus.Capability;
+import dev.omnibus.DeliveryHandler;
+import dev.omnibus.ErrorCode;
+import dev.omnibus.Extensions;
+import dev.omnibus.InvalidMessagePolicy;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.SubscribeOptions;
+import dev.omnibus.Subscription;
+import dev.omnibus.SubscriptionStats;
+import dev.omnibus.UnsupportedCapabilityException;
+import dev.omnibus.spi.Backend;
+import dev.omnibus.spi.ReceivedMessage;
+import dev.omnibus.spi.Receiver;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The portable subscription: one receive thread pulls batches from the {@link Receiver} only while fewer than
+ * {@code maxInFlight} deliveries are unsettled, runs the handler inline (concurrency 1) or on key-affine lanes,
+ * settles per ack mode, counts attempts where the broker does not, dead-letters where the broker cannot, keeps
+ * running handlers' deadlines extended and expires forgotten manual deliveries.
+ */
+final class SubscriptionImpl implements Subscription {
+    private static final Logger log = LoggerFactory.getLogger(SubscriptionImpl.class);
+    private static final int MAX_BATCH = 256;
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final long POLL_NANOS = POLL.toNanos();
+    private static final int MAX_REASON = 1024;
+
+    private final OmnibusImpl bus;
+    private final Backend backend;
+    private final Capabilities capabilities;
+    private final Receiver receiver;
+    private final SubscribeOptions options;
+    private final DeliveryHandler handler;
+    private final boolean libraryDeadLetter;
+    private final long ackDeadlineNanos;
+    private final Thread receiveThread;
+    private final ThreadPoolExecutor[] lanes;
+    private final Running[] running;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private final ConcurrentLinkedQueue<DeliveryImpl> awaitingSettle = new ConcurrentLinkedQueue<>();
+    private final AttemptCounter attempts = new AttemptCounter();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final LongAdder delivered = new LongAdder();
+    private final LongAdder acked = new LongAdder();
+    private final LongAdder nacked = new LongAdder();
+    private final LongAdder redelivered = new LongAdder();
+    private final LongAdder deadLettered = new LongAdder();
+    private final LongAdder expired = new LongAdder();
+    private final LongAdder invalid = new LongAdder();
+    private volatile boolean stopping;
+    private volatile boolean terminated;
+    private volatile boolean drainedCleanly = true;
+    private volatile OmnibusException failure;
+    private ScheduledFuture<?> housekeeping;
+
+    SubscriptionImpl(OmnibusImpl bus, Receiver receiver, SubscribeOptions options, DeliveryHandler handler) {
+        this.bus = bus;
+        this.backend = bus.driver();
+        this.capabilities = bus.capabilities();
+        this.receiver = receiver;
+        this.options = options;
+        this.handler = handler;
+        this.libraryDeadLetter = options.deadLetterTopic() != null
+                && !capabilities.has(Capability.NATIVE_DEAD_LETTER);
+        this.ackDeadlineNanos = options.ackDeadline().toNanos();
+        String base = "omnibus-" + backend.name() + "-";
+        this.receiveThread = new Thread(this::receiveLoop, base + "recv-" + options.topic());
+        this.receiveThread.setDaemon(true);
+        int n = options.concurrency();
+        this.running = new Running[n];
+        for (int i = 0; i < n; i++) {
+            running[i] = new Running();
+        }
+        if (n == 1) {
+            this.lanes = null;
+        } else {
+            this.lanes = new ThreadPoolExecutor[n];
+            for (int i = 0; i < n; i++) {
+                String name = base + "handler-" + options.topic() + "-" + i;
+                lanes[i] = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+        }
+    }
+
+    void start() {
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(ackDeadlineNanos / 4,
+                TimeUnit.SECONDS.toNanos(1)));
+        housekeeping = bus.scheduler().scheduleAtFixedRate(this::housekeeping, period, period, TimeUnit.NANOSECONDS);
+        receiveThread.start();
+    }
+
+    @Override
+    public SubscribeOptions options() {
+        return options;
+    }
+
+    @Override
+    public boolean isActive() {
+        return !closing.get() && !stopping && failure == null;
+    }
+
+    @Override
+    public Optional<OmnibusException> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public SubscriptionStats stats() {
+        return new SubscriptionStats(delivered.sum(), acked.sum(), nacked.sum(), redelivered.sum(),
+                deadLettered.sum(), expired.sum(), invalid.sum(), receiver.dropped(), inFlight.get());
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    private void receiveLoop() {
+        int failures = 0;
+        while (!stopping) {
+            int free = options.maxInFlight() - inFlight.get();
+            if (free <= 0) {
+                LockSupport.parkNanos(this, POLL_NANOS);
+                continue;
+            }
+            List<ReceivedMessage> batch;
+            try {
+                batch = receiver.receive(Math.min(free, MAX_BATCH), POLL);
+                failures = 0;
+            } catch (InterruptedException e) {
+                if (stopping) {
+                    break;
+                }
+                continue;
+            } catch (RuntimeException e) {
+                if (stopping) {
+                    break;
+                }
+                OmnibusException error = backend.classify(e);
+                if (!error.isRetryable()) {
+                    fail(error);
+                    break;
+                }
+                failures++;
+                Duration delay = bus.reconnectPolicy().delay(failures);
+                log.warn("{}: receive on '{}' failed (attempt {}), retrying in {}: {}", backend.name(),
+                        options.topic(), failures, delay, error.getMessage());
+                pause(delay);
+                continue;
+            }
+            int size = batch.size();
+            if (size == 0) {
+                continue;
+            }
+            inFlight.addAndGet(size);
+            for (int i = 0; i < size; i++) {
+                ReceivedMessage m = batch.get(i);
+                if (stopping) {
+                    handBack(m);
+                    continue;
+                }
+                dispatch(newDelivery(m));
+            }
+        }
+        if (failure != null) {
+            shutdown(Duration.ofSeconds(5), true);
+        }
+    }
+
+    private void pause(Duration delay) {
+        long end = System.nanoTime() + delay.toNanos();
+        long left;
+        while (!stopping && (left = end - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, left);
+        }
+    }
+
+    private DeliveryImpl newDelivery(ReceivedMessage m) {
+        int attempt = m.deliveryCount();
+        DeliveryImpl d;
+        if (attempt > 0) {
+            d = new DeliveryImpl(this, m, attempt, System.nanoTime() + ackDeadlineNanos);
+        } else {
+            DeliveryImpl probe = new DeliveryImpl(this, m, 1, System.nanoTime() + ackDeadlineNanos);
+            int counted = attempts.next(probe.redeliveryKey());
+            d = counted == 1 ? probe : new DeliveryImpl(this, m, counted, probe.deadlineNanos);
+        }
+        if (d.attempt > 1) {
+            redelivered.increment();
+        }
+        return d;
+    }
+
+    private void dispatch(DeliveryImpl d) {
+        if (d.isRaw()) {
+            invalid.increment();
+            if (options.onInvalidMessage() == InvalidMessagePolicy.DEAD_LETTER) {
+                if (d.expire()) {
+                    deadLetter(d, "not a valid CloudEvent: " + d.message.invalidReason());
+                }
+                return;
+            }
+        }
+        if (lanes == null) {
+            runHandler(d, 0);
+            return;
+        }
+        String key = d.message.orderingKey();
+        int lane = key != null ? Math.floorMod(key.hashCode(), lanes.length)
+                : Math.floorMod(roundRobin.getAndIncrement(), lanes.length);
+        lanes[lane].execute(new Dispatch(d, lane));
+    }
+
+    private final class Dispatch implements Runnable {
+        final DeliveryImpl delivery;
+        final int lane;
+
+        Dispatch(DeliveryImpl delivery, int lane) {
+            this.delivery = delivery;
+            this.lane = lane;
+        }
+
+        @Override
+        public void run() {
+            runHandler(delivery, lane);
+        }
+    }
+
+    private void runHandler(DeliveryImpl d, int lane) {
+        if (stopping) {
+            if (d.expire()) {
+                handBackSettled(d);
+            }
+            return;
+        }
+        Running slot = running[lane];
+        slot.delivery = d;
+        delivered.increment();
+        try {
+            handler.handle(d);
+            if (options.ackMode() == AckMode.AUTO) {
+                d.ack();
+            }
+        } catch (Throwable t) {
+            if (t instanceof UnsupportedCapabilityException) {
+                log.error("{}: handler on '{}' asked for an unsupported capability", backend.name(),
+                        options.topic(), t);
+            } else {
+                log.debug("{}: handler on '{}' failed for event {}", backend.name(), options.topic(),
+                        d.event().getId(), t);
+            }
+            d.failed(Duration.ZERO, reason(t));
+            if (t instanceof Error && !(t instanceof AssertionError)) {
+                throw (Error) t;
+            }
+        } finally {
+            slot.delivery = null;
+            if (d.isPending()) {
+                awaitingSettle.add(d);
+            }
+        }
+    }
+
+    private static String reason(Throwable t) {
+        String s = "handler threw " + t.getClass().getName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        return s.length() > MAX_REASON ? s.substring(0, MAX_REASON) : s;
+    }
+
+    // ---------------------------------------------------------------- settling
+
+    void requireNack(Capability capability) {
+        capabilities.require(backend.name(), capability);
+    }
+
+    void settleAck(DeliveryImpl d) {
+        try {
+            receiver.ack(d.message);
+        } catch (RuntimeException e) {
+            log.warn("{}: ack of {} failed; the broker will redeliver it", backend.name(), d.message, e);
+        }
+        acked.increment();
+        if (d.message.deliveryCount() == 0) {
+            attempts.forget(d.redeliveryKey());
+        }
+        release();
+    }
+
+    void settleNack(DeliveryImpl d, Duration delay, String reason) {
+        nacked.increment();
+        if (libraryDeadLetter && d.attempt >= options.maxAttempts()) {
+            deadLetter(d, reason);
+            return;
+        }
+        if (capabilities.has(Capability.NACK)) {
+            try {
+                receiver.nack(d.message, capabilities.has(Capability.DELAYED_NACK) ? delay : Duration.ZERO);
+            } catch (RuntimeException e) {
+                log.warn("{}: nack of {} failed; the broker will redeliver it after the deadline", backend.name(),
+                        d.message, e);
+            }
+        } else {
+            log.warn("{}: event {} on '{}' failed and cannot be redelivered (at-most-once backend): {}",
+                    backend.name(), d.event().getId(), d.topic(), reason);
+        }
+        release();
+    }
+
+    /** Publishes {@code d} to the dead-letter topic, then settles it on the source; on failure leaves it for redelivery. */
+    private void deadLetter(DeliveryImpl d, String reason) {
+        CloudEvent dead;
+        try {
+            dead = CloudEventBuilder.from(d.event())
+                    .withExtension(Extensions.DEAD_LETTER_REASON, reason.length() > MAX_REASON
+                            ? reason.substring(0, MAX_REASON) : reason)
+                    .withExtension(Extensions.DEAD_LETTER_TOPIC, d.topic())
+                    .withExtension(Extensions.DEAD_LETTER_ATTEMPTS, d.attempt)
+                    .build();
+        } catch (RuntimeException e) {
+            log.error("{}: cannot build the dead letter for {}", backend.name(), d.message, e);
+            receiver.nack(d.message, Duration.ZERO);
+            release();
+            return;
+        }
+        backend.send(options.deadLetterTopic(), dead).whenComplete((receipt, error) -> {
+            try {
+                if (error == null) {
+                    receiver.deadLettered(d.message);
+                    deadLettered.increment();
+                    if (d.message.deliveryCount() == 0) {
+                        attempts.forget(d.redeliveryKey());
+                    }
+                } else {
+                    log.warn("{}: publishing event {} to dead-letter topic '{}' failed; it stays on '{}' for "
+                            + "redelivery", backend.name(), d.event().getId(), options.deadLetterTopic(), d.topic(),
+                            error);
+                    receiver.nack(d.message, Duration.ZERO);
+                }
+            } catch (RuntimeException e) {
+                log.warn("{}: settling dead-lettered {} failed", backend.name(), d.message, e);
+            } finally {
+                release();
+            }
+        });
+    }
+
+    /** Gives a not-yet-delivered message back to the broker (closing). */
+    private void handBack(ReceivedMessage m) {
+        try {
+            if (capabilities.has(Capability.NACK)) {
+                receiver.nack(m, Duration.ZERO);
+            }
+        } catch (RuntimeException e) {
+            log.debug("{}: handing back {} failed; the broker redelivers it after the deadline", backend.name(), m, e);
+        }
+        release();
+    }
+
+    private void handBackSettled(DeliveryImpl d) {
+        handBack(d.message);
+    }
+
+    private void release() {
+        int now = inFlight.decrementAndGet();
+        if (now == options.maxInFlight() - 1) {
+            LockSupport.unpark(receiveThread);
+        }
+    }
+
+    private void housekeeping() {
+        try {
+            long now = System.nanoTime();
+            for (DeliveryImpl d : awaitingSettle) {
+                if (!d.isPending()) {
+                    awaitingSettle.remove(d);
+                } else if (now - d.deadlineNanos >= 0 && d.expire()) {
+                    awaitingSettle.remove(d);
+                    expired.increment();
+                    release();
+                }
+            }
+            List<ReceivedMessage> extend = null;
+            for (Running slot : running) {
+                DeliveryImpl d = slot.delivery;
+                if (d != null && d.deadlineNanos - now < ackDeadlineNanos / 2) {
+                    d.deadlineNanos = now + ackDeadlineNanos;
+                    if (extend == null) {
+                        extend = new ArrayList<>();
+                    }
+                    extend.add(d.message);
+                }
+            }
+            if (extend != null) {
+                receiver.extend(extend);
+            }
+        } catch (RuntimeException e) {
+            log.warn("{}: housekeeping of '{}' failed", backend.name(), options.topic(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- ending
+
+    private void fail(OmnibusException error) {
+        failure = error;
+        stopping = true;
+        log.error("{}: subscription to '{}' ended: {}", backend.name(), options.topic(), error.getMessage(), error);
+    }
+
+    @Override
+    public boolean close(Duration drain) {
+        if (drain == null || drain.isNegative()) {
+            throw new dev.omnibus.InvalidEventException("drain must be zero or positive, was " + drain);
+        }
+        shutdown(drain, false);
+        return drainedCleanly;
+    }
+
+    private void shutdown(Duration drain, boolean fromReceiveThread) {
+        if (!closing.compareAndSet(false, true)) {
+            if (!fromReceiveThread) {
+                awaitTerminated(drain.plusSeconds(5));
+            }
+            return;
+        }
+        stopping = true;
+        long deadline = System.nanoTime() + drain.toNanos();
+        if (!fromReceiveThread) {
+            LockSupport.unpark(receiveThread);
+        }
+        if (lanes != null) {
+            for (ThreadPoolExecutor lane : lanes) {
+                List<Runnable> pending = new ArrayList<>();
+                lane.getQueue().drainTo(pending);
+                for (Runnable r : pending) {
+                    DeliveryImpl d = ((Dispatch) r).delivery;
+                    if (d.expire()) {
+                        handBackSettled(d);
+                    }
+                }
+                lane.shutdown();
+            }
+        }
+        boolean finished = true;
+        try {
+            if (!fromReceiveThread) {
+                receiveThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                finished = !receiveThread.isAlive();
+            }
+            if (lanes != null) {
+                for (ThreadPoolExecutor lane : lanes) {
+                    finished &= lane.awaitTermination(Math.max(0, deadline - System.nanoTime()),
+                            TimeUnit.NANOSECONDS);
+                }
+            }
+            if (!finished) {
+                log.warn("{}: handlers of '{}' still running after the drain of {}; interrupting them",
+                        backend.name(), options.topic(), drain);
+                if (!fromReceiveThread) {
+                    receiveThread.interrupt();
+                }
+                if (lanes != null) {
+                    for (ThreadPoolExecutor lane : lanes) {
+                        lane.shutdownNow();
+                    }
+                }
+                if (!fromReceiveThread) {
+                    receiveThread.join(5_000);
+                }
+                if (lanes != null) {
+                    for (ThreadPoolExecutor lane : lanes) {
+                        lane.awaitTermination(5, TimeUnit.SECONDS);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        drainedCleanly = finished;
+        if (housekeeping != null) {
+            housekeeping.cancel(false);
+        }
+        for (DeliveryImpl d : awaitingSettle) {
+            if (d.expire()) {
+                release();
+            }
+        }
+        awaitingSettle.clear();
+        try {
+            receiver.close();
+        } catch (RuntimeException e) {
+            log.warn("{}: closing the receiver of '{}' failed", backend.name(), options.topic(), e);
+        }
+        bus.forget(this);
+        synchronized (this) {
+            terminated = true;
+            notifyAll();
+        }
+    }
+
+    private synchronized void awaitTerminated(Duration max) {
+        long end = System.nanoTime() + max.toNanos();
+        long left;
+        while (!terminated && (left = end - System.nanoTime()) > 0) {
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** What a handler slot is running now, for deadline extension. */
+    private static final class Running {
+        volatile DeliveryImpl delivery;
+    }
+
+    @Override
+    public String toString() {
+        return "Subscription{" + backend.name() + ", " + options.topic()
+                + (options.group() == null ? "" : ", group=" + options.group()) + (isActive() ? "" : ", closed") + "}";
+    }
+
+    static OmnibusException closed() {
+        return new OmnibusException(ErrorCode.CLOSED, "subscription is closed");
+    }
+}

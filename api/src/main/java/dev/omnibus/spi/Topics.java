@@ -1,0 +1,132 @@
+package dev.omnibus.spi;
+
+import dev.omnibus.InvalidEventException;
+
+/**
+ * Portable topic names and patterns, shared by the library and the backends; stateless and thread-safe.
+ *
+ * <p>A portable topic is 1 to {@value #MAX_LENGTH} characters of dot-separated, non-empty tokens made of
+ * {@code A-Z a-z 0-9 _ -} (valid on NATS subjects, Kafka topics, Redis keys and Pub/Sub ids alike). A pattern may
+ * also use {@code *} as a whole token (one token) and {@code >} as the last token (one or more tokens).
+ */
+public final class Topics {
+    /** Longest portable topic (Kafka's limit). */
+    public static final int MAX_LENGTH = 249;
+
+    private static final String RULE = "a portable topic is 1 to " + MAX_LENGTH
+            + " characters of dot-separated tokens made of A-Z a-z 0-9 _ - (e.g. 'orders.created')";
+
+    private Topics() {
+    }
+
+    /** Throws {@link InvalidEventException} unless {@code topic} is a portable topic (no wildcards). */
+    public static void validateTopic(String what, String topic) {
+        validate(what, topic, false);
+    }
+
+    /** Throws {@link InvalidEventException} unless {@code pattern} is a portable topic or wildcard pattern. */
+    public static void validatePattern(String what, String pattern) {
+        validate(what, pattern, true);
+    }
+
+    /** Whether {@code pattern} uses {@code *} or {@code >}. */
+    public static boolean isWildcard(String pattern) {
+        for (String token : pattern.split("\\.", -1)) {
+            if (token.equals("*") || token.equals(">")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code topic} matches {@code pattern} ({@code *} one token, final {@code >} one or more). */
+    public static boolean matches(String pattern, String topic) {
+        if (pattern.equals(topic)) {
+            return true;
+        }
+        int p = 0;
+        int t = 0;
+        int pl = pattern.length();
+        int tl = topic.length();
+        while (p < pl) {
+            int pe = pattern.indexOf('.', p);
+            if (pe < 0) {
+                pe = pl;
+            }
+            if (t > tl) {
+                return false;
+            }
+            int te = topic.indexOf('.', t);
+            if (te < 0) {
+                te = tl;
+            }
+            String ptoken = pattern.substring(p, pe);
+            if (ptoken.equals(">")) {
+                return t < tl;
+            }
+            if (t >= tl) {
+                return false;
+            }
+            if (!ptoken.equals("*") && !pattern.regionMatches(p, topic, t, Math.max(pe - p, te - t))) {
+                return false;
+            }
+            p = pe + 1;
+            t = te + 1;
+        }
+        return t > tl;
+    }
+
+    private static void validate(String what, String name, boolean allowWildcards) {
+        if (name == null || name.isEmpty()) {
+            throw new InvalidEventException(what + " is empty: " + RULE);
+        }
+        if (name.length() > MAX_LENGTH) {
+            throw new InvalidEventException(what + " is " + name.length() + " characters long: " + RULE);
+        }
+        String[] tokens = name.split("\\.", -1);
+        for (int i = 0; i < tokens.length; i++) {
+            String token = tokens[i];
+            if (token.isEmpty()) {
+                throw new InvalidEventException(what + " '" + name + "' has an empty token: " + RULE);
+            }
+            if (token.equals("*") || token.equals(">")) {
+                if (!allowWildcards) {
+                    throw new InvalidEventException(what + " '" + name + "' contains the wildcard '" + token
+                            + "', only allowed when subscribing: " + RULE);
+                }
+                if (token.equals(">") && i != tokens.length - 1) {
+                    throw new InvalidEventException(what + " '" + name + "': '>' must be the last token");
+                }
+                continue;
+            }
+            for (int c = 0; c < token.length(); c++) {
+                char ch = token.charAt(c);
+                boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+                        || ch == '_' || ch == '-';
+                if (!ok) {
+                    throw new InvalidEventException(what + " '" + printable(name) + "' has the character "
+                            + describe(ch) + " which is not allowed: " + RULE
+                            + (allowWildcards ? "; '*' and a final '>' are whole-token wildcards" : ""));
+                }
+            }
+        }
+    }
+
+    private static String describe(char ch) {
+        if (ch == ' ') {
+            return "' ' (space)";
+        }
+        if (Character.isISOControl(ch) || Character.isWhitespace(ch)) {
+            return String.format("U+%04X", (int) ch);
+        }
+        return "'" + ch + "'";
+    }
+
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (char ch : s.toCharArray()) {
+            sb.append(Character.isISOControl(ch) ? '?' : ch);
+        }
+        return sb.toString();
+    }
+}
