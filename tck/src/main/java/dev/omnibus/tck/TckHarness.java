@@ -1,0 +1,65 @@
+package dev.omnibus.tck;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What a backend gives the kit: its broker's lifecycle, a URL, raw access for foreign messages and the fault
+ * hooks. Called from the kit's test threads, one call at a time; implementations need not be thread-safe.
+ *
+ * <p>A harness starts its own broker (a child process on a free loopback port with a temporary data dir, or
+ * nothing for in-process backends) and never depends on services already running on the machine.
+ */
+public interface TckHarness {
+    /** The backend's name as the report shows it ({@code memory}, {@code kafka}, ...). */
+    String backendName();
+
+    /** Starts the broker; called once before the kit's tests. */
+    void start() throws Exception;
+
+    /** Stops the broker and removes its data; called once after the kit's tests. */
+    void stop() throws Exception;
+
+    /** The URL (with any options the kit needs, e.g. dedup) of the running broker. */
+    String url();
+
+    /**
+     * Publishes a message that is not a CloudEvent to {@code topic}, as a non-Omnibus producer would (with the
+     * broker's raw client), for R15.
+     */
+    void injectRaw(String topic, byte[] body, Map<String, String> headers) throws Exception;
+
+    /** The ack deadline the kit uses in deadline tests; at least the backend's minimum. */
+    default Duration ackDeadline() {
+        return Duration.ofSeconds(1);
+    }
+
+    /** How long the kit waits for an expected delivery before failing. */
+    default Duration timeout() {
+        return Duration.ofSeconds(15);
+    }
+
+    /**
+     * Why R17/R18 cannot run (no separate broker process, say), or {@code null} when {@link #restartBroker()},
+     * {@link #brokerAddress()} and {@link #url(InetSocketAddress)} work.
+     */
+    default String faultsUnsupportedReason() {
+        return "the harness does not implement broker restart and connection faults";
+    }
+
+    /** Kills the broker (like {@code kill -9}) and starts it again on the same port and data dir. */
+    default void restartBroker() throws Exception {
+        throw new UnsupportedOperationException(faultsUnsupportedReason());
+    }
+
+    /** Where the broker listens, for the kit's {@link FaultProxy}. */
+    default InetSocketAddress brokerAddress() {
+        throw new UnsupportedOperationException(faultsUnsupportedReason());
+    }
+
+    /** The URL to reach the broker through {@code proxy} instead of directly. */
+    default String url(InetSocketAddress proxy) {
+        throw new UnsupportedOperationException(faultsUnsupportedReason());
+    }
+}

@@ -1,0 +1,259 @@
+package dev.omnibus.tck;
+
+import dev.omnibus.Capabilities;
+import dev.omnibus.Capability;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Records each kit test's outcome under its rule id and writes the conformance report when the kit class ends:
+ * {@code target/omnibus-tck/report.json} (machine) and {@code report.md} (people), or under the directory named by
+ * the system property {@value #REPORT_DIR_PROPERTY}. Thread-safe.
+ *
+ * <p>A rule is FAILED if any of its tests failed, PASSED if none failed and at least one passed, SKIPPED (with
+ * the skip reasons) if every test was skipped.
+ */
+public final class TckReporter implements TestWatcher, AfterAllCallback {
+    /** System property naming the report directory. */
+    public static final String REPORT_DIR_PROPERTY = "omnibus.tck.reportDir";
+    /** Every rule of the catalogue, with its title. */
+    public static final Map<String, String> RULES = rules();
+
+    private static final Pattern RULE_ID = Pattern.compile("^(R\\d\\d)_");
+    private static final Map<Class<?>, Run> RUNS = new ConcurrentHashMap<>();
+
+    private static Map<String, String> rules() {
+        Map<String, String> r = new TreeMap<>();
+        r.put("R01", "round trip of every attribute, extension and data");
+        r.put("R02", "publish receipt; closed publisher fails typed");
+        r.put("R03", "fan-out to subscriptions without a shared group");
+        r.put("R04", "a group shares the stream");
+        r.put("R05", "per-key order");
+        r.put("R06", "acked events are not redelivered");
+        r.put("R07", "nack and handler exceptions redeliver");
+        r.put("R08", "delayed nack waits its delay");
+        r.put("R09", "unsettled events are redelivered after the ack deadline");
+        r.put("R10", "dead letter after max attempts");
+        r.put("R11", "flow control: maxInFlight");
+        r.put("R12", "close drains; nothing after close; no leaked threads");
+        r.put("R13", "start position EARLIEST / LATEST / time");
+        r.put("R14", "publish dedup by event id");
+        r.put("R15", "bad input is refused clearly; foreign messages do not kill a subscription");
+        r.put("R16", "concurrency loses and corrupts nothing");
+        r.put("R17", "broker restart mid-stream");
+        r.put("R18", "connection cut / stall");
+        r.put("R19", "wildcard subscriptions");
+        r.put("R20", "declared capabilities are true");
+        return java.util.Collections.unmodifiableMap(r);
+    }
+
+    /** Called by the kit once it knows the backend: name and capabilities for the report. */
+    static void describe(Class<?> kitClass, String backend, Capabilities capabilities) {
+        RUNS.computeIfAbsent(kitClass, k -> new Run()).describe(backend, capabilities);
+    }
+
+    @Override
+    public void testSuccessful(ExtensionContext context) {
+        record(context, Outcome.PASSED, null);
+    }
+
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+        record(context, Outcome.FAILED, String.valueOf(cause.getMessage()));
+    }
+
+    @Override
+    public void testAborted(ExtensionContext context, Throwable cause) {
+        record(context, Outcome.SKIPPED, String.valueOf(cause.getMessage()).replaceFirst("^Assumption failed: ", ""));
+    }
+
+    @Override
+    public void testDisabled(ExtensionContext context, Optional<String> reason) {
+        record(context, Outcome.SKIPPED, reason.orElse("disabled"));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        Class<?> type = context.getRequiredTestClass();
+        if (type.isAnnotationPresent(Nested.class)) {
+            return;
+        }
+        Run run = RUNS.remove(type);
+        if (run != null) {
+            run.write(reportDir());
+        }
+    }
+
+    private static Path reportDir() {
+        return Path.of(System.getProperty(REPORT_DIR_PROPERTY, "target/omnibus-tck"));
+    }
+
+    private static void record(ExtensionContext context, Outcome outcome, String detail) {
+        String method = context.getRequiredTestMethod().getName();
+        Matcher m = RULE_ID.matcher(method);
+        if (!m.find()) {
+            return;
+        }
+        Class<?> kit = context.getRequiredTestInstances().getAllInstances().get(0).getClass();
+        RUNS.computeIfAbsent(kit, k -> new Run()).add(m.group(1), method, outcome, detail);
+    }
+
+    private enum Outcome { PASSED, FAILED, SKIPPED }
+
+    private static final class RuleResult {
+        int passed;
+        int failed;
+        int skipped;
+        final Set<String> skipReasons = new LinkedHashSet<>();
+        final List<String> failures = new ArrayList<>();
+    }
+
+    private static final class Run {
+        private String backend = "unknown";
+        private Capabilities capabilities;
+        private final Map<String, RuleResult> results = new TreeMap<>();
+
+        synchronized void describe(String backend, Capabilities capabilities) {
+            this.backend = backend;
+            this.capabilities = capabilities;
+        }
+
+        synchronized void add(String rule, String test, Outcome outcome, String detail) {
+            RuleResult r = results.computeIfAbsent(rule, k -> new RuleResult());
+            switch (outcome) {
+                case PASSED:
+                    r.passed++;
+                    break;
+                case FAILED:
+                    r.failed++;
+                    r.failures.add(test + ": " + firstLines(detail));
+                    break;
+                default:
+                    r.skipped++;
+                    r.skipReasons.add(detail);
+            }
+        }
+
+        synchronized void write(Path dir) {
+            StringBuilder json = new StringBuilder();
+            StringBuilder md = new StringBuilder();
+            json.append("{\n  \"backend\": ").append(quote(backend)).append(",\n  \"capabilities\": [");
+            List<String> caps = new ArrayList<>();
+            if (capabilities != null) {
+                capabilities.supported().forEach(c -> caps.add(c.name()));
+            }
+            for (int i = 0; i < caps.size(); i++) {
+                json.append(i == 0 ? "" : ", ").append(quote(caps.get(i)));
+            }
+            json.append("],\n  \"maxPayloadBytes\": ").append(capabilities == null ? 0 : capabilities.maxPayloadBytes());
+            json.append(",\n  \"denied\": {");
+            boolean first = true;
+            if (capabilities != null) {
+                for (Capability c : Capability.values()) {
+                    if (!capabilities.has(c)) {
+                        json.append(first ? "\n    " : ",\n    ").append(quote(c.name())).append(": ")
+                                .append(quote(capabilities.denialReason(c)));
+                        first = false;
+                    }
+                }
+            }
+            json.append(first ? "}" : "\n  }").append(",\n  \"rules\": [");
+            md.append("# Omnibus TCK report: ").append(backend).append("\n\n")
+                    .append("Capabilities: ").append(String.join(", ", caps)).append("\n\n")
+                    .append("| rule | title | status | tests | reason |\n| --- | --- | --- | --- | --- |\n");
+            int i = 0;
+            for (Map.Entry<String, String> rule : RULES.entrySet()) {
+                RuleResult r = results.getOrDefault(rule.getKey(), new RuleResult());
+                String status;
+                String reason;
+                if (r.failed > 0) {
+                    status = "FAILED";
+                    reason = String.join(" | ", r.failures);
+                } else if (r.passed > 0) {
+                    status = "PASSED";
+                    reason = r.skipped == 0 ? "" : r.skipped + " test(s) skipped: " + String.join("; ", r.skipReasons);
+                } else {
+                    status = "SKIPPED";
+                    reason = r.skipReasons.isEmpty() ? "no test of this rule ran in this execution"
+                            : String.join("; ", r.skipReasons);
+                }
+                int tests = r.passed + r.failed + r.skipped;
+                json.append(i++ == 0 ? "\n    " : ",\n    ").append("{\"id\": ").append(quote(rule.getKey()))
+                        .append(", \"title\": ").append(quote(rule.getValue()))
+                        .append(", \"status\": ").append(quote(status))
+                        .append(", \"tests\": ").append(tests)
+                        .append(", \"passed\": ").append(r.passed)
+                        .append(", \"failed\": ").append(r.failed)
+                        .append(", \"skipped\": ").append(r.skipped)
+                        .append(", \"reason\": ").append(quote(reason)).append("}");
+                md.append("| ").append(rule.getKey()).append(" | ").append(rule.getValue()).append(" | ")
+                        .append(status).append(" | ").append(tests).append(" | ")
+                        .append(reason.replace("|", "\\|").replace("\n", " ")).append(" |\n");
+            }
+            json.append("\n  ]\n}\n");
+            try {
+                Files.createDirectories(dir);
+                Files.writeString(dir.resolve("report.json"), json, StandardCharsets.UTF_8);
+                Files.writeString(dir.resolve("report.md"), md, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the TCK report to " + dir.toAbsolutePath(), e);
+            }
+        }
+    }
+
+    private static String firstLines(String s) {
+        if (s == null) {
+            return "";
+        }
+        String t = s.strip();
+        return t.length() > 600 ? t.substring(0, 600) + "..." : t;
+    }
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : (s == null ? "" : s).toCharArray()) {
+            switch (c) {
+                case '"':
+                    sb.append("\\\"");
+                    break;
+                case '\\':
+                    sb.append("\\\\");
+                    break;
+                case '\n':
+                    sb.append("\\n");
+                    break;
+                case '\r':
+                    sb.append("\\r");
+                    break;
+                case '\t':
+                    sb.append("\\t");
+                    break;
+                default:
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}
