@@ -1,0 +1,173 @@
+package dev.omnibus.memory.internal;
+
+import dev.omnibus.PublishReceipt;
+import dev.omnibus.StartPosition;
+import dev.omnibus.spi.ReceiverSpec;
+import dev.omnibus.spi.Topics;
+import io.cloudevents.CloudEvent;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A named in-process broker shared by every connection to {@code mem://name} in the JVM, reference-counted:
+ * the last connection to close discards it. Lock order: broker monitor, then a topic's monitor, then a channel's
+ * lock.
+ */
+public final class Broker {
+    private static final Map<String, Broker> REGISTRY = new HashMap<>();
+
+    final String name;
+    final int retention;
+    final boolean dedup;
+    final int dedupWindow;
+    private final ConcurrentHashMap<String, TopicLog> topics = new ConcurrentHashMap<>();
+    private final List<Channel> channels = new ArrayList<>();
+    private final Map<String, Channel> groups = new HashMap<>();
+    private int connections;
+
+    private Broker(String name, int retention, boolean dedup, int dedupWindow) {
+        this.name = name;
+        this.retention = retention;
+        this.dedup = dedup;
+        this.dedupWindow = dedupWindow;
+    }
+
+    static Broker acquire(String name, int retention, boolean dedup, int dedupWindow) {
+        synchronized (REGISTRY) {
+            Broker b = REGISTRY.computeIfAbsent(name, n -> new Broker(n, retention, dedup, dedupWindow));
+            b.connections++;
+            return b;
+        }
+    }
+
+    static void release(Broker b) {
+        synchronized (REGISTRY) {
+            if (--b.connections == 0) {
+                REGISTRY.remove(b.name, b);
+            }
+        }
+    }
+
+    /** The live broker called {@code name}, if a connection holds it. */
+    public static Optional<Broker> lookup(String name) {
+        synchronized (REGISTRY) {
+            return Optional.ofNullable(REGISTRY.get(name == null || name.isEmpty() ? MemoryBackend.DEFAULT_NAME : name));
+        }
+    }
+
+    private TopicLog topic(String topic) {
+        TopicLog log = topics.get(topic);
+        if (log != null) {
+            return log;
+        }
+        synchronized (this) {
+            return topics.computeIfAbsent(topic, t -> {
+                TopicLog created = new TopicLog(t, retention, dedup, dedupWindow);
+                for (Channel c : channels) {
+                    if (Topics.matches(c.pattern, t)) {
+                        created.addChannel(c);
+                    }
+                }
+                return created;
+            });
+        }
+    }
+
+    PublishReceipt publish(String topic, CloudEvent event) {
+        TopicLog log = topic(topic);
+        synchronized (log) {
+            long duplicate = log.duplicateOf(event.getId());
+            if (duplicate >= 0) {
+                return new PublishReceipt(topic, event.getId(), Long.toString(duplicate), true);
+            }
+            Entry e = Entry.event(topic, log.nextSequence(), System.currentTimeMillis(), event);
+            log.retain(e);
+            for (Channel c : log.channels()) {
+                c.offer(e);
+            }
+            return new PublishReceipt(topic, event.getId(), Long.toString(e.sequence), false);
+        }
+    }
+
+    /** Puts a non-CloudEvents message on {@code topic}. */
+    public void injectRaw(String topic, byte[] body, Map<String, String> headers) {
+        Topics.validateTopic("topic", topic);
+        TopicLog log = topic(topic);
+        synchronized (log) {
+            Entry e = Entry.raw(topic, log.nextSequence(), System.currentTimeMillis(), body, headers);
+            log.retain(e);
+            for (Channel c : log.channels()) {
+                c.offer(e);
+            }
+        }
+    }
+
+    /** The channel for {@code spec}: the group's existing one, or a new one (replaying history as asked). */
+    synchronized Channel open(ReceiverSpec spec) {
+        String key = spec.group() == null ? null : spec.topic() + '\u0000' + spec.group();
+        if (key != null) {
+            Channel existing = groups.get(key);
+            if (existing != null && !existing.isDisconnected()) {
+                existing.join();
+                return existing;
+            }
+        }
+        Channel c = new Channel(this, spec.topic(), spec.group(), spec.ackDeadline().toNanos(), spec.overflow(),
+                spec.bufferCapacity());
+        c.join();
+        channels.add(c);
+        if (key != null) {
+            groups.put(key, c);
+        }
+        StartPosition start = spec.startPosition();
+        for (TopicLog log : topics.values()) {
+            if (!Topics.matches(spec.topic(), log.name)) {
+                continue;
+            }
+            synchronized (log) {
+                if (start.kind() != StartPosition.Kind.LATEST) {
+                    long from = start.kind() == StartPosition.Kind.TIME ? start.time().toEpochMilli() : Long.MIN_VALUE;
+                    for (Iterator<Entry> it = log.history(); it.hasNext(); ) {
+                        Entry e = it.next();
+                        if (e.publishedAtMillis >= from) {
+                            c.replay(e);
+                        }
+                    }
+                }
+                log.addChannel(c);
+            }
+        }
+        return c;
+    }
+
+    /** Detaches {@code c} from every topic and forgets it. */
+    void remove(Channel c) {
+        c.close();
+        synchronized (this) {
+            channels.remove(c);
+            if (c.group != null) {
+                groups.remove(c.pattern + '\u0000' + c.group, c);
+            }
+            for (TopicLog log : topics.values()) {
+                synchronized (log) {
+                    log.removeChannel(c);
+                }
+            }
+        }
+    }
+
+    /** Events buffered, delayed or in flight across all channels. */
+    public synchronized long bufferedEvents() {
+        long n = 0;
+        for (Channel c : channels) {
+            n += c.buffered();
+        }
+        return n;
+    }
+}
