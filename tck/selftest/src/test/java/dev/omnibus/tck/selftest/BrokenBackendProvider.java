@@ -1,0 +1,222 @@
+package dev.omnibus.tck.selftest;
+
+import dev.omnibus.Capabilities;
+import dev.omnibus.Capability;
+import dev.omnibus.ConfigOption;
+import dev.omnibus.Extensions;
+import dev.omnibus.PublishReceipt;
+import dev.omnibus.StartPosition;
+import dev.omnibus.memory.MemoryBackendProvider;
+import dev.omnibus.spi.Backend;
+import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.BackendProvider;
+import dev.omnibus.spi.ReceivedMessage;
+import dev.omnibus.spi.Receiver;
+import dev.omnibus.spi.ReceiverSpec;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Scheme {@code broken}: the memory backend with one {@link Defect} switched on by the {@code defect} option.
+ * Each defect is a realistic driver bug, written at the SPI seam where a real backend would make it.
+ */
+public final class BrokenBackendProvider implements BackendProvider {
+    static final ConfigOption<Defect> DEFECT = ConfigOption.enumeration("defect", Defect.class, Defect.NONE,
+            "the deliberate defect to switch on");
+
+    private final MemoryBackendProvider memory = new MemoryBackendProvider();
+
+    @Override
+    public String scheme() {
+        return "broken";
+    }
+
+    @Override
+    public List<ConfigOption<?>> options() {
+        List<ConfigOption<?>> all = new ArrayList<>(memory.options());
+        all.add(DEFECT);
+        return all;
+    }
+
+    @Override
+    public Backend open(BackendContext context) {
+        return new BrokenBackend(memory.open(context), context.get(DEFECT));
+    }
+
+    private static final class BrokenBackend implements Backend {
+        private final Backend real;
+        private final Defect defect;
+        private final Capabilities capabilities;
+        private final AtomicInteger sending = new AtomicInteger();
+
+        BrokenBackend(Backend real, Defect defect) {
+            this.real = real;
+            this.defect = defect;
+            Capabilities truth = real.capabilities();
+            Capabilities.Builder claimed = Capabilities.builder().maxPayloadBytes(truth.maxPayloadBytes());
+            for (Capability c : Capability.values()) {
+                if (truth.has(c)) {
+                    claimed.supports(c);
+                } else {
+                    claimed.denies(c, truth.denialReason(c));
+                }
+            }
+            if (defect == Defect.CLAIMS_DEDUP_IT_LACKS) {
+                claimed.supports(Capability.DEDUP);
+            }
+            if (defect == Defect.NEVER_DEAD_LETTERS) {
+                claimed.supports(Capability.NATIVE_DEAD_LETTER);
+            }
+            this.capabilities = claimed.build();
+        }
+
+        @Override
+        public String name() {
+            return defect.backendName();
+        }
+
+        @Override
+        public Capabilities capabilities() {
+            return capabilities;
+        }
+
+        @Override
+        public CompletionStage<PublishReceipt> send(String topic, CloudEvent event) {
+            switch (defect) {
+                case LOSES_EXTENSIONS:
+                    return real.send(topic, withoutExtensions(event));
+                case SWALLOWS_PUBLISH_ERRORS:
+                    return real.send(topic, event).exceptionally(error -> fakeReceipt(topic, event));
+                case LOSES_EVENTS_UNDER_CONCURRENCY:
+                    try {
+                        if (sending.incrementAndGet() > 1) {
+                            return CompletableFuture.completedFuture(fakeReceipt(topic, event));
+                        }
+                        return real.send(topic, event);
+                    } finally {
+                        sending.decrementAndGet();
+                    }
+                default:
+                    return real.send(topic, event);
+            }
+        }
+
+        private static PublishReceipt fakeReceipt(String topic, CloudEvent event) {
+            return new PublishReceipt(topic, event.getId(), "0", false);
+        }
+
+        private static CloudEvent withoutExtensions(CloudEvent e) {
+            CloudEventBuilder b = CloudEventBuilder.v1().withId(e.getId()).withSource(e.getSource())
+                    .withType(e.getType()).withSubject(e.getSubject()).withTime(e.getTime())
+                    .withDataSchema(e.getDataSchema());
+            if (e.getData() != null) {
+                b.withData(e.getDataContentType(), e.getData());
+            } else if (e.getDataContentType() != null) {
+                b.withDataContentType(e.getDataContentType());
+            }
+            Object key = e.getExtension(Extensions.PARTITION_KEY);
+            if (key != null) {
+                b.withExtension(Extensions.PARTITION_KEY, key.toString());
+            }
+            return b.build();
+        }
+
+        @Override
+        public Receiver receiver(ReceiverSpec s) {
+            ReceiverSpec spec = new ReceiverSpec(
+                    defect == Defect.NARROWS_WILDCARDS ? s.topic().replace(">", "*") : s.topic(),
+                    defect == Defect.IGNORES_GROUPS ? null : s.group(),
+                    defect == Defect.NEVER_REDELIVERS_UNACKED ? Duration.ofHours(1) : s.ackDeadline(),
+                    defect == Defect.IGNORES_START_POSITION ? StartPosition.latest() : s.startPosition(),
+                    s.maxInFlight(), s.overflow(), s.bufferCapacity(), s.deadLetterTopic(), s.maxAttempts());
+            return new BrokenReceiver(real.receiver(spec), defect);
+        }
+
+        @Override
+        public void close() {
+            real.close();
+        }
+    }
+
+    private static final class BrokenReceiver implements Receiver {
+        private static final AtomicInteger LEAKS = new AtomicInteger();
+        private final Receiver real;
+        private final Defect defect;
+
+        BrokenReceiver(Receiver real, Defect defect) {
+            this.real = real;
+            this.defect = defect;
+            if (defect == Defect.LEAKS_THREAD_ON_CLOSE) {
+                Thread leak = new Thread(() -> {
+                    try {
+                        new CountDownLatch(1).await(2, TimeUnit.MINUTES);
+                    } catch (InterruptedException ignored) {
+                        // the leak ends with the JVM
+                    }
+                }, "omnibus-broken-poller-" + LEAKS.incrementAndGet());
+                leak.setDaemon(true);
+                leak.start();
+            }
+        }
+
+        @Override
+        public List<ReceivedMessage> receive(int max, Duration maxWait) throws InterruptedException {
+            if (defect == Defect.IGNORES_MAX_IN_FLIGHT) {
+                return real.receive(max * 4 + 10, maxWait);
+            }
+            List<ReceivedMessage> batch = real.receive(max, maxWait);
+            if (defect == Defect.REORDERS_KEYS && batch.size() > 1) {
+                List<ReceivedMessage> reversed = new ArrayList<>(batch);
+                Collections.reverse(reversed);
+                return reversed;
+            }
+            return batch;
+        }
+
+        @Override
+        public void ack(ReceivedMessage message) {
+            if (defect != Defect.REDELIVERS_ACKED) {
+                real.ack(message);
+            }
+        }
+
+        @Override
+        public void nack(ReceivedMessage message, Duration delay) {
+            if (defect == Defect.DROPS_NACKED) {
+                real.ack(message);
+            } else {
+                real.nack(message, defect == Defect.IGNORES_NACK_DELAY ? Duration.ZERO : delay);
+            }
+        }
+
+        @Override
+        public void deadLettered(ReceivedMessage message) {
+            real.deadLettered(message);
+        }
+
+        @Override
+        public void extend(List<ReceivedMessage> messages) {
+            real.extend(messages);
+        }
+
+        @Override
+        public long dropped() {
+            return real.dropped();
+        }
+
+        @Override
+        public void close() {
+            real.close();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.omnibus.tck.selftest;
+
+import dev.omnibus.memory.MemoryBroker;
+import dev.omnibus.tck.OmnibusTck;
+import dev.omnibus.tck.TckHarness;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The kit run against the broken backend named by {@link #defect}; launched programmatically by
+ * {@link KitCatchesBrokenBackendsTest}, never by Surefire directly (its name does not end in Test).
+ */
+public class BrokenKit extends OmnibusTck {
+    /** The defect the next launch runs with. */
+    static volatile Defect defect = Defect.NONE;
+
+    @Override
+    protected TckHarness createHarness() {
+        return new BrokenHarness(defect);
+    }
+
+    private static final class BrokenHarness implements TckHarness {
+        private final Defect defect;
+        private final String name = "selftest-" + UUID.randomUUID().toString().substring(0, 8);
+
+        BrokenHarness(Defect defect) {
+            this.defect = defect;
+        }
+
+        @Override
+        public String backendName() {
+            return defect.backendName();
+        }
+
+        @Override
+        public void start() {
+        }
+
+        @Override
+        public void stop() {
+        }
+
+        @Override
+        public String url() {
+            boolean dedup = defect != Defect.CLAIMS_DEDUP_IT_LACKS;
+            return "broken://" + name + "?defect=" + defect.name() + "&dedup=" + dedup;
+        }
+
+        @Override
+        public void injectRaw(String topic, byte[] body, Map<String, String> headers) {
+            MemoryBroker.named(name).orElseThrow().injectRaw(topic, body, headers);
+        }
+
+        @Override
+        public Duration timeout() {
+            return Duration.ofSeconds(5);
+        }
+
+        @Override
+        public String faultsUnsupportedReason() {
+            return "in-process backend";
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.omnibus.tck.selftest;
+
+/** One deliberate defect of the memory backend, and the rule of the contract that names it. */
+enum Defect {
+    /** A correct wrapper: the kit must pass it. */
+    NONE(null),
+    /** Drops every extension but the partition key on publish. */
+    LOSES_EXTENSIONS("R01"),
+    /** Reports success for a publish the broker refused. */
+    SWALLOWS_PUBLISH_ERRORS("R02"),
+    /** Gives each member of a group its own queue. */
+    IGNORES_GROUPS("R04"),
+    /** Hands each received batch over in reverse order. */
+    REORDERS_KEYS("R05"),
+    /** Never tells the broker about acks, so acked events come back. */
+    REDELIVERS_ACKED("R06"),
+    /** Turns nacks into acks, dropping the event. */
+    DROPS_NACKED("R07"),
+    /** Redelivers a delayed nack at once. */
+    IGNORES_NACK_DELAY("R08"),
+    /** Sets an ack deadline of an hour whatever was asked. */
+    NEVER_REDELIVERS_UNACKED("R09"),
+    /** Claims native dead-lettering so the library leaves it to a broker that never does it. */
+    NEVER_DEAD_LETTERS("R10"),
+    /** Returns more messages than the library asked for. */
+    IGNORES_MAX_IN_FLIGHT("R11"),
+    /** Starts a thread per receiver and never stops it. */
+    LEAKS_THREAD_ON_CLOSE("R12"),
+    /** Always starts at LATEST. */
+    IGNORES_START_POSITION("R13"),
+    /** Acknowledges publishes that overlap another one without storing them. */
+    LOSES_EVENTS_UNDER_CONCURRENCY("R16"),
+    /** Treats '>' like '*' (one token only). */
+    NARROWS_WILDCARDS("R19"),
+    /** Claims DEDUP on a broker whose dedup is off. */
+    CLAIMS_DEDUP_IT_LACKS("R20");
+
+    final String rule;
+
+    Defect(String rule) {
+        this.rule = rule;
+    }
+
+    String backendName() {
+        return "broken-" + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+}
