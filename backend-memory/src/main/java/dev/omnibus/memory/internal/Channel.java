@@ -137,7 +137,8 @@ final class Channel {
             long end = System.nanoTime() + maxWaitNanos;
             while (true) {
                 if (disconnectReason != null) {
-                    throw new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, describe() + " was " + disconnectReason);
+                    throw new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, describe() + " was " + disconnectReason,
+                            null, false);
                 }
                 if (closed) {
                     return List.of();

@@ -1,0 +1,190 @@
+package dev.omnibus.memory;
+
+import dev.omnibus.ConfigException;
+import dev.omnibus.ConnectionState;
+import dev.omnibus.ErrorCode;
+import dev.omnibus.Omnibus;
+import dev.omnibus.OverflowPolicy;
+import dev.omnibus.Publisher;
+import dev.omnibus.StartPosition;
+import dev.omnibus.SubscribeOptions;
+import dev.omnibus.Subscription;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Memory-specific behaviour beyond the kit: overflow policies, bounded memory, broker lifetime, retention. */
+class MemoryBackendTest {
+    private final String name = "unit-" + UUID.randomUUID().toString().substring(0, 8);
+    private final List<Omnibus> opened = new CopyOnWriteArrayList<>();
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void closeAll() {
+        release.countDown();
+        opened.forEach(o -> o.close(Duration.ofSeconds(5)));
+    }
+
+    private Omnibus connect(String query) {
+        Omnibus bus = Omnibus.connect("mem://" + name + query);
+        opened.add(bus);
+        return bus;
+    }
+
+    private static CloudEvent event(int i) {
+        return CloudEventBuilder.v1().withId("e-" + i).withSource(URI.create("/unit")).withType("unit")
+                .withData("text/plain", ("event " + i).getBytes(StandardCharsets.UTF_8)).build();
+    }
+
+    private Subscription stuck(Omnibus bus, SubscribeOptions options) {
+        return bus.subscriber().subscribe(options, d -> release.await(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void dropCountsWhatItDropsWithoutSlowingThePublisher() {
+        Omnibus bus = connect("");
+        Subscription s = stuck(bus, SubscribeOptions.topic("t").bufferCapacity(10).maxInFlight(1)
+                .overflow(OverflowPolicy.drop()));
+        Publisher p = bus.publisher();
+        for (int i = 0; i < 1000; i++) {
+            p.publish("t", event(i)).toCompletableFuture().join();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> s.stats().delivered() == 1);
+        long buffered = MemoryBroker.named(name).orElseThrow().bufferedEvents();
+        assertThat(buffered).as("buffer plus the one in flight").isBetween(10L, 11L);
+        assertThat(s.stats().dropped() + buffered).as("every event is either dropped, buffered or in flight")
+                .isEqualTo(1000);
+        assertThat(s.isActive()).isTrue();
+    }
+
+    @Test
+    void disconnectEndsTheSubscriptionWithAReasonAndSparesTheOthers() {
+        Omnibus bus = connect("");
+        Subscription slow = bus.subscriber().subscribe(SubscribeOptions.topic("t").bufferCapacity(2).maxInFlight(1)
+                .overflow(OverflowPolicy.disconnectAfter(5)), d -> release.await(20, TimeUnit.MILLISECONDS));
+        Set<String> healthy = ConcurrentHashMap.newKeySet();
+        bus.subscriber().subscribe(SubscribeOptions.topic("t").bufferCapacity(100), d -> healthy.add(d.event().getId()));
+        Publisher p = bus.publisher();
+        for (int i = 0; i < 20; i++) {
+            p.publish("t", event(i)).toCompletableFuture().join();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> slow.failure().isPresent());
+        assertThat(slow.isActive()).isFalse();
+        assertThat(slow.failure().get().code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
+        assertThat(slow.failure().get()).hasMessageContaining("5 consecutive drops");
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthy.size() == 20);
+    }
+
+    @Test
+    void blockSlowsThePublisherDownButLosesNothing() {
+        Omnibus bus = connect("");
+        Set<String> got = ConcurrentHashMap.newKeySet();
+        AtomicLong peak = new AtomicLong();
+        MemoryBroker broker = MemoryBroker.named(name).orElseThrow();
+        bus.subscriber().subscribe(SubscribeOptions.topic("t").bufferCapacity(5).maxInFlight(2)
+                .overflow(OverflowPolicy.block(Duration.ofSeconds(10))), d -> {
+            peak.accumulateAndGet(broker.bufferedEvents(), Math::max);
+            got.add(d.event().getId());
+        });
+        Publisher p = bus.publisher();
+        for (int i = 0; i < 2000; i++) {
+            p.publish("t", event(i)).toCompletableFuture().join();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 2000);
+        assertThat(peak.get()).as("buffered events never exceed buffer + in flight").isLessThanOrEqualTo(5 + 2);
+    }
+
+    @Test
+    void blockWithNobodyConsumingFailsThePublishTypedAfterItsTimeout() {
+        Omnibus bus = connect("");
+        stuck(bus, SubscribeOptions.topic("t").bufferCapacity(1).maxInFlight(1)
+                .overflow(OverflowPolicy.block(Duration.ofMillis(100))));
+        Publisher p = bus.publisher();
+        p.publish("t", event(1)).toCompletableFuture().join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> MemoryBroker.named(name).orElseThrow().bufferedEvents() == 1);
+        p.publish("t", event(2)).toCompletableFuture().join();
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> p.publish("t", event(3)).toCompletableFuture().join())
+                .hasCauseInstanceOf(dev.omnibus.OmnibusException.class)
+                .hasMessageContaining("is full (1 events)").hasMessageContaining("overflow DROP");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(90L, 5_000L);
+    }
+
+    @Test
+    void connectionsOfOneNameShareABrokerThatEndsWithTheLastOne() {
+        Omnibus a = connect("");
+        Omnibus b = connect("");
+        Set<String> got = ConcurrentHashMap.newKeySet();
+        b.subscriber().subscribe(SubscribeOptions.topic("shared"), d -> got.add(d.event().getId()));
+        a.publisher().publish("shared", event(1)).toCompletableFuture().join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("e-1"));
+        a.close();
+        assertThat(MemoryBroker.named(name)).isPresent();
+        b.close();
+        assertThat(MemoryBroker.named(name)).isEmpty();
+    }
+
+    @Test
+    void retentionBoundsWhatEarliestReplays() {
+        Omnibus bus = connect("?retention=5");
+        Publisher p = bus.publisher();
+        for (int i = 0; i < 10; i++) {
+            p.publish("r", event(i)).toCompletableFuture().join();
+        }
+        Set<String> got = ConcurrentHashMap.newKeySet();
+        bus.subscriber().subscribe(SubscribeOptions.topic("r").startAt(StartPosition.earliest()),
+                d -> got.add(d.event().getId()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 5);
+        assertThat(got).containsExactlyInAnyOrder("e-5", "e-6", "e-7", "e-8", "e-9");
+    }
+
+    @Test
+    void aGroupKeepsCollectingWhileNoMemberIsConnected() {
+        Omnibus bus = connect("");
+        Subscription first = bus.subscriber().subscribe(SubscribeOptions.topic("g").group("workers"), d -> { });
+        first.close();
+        bus.publisher().publish("g", event(1)).toCompletableFuture().join();
+        Set<String> got = ConcurrentHashMap.newKeySet();
+        bus.subscriber().subscribe(SubscribeOptions.topic("g").group("workers"), d -> got.add(d.event().getId()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("e-1"));
+    }
+
+    @Test
+    void connectionStateIsReported() {
+        Omnibus bus = connect("");
+        List<ConnectionState> states = new CopyOnWriteArrayList<>();
+        bus.onConnectionStateChange((state, cause) -> states.add(state));
+        assertThat(bus.connectionState()).isEqualTo(ConnectionState.CONNECTED);
+        bus.close();
+        assertThat(states).containsExactly(ConnectionState.CLOSED);
+        assertThat(bus.connectionState()).isEqualTo(ConnectionState.CLOSED);
+    }
+
+    @Test
+    void aBadBrokerNameOrOptionIsRefused() {
+        assertThatThrownBy(() -> Omnibus.connect("mem://bad name")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("malformed");
+        assertThatThrownBy(() -> Omnibus.connect("mem://a:b")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("memory broker name");
+        assertThatThrownBy(() -> Omnibus.connect("mem://?retention=-1&dedup=maybe"))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(2));
+    }
+}
