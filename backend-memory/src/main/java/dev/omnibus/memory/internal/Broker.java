@@ -91,7 +91,7 @@ public final class Broker {
             for (Channel c : log.channels()) {
                 c.offer(e);
             }
-            return new PublishReceipt(topic, event.getId(), Long.toString(e.sequence), false);
+            return new PublishReceipt(topic, event.getId(), e.position, false);
         }
     }
 

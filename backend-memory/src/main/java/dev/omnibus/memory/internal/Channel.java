@@ -15,6 +15,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -38,7 +39,13 @@ final class Channel {
     private final PriorityQueue<Pending> delayed = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
     private final LinkedHashMap<Long, Pending> inFlight = new LinkedHashMap<>();
     private final LongAdder dropped = new LongAdder();
+    private static final long ACTIVE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final int YIELD_ROUNDS = 16;
+    private static final int PARK_ROUNDS = 8;
+    private static final long POLL_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     private long nextTag = 1;
+    private long lastTakeNanos;
+    private int waiting;
     private int consecutiveDrops;
     private int members;
     private boolean closed;
@@ -106,7 +113,9 @@ final class Channel {
             }
             consecutiveDrops = 0;
             ready.addLast(new Pending(e));
-            notEmpty.signal();
+            if (waiting > 0) {
+                notEmpty.signal();
+            }
         } finally {
             lock.unlock();
         }
@@ -130,12 +139,20 @@ final class Channel {
         }
     }
 
-    /** Up to {@code max} messages for {@code member}, waiting up to {@code maxWaitNanos} for the first. */
+    /**
+     * Up to {@code max} messages for {@code member}, waiting up to {@code maxWaitNanos} for the first.
+     *
+     * <p>Idle strategy: while events are flowing (the last take was recent), an empty channel is polled a few times,
+     * yielding and then parking briefly, without registering as a waiter, so publishers never pay a thread wake-up
+     * per event and consumers take events in batches. Once idle for {@link #ACTIVE_WINDOW_NANOS}, the consumer
+     * waits on the condition and the first offer signals it.
+     */
     List<ReceivedMessage> receive(Object member, int max, long maxWaitNanos) throws InterruptedException {
-        lock.lockInterruptibly();
-        try {
-            long end = System.nanoTime() + maxWaitNanos;
-            while (true) {
+        long end = System.nanoTime() + maxWaitNanos;
+        int idleRounds = 0;
+        while (true) {
+            lock.lockInterruptibly();
+            try {
                 if (disconnectReason != null) {
                     throw new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, describe() + " was " + disconnectReason,
                             null, false);
@@ -146,24 +163,42 @@ final class Channel {
                 long now = System.nanoTime();
                 requeueDue(now);
                 if (!redeliver.isEmpty() || !ready.isEmpty()) {
+                    lastTakeNanos = now;
                     return take(member, max, now);
                 }
                 long wait = end - now;
                 if (wait <= 0) {
                     return List.of();
                 }
-                Pending nextDelayed = delayed.peek();
-                if (nextDelayed != null) {
-                    wait = Math.min(wait, nextDelayed.dueNanos - now);
+                if (now - lastTakeNanos > ACTIVE_WINDOW_NANOS || idleRounds >= YIELD_ROUNDS + PARK_ROUNDS) {
+                    Pending nextDelayed = delayed.peek();
+                    if (nextDelayed != null) {
+                        wait = Math.min(wait, nextDelayed.dueNanos - now);
+                    }
+                    Iterator<Pending> it = inFlight.values().iterator();
+                    if (it.hasNext()) {
+                        wait = Math.min(wait, it.next().deadlineNanos - now);
+                    }
+                    waiting++;
+                    try {
+                        notEmpty.awaitNanos(Math.max(wait, TimeUnit.MICROSECONDS.toNanos(100)));
+                    } finally {
+                        waiting--;
+                    }
+                    idleRounds = 0;
+                    continue;
                 }
-                Iterator<Pending> it = inFlight.values().iterator();
-                if (it.hasNext()) {
-                    wait = Math.min(wait, it.next().deadlineNanos - now);
-                }
-                notEmpty.awaitNanos(Math.max(wait, TimeUnit.MICROSECONDS.toNanos(100)));
+            } finally {
+                lock.unlock();
             }
-        } finally {
-            lock.unlock();
+            if (idleRounds++ < YIELD_ROUNDS) {
+                Thread.yield();
+            } else {
+                LockSupport.parkNanos(this, POLL_PARK_NANOS);
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
         }
     }
 
@@ -192,13 +227,11 @@ final class Channel {
 
     private static ReceivedMessage message(Pending p) {
         Entry e = p.entry;
-        String position = Long.toString(e.sequence);
-        String key = e.topic + "#" + e.sequence;
         if (e.event == null) {
             return ReceivedMessage.invalid(e.topic, e.rawBody, e.rawHeaders,
-                    "not a CloudEvent (no specversion, id, source or type)", p.deliveries, key, position, p.tag);
+                    "not a CloudEvent (no specversion, id, source or type)", p.deliveries, e.key, e.position, p.tag);
         }
-        return ReceivedMessage.of(e.topic, e.event, p.deliveries, key, e.orderingKey, position, p.tag);
+        return ReceivedMessage.of(e.topic, e.event, p.deliveries, e.key, e.orderingKey, e.position, p.tag);
     }
 
     /** Moves expired in-flight and due delayed messages to the redelivery queue. Caller holds the lock. */

@@ -9,6 +9,8 @@ import java.util.Map;
 final class Entry {
     final String topic;
     final long sequence;
+    final String position;
+    final String key;
     final long publishedAtMillis;
     final CloudEvent event;
     final String orderingKey;
@@ -19,6 +21,8 @@ final class Entry {
                   Map<String, String> rawHeaders) {
         this.topic = topic;
         this.sequence = sequence;
+        this.position = Long.toString(sequence);
+        this.key = topic + "#" + position;
         this.publishedAtMillis = publishedAtMillis;
         this.event = event;
         Object key = event == null ? null : event.getExtension(Extensions.PARTITION_KEY);
