@@ -17,7 +17,8 @@ import java.util.Objects;
  *   <li>the environment: {@code OMNIBUS_<NAME>} with the option name upper-cased and dots as underscores
  *       (unless {@linkplain Builder#useEnvironment(boolean) turned off}).</li>
  * </ol>
- * When no URL is given, {@code OMNIBUS_URL} from the environment is used. Validation happens in
+ * When no URL is given, {@code OMNIBUS_URL} from the environment is used, then the
+ * {@linkplain Builder#defaultUrl(String) default URL} if one was set. Validation happens in
  * {@link Omnibus#connect(Config)}: unknown options and bad values are reported together in one
  * {@link ConfigException}. {@code toString} redacts passwords and secret-looking values.
  */
@@ -34,7 +35,8 @@ public final class Config {
         this.environment = b.useEnvironment
                 ? Collections.unmodifiableMap(new LinkedHashMap<>(b.environment != null ? b.environment : System.getenv()))
                 : Map.of();
-        this.url = b.url != null ? b.url : environment.get(URL_VARIABLE);
+        String fromEnvironment = environment.get(URL_VARIABLE);
+        this.url = b.url != null ? b.url : fromEnvironment != null ? fromEnvironment : b.defaultUrl;
     }
 
     /** A configuration from {@code url} (plus the environment). */
@@ -77,6 +79,7 @@ public final class Config {
     /** Builds a {@link Config}; not thread-safe. */
     public static final class Builder {
         private String url;
+        private String defaultUrl;
         private final Map<String, String> properties = new LinkedHashMap<>();
         private boolean useEnvironment = true;
         private Map<String, String> environment;
@@ -87,6 +90,12 @@ public final class Config {
         /** The connection URL; its scheme picks the backend. */
         public Builder url(String url) {
             this.url = Objects.requireNonNull(url, "url");
+            return this;
+        }
+
+        /** The URL to use when neither {@link #url(String)} nor {@code OMNIBUS_URL} gives one (e.g. {@code mem://}). */
+        public Builder defaultUrl(String url) {
+            this.defaultUrl = Objects.requireNonNull(url, "defaultUrl");
             return this;
         }
 

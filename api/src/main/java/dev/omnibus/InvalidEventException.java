@@ -1,14 +1,15 @@
 package dev.omnibus;
 
 /**
- * Thrown before anything reaches the wire when an event, a topic name or a payload is not acceptable; the
- * message names the field or limit and what is allowed. Immutable and thread-safe. Never retryable.
+ * Thrown by {@code publish} before anything reaches the wire when the event is not acceptable (a required
+ * attribute missing, an invalid extension name, data above the backend's limit); the message names every problem.
+ * Immutable and thread-safe. Never retryable.
  */
-public class InvalidEventException extends OmnibusException {
+public class InvalidEventException extends InvalidArgumentException {
     private static final long serialVersionUID = 1L;
 
-    /** An invalid-argument error with a message naming the offending field and what is allowed. */
+    /** An invalid-event error with a message naming the offending attributes and what is allowed. */
     public InvalidEventException(String message) {
-        super(ErrorCode.INVALID_ARGUMENT, message);
+        super(message);
     }
 }

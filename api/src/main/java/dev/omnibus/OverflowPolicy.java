@@ -41,7 +41,7 @@ public final class OverflowPolicy {
     public static OverflowPolicy block(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.toMillis() < 1 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-            throw new InvalidEventException("overflow block timeout must be from 1ms to 10m, was " + timeout);
+            throw new InvalidArgumentException("overflow block timeout must be from 1ms to 10m, was " + timeout);
         }
         return new OverflowPolicy(Kind.BLOCK, timeout, 0);
     }
@@ -54,7 +54,7 @@ public final class OverflowPolicy {
     /** Drop while full; after {@code maxConsecutiveDrops} drops in a row, close the subscription with an error. */
     public static OverflowPolicy disconnectAfter(int maxConsecutiveDrops) {
         if (maxConsecutiveDrops < 1) {
-            throw new InvalidEventException("disconnectAfter needs at least 1 drop, was " + maxConsecutiveDrops);
+            throw new InvalidArgumentException("disconnectAfter needs at least 1 drop, was " + maxConsecutiveDrops);
         }
         return new OverflowPolicy(Kind.DISCONNECT, Duration.ZERO, maxConsecutiveDrops);
     }

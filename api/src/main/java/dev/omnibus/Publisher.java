@@ -8,7 +8,8 @@ import java.util.concurrent.CompletionStage;
  * Publishes CloudEvents; thread-safe and cheap (a handle on the shared connection: take one per component,
  * or share one). Creates no threads.
  *
- * <p>{@code publish} validates the topic and event first and throws {@link InvalidEventException} on bad input,
+ * <p>{@code publish} validates the topic and event first and throws {@link InvalidArgumentException} for a
+ * non-portable topic or {@link InvalidEventException} for an invalid event,
  * or an {@link OmnibusException} with {@link ErrorCode#CLOSED} once closed, before anything reaches the wire.
  * Everything that happens after is reported through the returned stage: it completes when the broker accepted
  * the event with the backend's strongest cheap guarantee, or fails with an {@link OmnibusException} whose

@@ -88,7 +88,7 @@ public final class SubscribeOptions {
     /** Never more than {@code n} unsettled deliveries (1 to {@value #MAX_IN_FLIGHT_LIMIT}; default 256). */
     public SubscribeOptions maxInFlight(int n) {
         if (n < 1 || n > MAX_IN_FLIGHT_LIMIT) {
-            throw new InvalidEventException("maxInFlight must be from 1 to " + MAX_IN_FLIGHT_LIMIT + ", was " + n);
+            throw new InvalidArgumentException("maxInFlight must be from 1 to " + MAX_IN_FLIGHT_LIMIT + ", was " + n);
         }
         return new SubscribeOptions(topic, group, ackMode, n, concurrency, ackDeadline, deadLetterTopic, maxAttempts,
                 startPosition, overflow, bufferCapacity, onInvalidMessage);
@@ -101,7 +101,7 @@ public final class SubscribeOptions {
      */
     public SubscribeOptions concurrency(int threads) {
         if (threads < 1 || threads > CONCURRENCY_LIMIT) {
-            throw new InvalidEventException("concurrency must be from 1 to " + CONCURRENCY_LIMIT + ", was " + threads);
+            throw new InvalidArgumentException("concurrency must be from 1 to " + CONCURRENCY_LIMIT + ", was " + threads);
         }
         return new SubscribeOptions(topic, group, ackMode, maxInFlight, threads, ackDeadline, deadLetterTopic,
                 maxAttempts, startPosition, overflow, bufferCapacity, onInvalidMessage);
@@ -111,7 +111,7 @@ public final class SubscribeOptions {
     public SubscribeOptions ackDeadline(Duration deadline) {
         Objects.requireNonNull(deadline, "ackDeadline");
         if (deadline.toMillis() < 100 || deadline.compareTo(Duration.ofHours(1)) > 0) {
-            throw new InvalidEventException("ackDeadline must be from 100ms to 1h, was " + deadline);
+            throw new InvalidArgumentException("ackDeadline must be from 100ms to 1h, was " + deadline);
         }
         return new SubscribeOptions(topic, group, ackMode, maxInFlight, concurrency, deadline, deadLetterTopic,
                 maxAttempts, startPosition, overflow, bufferCapacity, onInvalidMessage);
@@ -124,7 +124,7 @@ public final class SubscribeOptions {
     public SubscribeOptions deadLetter(String deadLetterTopic, int maxAttempts) {
         Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
         if (maxAttempts < 1 || maxAttempts > 1000) {
-            throw new InvalidEventException("dead-letter maxAttempts must be from 1 to 1000, was " + maxAttempts);
+            throw new InvalidArgumentException("dead-letter maxAttempts must be from 1 to 1000, was " + maxAttempts);
         }
         return new SubscribeOptions(topic, group, ackMode, maxInFlight, concurrency, ackDeadline, deadLetterTopic,
                 maxAttempts, startPosition, overflow, bufferCapacity, onInvalidMessage);
@@ -147,7 +147,7 @@ public final class SubscribeOptions {
     /** Capacity of the per-subscription buffer where the backend has one (1 to 1,000,000; default 1024). */
     public SubscribeOptions bufferCapacity(int capacity) {
         if (capacity < 1 || capacity > 1_000_000) {
-            throw new InvalidEventException("bufferCapacity must be from 1 to 1000000, was " + capacity);
+            throw new InvalidArgumentException("bufferCapacity must be from 1 to 1000000, was " + capacity);
         }
         return new SubscribeOptions(topic, group, ackMode, maxInFlight, concurrency, ackDeadline, deadLetterTopic,
                 maxAttempts, startPosition, overflow, capacity, onInvalidMessage);

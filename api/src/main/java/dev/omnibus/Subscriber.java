@@ -5,7 +5,7 @@ public interface Subscriber {
     /**
      * Starts a subscription calling {@code handler} for each delivery.
      *
-     * @throws InvalidEventException           if the topic pattern, group or dead-letter topic is not portable
+     * @throws InvalidArgumentException        if the topic pattern, group or dead-letter topic is not portable
      * @throws UnsupportedCapabilityException  if the options ask for what the backend cannot do
      * @throws OmnibusException                {@link ErrorCode#CLOSED} after close, or the broker's error
      */

@@ -29,7 +29,8 @@ public interface Subscription extends AutoCloseable {
     SubscriptionStats stats();
 
     /**
-     * Stops fetching, waits up to {@code drain} for running handlers (their acks go through), hands
+     * Stops fetching, waits up to {@code drain} for running handlers (their acks and dead-letter publishes go
+     * through), hands
      * deliveries not yet started back to the broker for redelivery, and stops every thread it owns. Nothing is
      * delivered to the handler after this returns. Idempotent.
      *

@@ -32,7 +32,7 @@ class SubscribeOptionsTest {
     @Test
     void outOfRangeValuesNameTheLimits() {
         SubscribeOptions o = SubscribeOptions.topic("orders");
-        assertThatThrownBy(() -> o.maxInFlight(0)).isInstanceOf(InvalidEventException.class)
+        assertThatThrownBy(() -> o.maxInFlight(0)).isInstanceOf(InvalidArgumentException.class)
                 .hasMessageContaining("maxInFlight must be from 1 to 100000, was 0");
         assertThatThrownBy(() -> o.concurrency(2000)).hasMessageContaining("concurrency must be from 1 to 1024");
         assertThatThrownBy(() -> o.ackDeadline(Duration.ofMillis(5))).hasMessageContaining("100ms to 1h");

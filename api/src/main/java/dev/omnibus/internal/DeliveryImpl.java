@@ -3,7 +3,7 @@ package dev.omnibus.internal;
 import dev.omnibus.Capability;
 import dev.omnibus.Delivery;
 import dev.omnibus.Extensions;
-import dev.omnibus.InvalidEventException;
+import dev.omnibus.InvalidArgumentException;
 import dev.omnibus.spi.ReceivedMessage;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
@@ -95,7 +95,7 @@ final class DeliveryImpl implements Delivery {
     @Override
     public boolean nack(Duration delay) {
         if (delay == null || delay.isNegative() || delay.compareTo(MAX_NACK_DELAY) > 0) {
-            throw new InvalidEventException("nack delay must be from 0 to 12h, was " + delay);
+            throw new InvalidArgumentException("nack delay must be from 0 to 12h, was " + delay);
         }
         subscription.requireNack(delay.isZero() ? Capability.NACK : Capability.DELAYED_NACK);
         return failed(delay, "nacked by the handler (attempt " + attempt + ")");

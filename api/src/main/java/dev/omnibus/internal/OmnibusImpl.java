@@ -7,7 +7,7 @@ import dev.omnibus.ConnectionListener;
 import dev.omnibus.ConnectionState;
 import dev.omnibus.DeliveryHandler;
 import dev.omnibus.ErrorCode;
-import dev.omnibus.InvalidEventException;
+import dev.omnibus.InvalidArgumentException;
 import dev.omnibus.InvalidMessagePolicy;
 import dev.omnibus.Omnibus;
 import dev.omnibus.OmnibusException;
@@ -131,7 +131,7 @@ final class OmnibusImpl implements Omnibus, Subscriber {
         }
         if (options.group() != null) {
             if (!GROUP.matcher(options.group()).matches()) {
-                throw new InvalidEventException("group '" + options.group() + "' is not portable: use 1 to 128 "
+                throw new InvalidArgumentException("group '" + options.group() + "' is not portable: use 1 to 128 "
                         + "characters of A-Z a-z 0-9 _ -");
             }
             capabilities.require(name, Capability.GROUPS);
@@ -146,12 +146,12 @@ final class OmnibusImpl implements Omnibus, Subscriber {
             Topics.validateTopic("dead-letter topic", options.deadLetterTopic());
             capabilities.require(name, Capability.AT_LEAST_ONCE);
             if (Topics.matches(options.topic(), options.deadLetterTopic())) {
-                throw new InvalidEventException("dead-letter topic '" + options.deadLetterTopic()
+                throw new InvalidArgumentException("dead-letter topic '" + options.deadLetterTopic()
                         + "' matches the subscription's own topic '" + options.topic()
                         + "': dead letters would be consumed again; pick a topic outside it");
             }
         } else if (options.onInvalidMessage() == InvalidMessagePolicy.DEAD_LETTER) {
-            throw new InvalidEventException("onInvalidMessage(DEAD_LETTER) needs a dead-letter topic: add "
+            throw new InvalidArgumentException("onInvalidMessage(DEAD_LETTER) needs a dead-letter topic: add "
                     + "deadLetter(topic, maxAttempts)");
         }
         boolean nativeDeadLetter = capabilities.has(Capability.NATIVE_DEAD_LETTER);

@@ -6,6 +6,7 @@ import dev.omnibus.Capability;
 import dev.omnibus.DeliveryHandler;
 import dev.omnibus.ErrorCode;
 import dev.omnibus.Extensions;
+import dev.omnibus.InvalidArgumentException;
 import dev.omnibus.InvalidMessagePolicy;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.SubscribeOptions;
@@ -70,6 +71,7 @@ final class SubscriptionImpl implements Subscription {
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder expired = new LongAdder();
     private final LongAdder invalid = new LongAdder();
+    private final AtomicInteger deadLettering = new AtomicInteger();
     private volatile boolean stopping;
     private volatile boolean terminated;
     private volatile boolean drainedCleanly = true;
@@ -345,6 +347,7 @@ final class SubscriptionImpl implements Subscription {
             release();
             return;
         }
+        deadLettering.incrementAndGet();
         backend.send(options.deadLetterTopic(), dead).whenComplete((receipt, error) -> {
             try {
                 if (error == null) {
@@ -363,6 +366,11 @@ final class SubscriptionImpl implements Subscription {
                 log.warn("{}: settling dead-lettered {} failed", backend.name(), d.message, e);
             } finally {
                 release();
+                if (deadLettering.decrementAndGet() == 0) {
+                    synchronized (deadLettering) {
+                        deadLettering.notifyAll();
+                    }
+                }
             }
         });
     }
@@ -432,7 +440,7 @@ final class SubscriptionImpl implements Subscription {
     @Override
     public boolean close(Duration drain) {
         if (drain == null || drain.isNegative()) {
-            throw new dev.omnibus.InvalidEventException("drain must be zero or positive, was " + drain);
+            throw new InvalidArgumentException("drain must be zero or positive, was " + drain);
         }
         shutdown(drain, false);
         return drainedCleanly;
@@ -498,6 +506,7 @@ final class SubscriptionImpl implements Subscription {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        finished &= awaitDeadLetters(deadline);
         drainedCleanly = finished;
         if (housekeeping != null) {
             housekeeping.cancel(false);
@@ -517,6 +526,22 @@ final class SubscriptionImpl implements Subscription {
         synchronized (this) {
             terminated = true;
             notifyAll();
+        }
+    }
+
+    /** Waits until dead-letter publishes started by handlers have settled, or the drain deadline passes. */
+    private boolean awaitDeadLetters(long deadline) {
+        synchronized (deadLettering) {
+            long left;
+            while (deadLettering.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(deadLettering, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return deadLettering.get() == 0;
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.omnibus.spi;
 
-import dev.omnibus.InvalidEventException;
+import dev.omnibus.InvalidArgumentException;
 
 /**
  * Portable topic names and patterns, shared by the library and the backends; stateless and thread-safe.
@@ -19,12 +19,12 @@ public final class Topics {
     private Topics() {
     }
 
-    /** Throws {@link InvalidEventException} unless {@code topic} is a portable topic (no wildcards). */
+    /** Throws {@link InvalidArgumentException} unless {@code topic} is a portable topic (no wildcards). */
     public static void validateTopic(String what, String topic) {
         validate(what, topic, false);
     }
 
-    /** Throws {@link InvalidEventException} unless {@code pattern} is a portable topic or wildcard pattern. */
+    /** Throws {@link InvalidArgumentException} unless {@code pattern} is a portable topic or wildcard pattern. */
     public static void validatePattern(String what, String pattern) {
         validate(what, pattern, true);
     }
@@ -78,24 +78,24 @@ public final class Topics {
 
     private static void validate(String what, String name, boolean allowWildcards) {
         if (name == null || name.isEmpty()) {
-            throw new InvalidEventException(what + " is empty: " + RULE);
+            throw new InvalidArgumentException(what + " is empty: " + RULE);
         }
         if (name.length() > MAX_LENGTH) {
-            throw new InvalidEventException(what + " is " + name.length() + " characters long: " + RULE);
+            throw new InvalidArgumentException(what + " is " + name.length() + " characters long: " + RULE);
         }
         String[] tokens = name.split("\\.", -1);
         for (int i = 0; i < tokens.length; i++) {
             String token = tokens[i];
             if (token.isEmpty()) {
-                throw new InvalidEventException(what + " '" + name + "' has an empty token: " + RULE);
+                throw new InvalidArgumentException(what + " '" + name + "' has an empty token: " + RULE);
             }
             if (token.equals("*") || token.equals(">")) {
                 if (!allowWildcards) {
-                    throw new InvalidEventException(what + " '" + name + "' contains the wildcard '" + token
+                    throw new InvalidArgumentException(what + " '" + name + "' contains the wildcard '" + token
                             + "', only allowed when subscribing: " + RULE);
                 }
                 if (token.equals(">") && i != tokens.length - 1) {
-                    throw new InvalidEventException(what + " '" + name + "': '>' must be the last token");
+                    throw new InvalidArgumentException(what + " '" + name + "': '>' must be the last token");
                 }
                 continue;
             }
@@ -104,7 +104,7 @@ public final class Topics {
                 boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
                         || ch == '_' || ch == '-';
                 if (!ok) {
-                    throw new InvalidEventException(what + " '" + printable(name) + "' has the character "
+                    throw new InvalidArgumentException(what + " '" + printable(name) + "' has the character "
                             + describe(ch) + " which is not allowed: " + RULE
                             + (allowWildcards ? "; '*' and a final '>' are whole-token wildcards" : ""));
                 }

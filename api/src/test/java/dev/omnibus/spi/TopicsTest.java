@@ -1,6 +1,6 @@
 package dev.omnibus.spi;
 
-import dev.omnibus.InvalidEventException;
+import dev.omnibus.InvalidArgumentException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,14 +40,14 @@ class TopicsTest {
     @ValueSource(strings = {"orders created", "orders..x", ".orders", "orders.", "orders.*", "orders.>", "tab\there",
             "orders/x", "é"})
     void refusesNonPortableTopicsNamingTheRule(String topic) {
-        assertThatThrownBy(() -> Topics.validateTopic("topic", topic)).isInstanceOf(InvalidEventException.class)
+        assertThatThrownBy(() -> Topics.validateTopic("topic", topic)).isInstanceOf(InvalidArgumentException.class)
                 .hasMessageContaining("portable topic");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"orders.>.x", "orders.*x", "a.>.>"})
     void refusesMalformedPatterns(String pattern) {
-        assertThatThrownBy(() -> Topics.validatePattern("pattern", pattern)).isInstanceOf(InvalidEventException.class);
+        assertThatThrownBy(() -> Topics.validatePattern("pattern", pattern)).isInstanceOf(InvalidArgumentException.class);
     }
 
     @ParameterizedTest

@@ -118,11 +118,11 @@ abstract class BusCommand implements Callable<Integer> {
     }
 
     private Config config() {
-        Config.Builder config = Config.builder().environment(main.environment()).properties(options);
+        Config.Builder config = Config.builder().environment(main.environment()).properties(options)
+                .defaultUrl(DEFAULT_URL);
         if (url != null) {
             config.url(url);
         }
-        Config resolved = config.build();
-        return resolved.url() != null ? resolved : config.url(DEFAULT_URL).build();
+        return config.build();
     }
 }
