@@ -34,36 +34,8 @@ import java.util.regex.Pattern;
 public final class TckReporter implements TestWatcher, AfterAllCallback {
     /** System property naming the report directory. */
     public static final String REPORT_DIR_PROPERTY = "omnibus.tck.reportDir";
-    /** Every rule of the catalogue, with its title. */
-    public static final Map<String, String> RULES = rules();
-
     private static final Pattern RULE_ID = Pattern.compile("^(R\\d\\d)_");
     private static final Map<Class<?>, Run> RUNS = new ConcurrentHashMap<>();
-
-    private static Map<String, String> rules() {
-        Map<String, String> r = new TreeMap<>();
-        r.put("R01", "round trip of every attribute, extension and data");
-        r.put("R02", "publish receipt; closed publisher fails typed");
-        r.put("R03", "fan-out to subscriptions without a shared group");
-        r.put("R04", "a group shares the stream");
-        r.put("R05", "per-key order");
-        r.put("R06", "acked events are not redelivered");
-        r.put("R07", "nack and handler exceptions redeliver");
-        r.put("R08", "delayed nack waits its delay");
-        r.put("R09", "unsettled events are redelivered after the ack deadline");
-        r.put("R10", "dead letter after max attempts");
-        r.put("R11", "flow control: maxInFlight");
-        r.put("R12", "close drains; nothing after close; no leaked threads");
-        r.put("R13", "start position EARLIEST / LATEST / time");
-        r.put("R14", "publish dedup by event id");
-        r.put("R15", "bad input is refused clearly; foreign messages do not kill a subscription");
-        r.put("R16", "concurrency loses and corrupts nothing");
-        r.put("R17", "broker restart mid-stream");
-        r.put("R18", "connection cut / stall");
-        r.put("R19", "wildcard subscriptions");
-        r.put("R20", "declared capabilities are true");
-        return java.util.Collections.unmodifiableMap(r);
-    }
 
     /** Called by the kit once it knows the backend: name and capabilities for the report. */
     static void describe(Class<?> kitClass, String backend, Capabilities capabilities) {
@@ -180,7 +152,7 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
                     .append("Capabilities: ").append(String.join(", ", caps)).append("\n\n")
                     .append("| rule | title | status | tests | reason |\n| --- | --- | --- | --- | --- |\n");
             int i = 0;
-            for (Map.Entry<String, String> rule : RULES.entrySet()) {
+            for (Map.Entry<String, String> rule : RuleCatalogue.RULES.entrySet()) {
                 RuleResult r = results.getOrDefault(rule.getKey(), new RuleResult());
                 String status;
                 String reason;

@@ -1,5 +1,6 @@
 package dev.omnibus.tck.selftest;
 
+import dev.omnibus.tck.TckReport;
 import dev.omnibus.tck.TckReporter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,13 +14,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
@@ -30,31 +25,27 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  * rule; run against the same wrapper without a defect, it must pass.
  */
 class KitCatchesBrokenBackendsTest {
-    private static final Pattern RULE = Pattern.compile(
-            "\\{\"id\": \"(R\\d\\d)\"[^}]*?\"status\": \"(\\w+)\"[^}]*?\"reason\": \"((?:[^\"\\\\]|\\\\.)*)\"}");
-
     @ParameterizedTest(name = "{0} is failed at its rule")
     @EnumSource(value = Defect.class, mode = EnumSource.Mode.EXCLUDE, names = "NONE")
     void eachDefectIsFailedAtTheRuleThatNamesIt(Defect defect, @TempDir Path reports) throws IOException {
-        Map<String, String[]> rules = runKit(defect, defect.rule, reports);
+        TckReport.Rule verdict = runKit(defect, defect.rule, reports).rule(defect.rule);
 
-        String[] result = rules.get(defect.rule);
-        assertThat(result[0]).as("kit verdict on %s for %s", defect, defect.rule).isEqualTo("FAILED");
-        assertThat(result[1]).as("failure message of %s names the backend and the rule", defect)
+        assertThat(verdict.status()).as("kit verdict on %s for %s", defect, defect.rule).isEqualTo("FAILED");
+        assertThat(verdict.reason()).as("failure message of %s names the backend and the rule", defect)
                 .contains("[" + defect.backendName() + "] " + defect.rule);
     }
 
     @Test
     void theWrapperWithoutADefectPassesTheWholeKit(@TempDir Path reports) throws IOException {
-        Map<String, String[]> rules = runKit(Defect.NONE, null, reports);
+        TckReport report = runKit(Defect.NONE, null, reports);
 
-        assertThat(rules).hasSize(20);
-        rules.forEach((rule, result) -> assertThat(result[0]).as("%s on the unbroken wrapper: %s", rule, result[1])
-                .isIn("PASSED", "SKIPPED"));
-        assertThat(rules.get("R01")[0]).isEqualTo("PASSED");
+        assertThat(report.rules()).hasSize(20);
+        report.rules().forEach(rule -> assertThat(rule.status()).as("%s on the unbroken wrapper: %s", rule.id(),
+                rule.reason()).isIn("PASSED", "SKIPPED"));
+        assertThat(report.rule("R01").status()).isEqualTo("PASSED");
     }
 
-    private static Map<String, String[]> runKit(Defect defect, String onlyRule, Path reports) throws IOException {
+    private static TckReport runKit(Defect defect, String onlyRule, Path reports) throws IOException {
         BrokenKit.defect = defect;
         String previous = System.setProperty(TckReporter.REPORT_DIR_PROPERTY, reports.toString());
         try {
@@ -75,13 +66,8 @@ class KitCatchesBrokenBackendsTest {
                 System.setProperty(TckReporter.REPORT_DIR_PROPERTY, previous);
             }
         }
-        String json = Files.readString(reports.resolve("report.json"), StandardCharsets.UTF_8);
-        assertThat(json).contains("\"backend\": \"" + defect.backendName() + "\"");
-        Map<String, String[]> rules = new TreeMap<>();
-        Matcher m = RULE.matcher(json);
-        while (m.find()) {
-            rules.put(m.group(1), new String[] {m.group(2), m.group(3)});
-        }
-        return rules;
+        TckReport report = TckReport.read(reports.resolve("report.json"));
+        assertThat(report.backend()).isEqualTo(defect.backendName());
+        return report;
     }
 }

@@ -1,0 +1,29 @@
+package dev.omnibus.tck.selftest;
+
+import dev.omnibus.ConfigOption;
+import dev.omnibus.internal.CommonOptions;
+import dev.omnibus.memory.MemoryBackendProvider;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every option the code declares is in the README's configuration reference, with its environment variable. */
+class ReadmeConfigurationReferenceTest {
+    @Test
+    void everyDeclaredOptionIsDocumented() throws IOException {
+        String readme = Files.readString(Path.of("../../README.md"), StandardCharsets.UTF_8);
+        List<ConfigOption<?>> options = new ArrayList<>(CommonOptions.ALL);
+        options.addAll(new MemoryBackendProvider().options());
+        for (ConfigOption<?> option : options) {
+            assertThat(readme).as("README configuration reference documents option %s", option.name())
+                    .contains("| `" + option.name() + "` | `" + option.environmentVariable() + "` |");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.omnibus.tck;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Renders the README's conformance matrix from the kit's {@code report.json} files, so the matrix is generated,
+ * never typed. Stateless.
+ *
+ * <pre>
+ * java -cp tck/target/classes dev.omnibus.tck.ConformanceMatrix README.md backend-&#42;/target/omnibus-tck/report.json
+ * </pre>
+ * replaces the text between {@value #BEGIN} and {@value #END} in the README.
+ */
+public final class ConformanceMatrix {
+    /** Marks the start of the generated section. */
+    public static final String BEGIN = "<!-- conformance-matrix:begin (generated from */target/omnibus-tck/report.json "
+            + "by dev.omnibus.tck.ConformanceMatrix; do not edit) -->";
+    /** Marks the end of the generated section. */
+    public static final String END = "<!-- conformance-matrix:end -->";
+
+    private ConformanceMatrix() {
+    }
+
+    /** Updates the README named first with the reports named after it. */
+    public static void main(String[] args) throws IOException {
+        if (args.length < 2) {
+            System.err.println("usage: ConformanceMatrix README.md report.json [report.json ...]");
+            System.exit(2);
+        }
+        Path readme = Path.of(args[0]);
+        List<TckReport> reports = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            reports.add(TckReport.read(Path.of(args[i])));
+        }
+        String text = Files.readString(readme, StandardCharsets.UTF_8);
+        Files.writeString(readme, replaceSection(text, render(reports)), StandardCharsets.UTF_8);
+    }
+
+    /** {@code readme} with its generated section replaced by {@code section}. */
+    public static String replaceSection(String readme, String section) {
+        int begin = readme.indexOf(BEGIN);
+        int end = readme.indexOf(END);
+        if (begin < 0 || end < begin) {
+            throw new IllegalArgumentException("the README has no " + BEGIN + " ... " + END + " section");
+        }
+        return readme.substring(0, begin + BEGIN.length()) + "\n" + section + readme.substring(end);
+    }
+
+    /** The generated section of {@code readme}, or {@code null} when it has none. */
+    public static String section(String readme) {
+        int begin = readme.indexOf(BEGIN);
+        int end = readme.indexOf(END);
+        return begin < 0 || end < begin ? null : readme.substring(begin + BEGIN.length() + 1, end);
+    }
+
+    /** The matrix: a row per rule, a column per backend, then each backend's capabilities and skip reasons. */
+    public static String render(List<TckReport> reports) {
+        List<TckReport> sorted = new ArrayList<>(reports);
+        sorted.sort(Comparator.comparing(TckReport::backend));
+        StringBuilder md = new StringBuilder("| rule |");
+        StringBuilder rule = new StringBuilder("| --- |");
+        for (TckReport r : sorted) {
+            md.append(' ').append(r.backend()).append(" |");
+            rule.append(" :---: |");
+        }
+        md.append('\n').append(rule).append('\n');
+        List<String> notes = new ArrayList<>();
+        for (String id : RuleCatalogue.RULES.keySet()) {
+            md.append("| ").append(id).append(' ').append(RuleCatalogue.RULES.get(id)).append(" |");
+            for (TckReport r : sorted) {
+                TckReport.Rule verdict = r.rule(id);
+                String cell;
+                switch (verdict.status()) {
+                    case "PASSED":
+                        cell = "pass";
+                        break;
+                    case "FAILED":
+                        cell = "**FAIL**";
+                        break;
+                    default:
+                        notes.add(id + ", " + verdict.reason());
+                        cell = "skip [" + notes.size() + "]";
+                }
+                md.append(' ').append(cell).append(" |");
+            }
+            md.append('\n');
+        }
+        md.append('\n');
+        for (TckReport r : sorted) {
+            md.append("Capabilities of **").append(r.backend()).append("**: ")
+                    .append(String.join(", ", r.capabilities())).append(".\n");
+        }
+        if (!notes.isEmpty()) {
+            md.append('\n');
+            for (int i = 0; i < notes.size(); i++) {
+                md.append('[').append(i + 1).append("] ").append(notes.get(i).replace("\n", " ")).append("  \n");
+            }
+        }
+        return md.toString();
+    }
+}

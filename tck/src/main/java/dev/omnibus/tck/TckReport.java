@@ -1,0 +1,129 @@
+package dev.omnibus.tck;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A conformance report as {@link TckReporter} writes it to {@code report.json}, read back; immutable. Has no
+ * dependencies, so tools can use it with the tck jar alone.
+ */
+public final class TckReport {
+    private static final Pattern BACKEND = Pattern.compile("\"backend\": \"((?:[^\"\\\\]|\\\\.)*)\"");
+    private static final Pattern CAPABILITIES = Pattern.compile("\"capabilities\": \\[([^]]*)]");
+    private static final Pattern RULE = Pattern.compile("\\{\"id\": \"(R\\d\\d)\", \"title\": \"((?:[^\"\\\\]|\\\\.)*)\", "
+            + "\"status\": \"(\\w+)\", \"tests\": (\\d+)[^}]*?\"reason\": \"((?:[^\"\\\\]|\\\\.)*)\"}");
+
+    /**
+     * One rule's verdict.
+     *
+     * @param id     the rule id, {@code R01} to {@code R20}
+     * @param title  what the rule says
+     * @param status PASSED, FAILED or SKIPPED
+     * @param tests  how many of its tests ran
+     * @param reason why it was skipped or failed (empty when passed cleanly)
+     */
+    public record Rule(String id, String title, String status, int tests, String reason) {
+    }
+
+    private final String backend;
+    private final List<String> capabilities;
+    private final List<Rule> rules;
+
+    private TckReport(String backend, List<String> capabilities, List<Rule> rules) {
+        this.backend = backend;
+        this.capabilities = List.copyOf(capabilities);
+        this.rules = List.copyOf(rules);
+    }
+
+    /** Reads a {@code report.json}. */
+    public static TckReport read(Path json) throws IOException {
+        return parse(Files.readString(json, StandardCharsets.UTF_8));
+    }
+
+    /** Parses the text of a {@code report.json}; throws IllegalArgumentException when it is not one. */
+    public static TckReport parse(String json) {
+        Matcher b = BACKEND.matcher(json);
+        Matcher c = CAPABILITIES.matcher(json);
+        if (!b.find() || !c.find()) {
+            throw new IllegalArgumentException("not an Omnibus TCK report: no backend or capabilities field");
+        }
+        List<String> caps = new ArrayList<>();
+        for (String s : c.group(1).split(",")) {
+            String name = s.strip().replace("\"", "");
+            if (!name.isEmpty()) {
+                caps.add(name);
+            }
+        }
+        List<Rule> rules = new ArrayList<>();
+        Matcher r = RULE.matcher(json);
+        while (r.find()) {
+            rules.add(new Rule(r.group(1), unescape(r.group(2)), r.group(3), Integer.parseInt(r.group(4)),
+                    unescape(r.group(5))));
+        }
+        return new TckReport(unescape(b.group(1)), caps, rules);
+    }
+
+    /** The backend's name. */
+    public String backend() {
+        return backend;
+    }
+
+    /** The capabilities it declared. */
+    public List<String> capabilities() {
+        return capabilities;
+    }
+
+    /** Every rule's verdict, in rule order. */
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    /** The verdict of rule {@code id}. */
+    public Rule rule(String id) {
+        return rules.stream().filter(x -> x.id().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("report of " + backend + " has no rule " + id));
+    }
+
+    private static String unescape(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch != '\\' || i + 1 == s.length()) {
+                out.append(ch);
+                continue;
+            }
+            char next = s.charAt(++i);
+            switch (next) {
+                case 'n':
+                    out.append('\n');
+                    break;
+                case 'r':
+                    out.append('\r');
+                    break;
+                case 't':
+                    out.append('\t');
+                    break;
+                case 'u':
+                    out.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16));
+                    i += 4;
+                    break;
+                default:
+                    out.append(next);
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "TckReport{" + backend + ", " + Arrays.toString(rules.stream().map(x -> x.id() + "=" + x.status())
+                .toArray()) + "}";
+    }
+}
