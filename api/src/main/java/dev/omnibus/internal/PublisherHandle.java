@@ -39,7 +39,7 @@ final class PublisherHandle implements Publisher {
             return CompletableFuture.failedFuture(backend.classify(e));
         }
         if (sent.isDone() && !sent.isCompletedExceptionally()) {
-            return CompletableFuture.completedFuture(sent.join());
+            return sent;
         }
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
         ScheduledFuture<?> timeout = sent.isDone() ? null : bus.scheduler().schedule(() -> result.completeExceptionally(

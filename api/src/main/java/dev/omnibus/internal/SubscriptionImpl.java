@@ -72,6 +72,9 @@ final class SubscriptionImpl implements Subscription {
     private final LongAdder expired = new LongAdder();
     private final LongAdder invalid = new LongAdder();
     private final AtomicInteger deadLettering = new AtomicInteger();
+    /** AUTO acks made on the receive thread while it runs a batch inline; flushed with one ackAll per batch. */
+    private final List<DeliveryImpl> ackBatch = new ArrayList<>();
+    private boolean batchingAcks;
     private volatile boolean stopping;
     private volatile boolean terminated;
     private volatile boolean drainedCleanly = true;
@@ -179,13 +182,19 @@ final class SubscriptionImpl implements Subscription {
                 continue;
             }
             inFlight.addAndGet(size);
-            for (int i = 0; i < size; i++) {
-                ReceivedMessage m = batch.get(i);
-                if (stopping) {
-                    handBack(m);
-                    continue;
+            batchingAcks = lanes == null;
+            try {
+                for (int i = 0; i < size; i++) {
+                    ReceivedMessage m = batch.get(i);
+                    if (stopping) {
+                        handBack(m);
+                        continue;
+                    }
+                    dispatch(newDelivery(m));
                 }
-                dispatch(newDelivery(m));
+            } finally {
+                batchingAcks = false;
+                flushAcks();
             }
         }
         if (failure != null) {
@@ -299,16 +308,46 @@ final class SubscriptionImpl implements Subscription {
     }
 
     void settleAck(DeliveryImpl d) {
+        if (batchingAcks && Thread.currentThread() == receiveThread) {
+            ackBatch.add(d);
+            return;
+        }
         try {
             receiver.ack(d.message);
         } catch (RuntimeException e) {
             log.warn("{}: ack of {} failed; the broker will redeliver it", backend.name(), d.message, e);
         }
+        acked(d);
+        release();
+    }
+
+    /** Sends the acks batched during an inline batch; called by the receive thread only. */
+    private void flushAcks() {
+        int n = ackBatch.size();
+        if (n == 0) {
+            return;
+        }
+        List<ReceivedMessage> messages = new ArrayList<>(n);
+        for (DeliveryImpl d : ackBatch) {
+            messages.add(d.message);
+        }
+        try {
+            receiver.ackAll(messages);
+        } catch (RuntimeException e) {
+            log.warn("{}: ack of {} messages failed; the broker will redeliver them", backend.name(), n, e);
+        }
+        for (DeliveryImpl d : ackBatch) {
+            acked(d);
+        }
+        ackBatch.clear();
+        releaseAll(n);
+    }
+
+    private void acked(DeliveryImpl d) {
         acked.increment();
         if (d.message.deliveryCount() == 0) {
             attempts.forget(d.redeliveryKey());
         }
-        release();
     }
 
     void settleNack(DeliveryImpl d, Duration delay, String reason) {
@@ -392,8 +431,12 @@ final class SubscriptionImpl implements Subscription {
     }
 
     private void release() {
-        int now = inFlight.decrementAndGet();
-        if (now == options.maxInFlight() - 1) {
+        releaseAll(1);
+    }
+
+    private void releaseAll(int n) {
+        int now = inFlight.addAndGet(-n);
+        if (now < options.maxInFlight() && now + n >= options.maxInFlight()) {
             LockSupport.unpark(receiveThread);
         }
     }

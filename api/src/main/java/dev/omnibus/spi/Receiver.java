@@ -24,6 +24,16 @@ public interface Receiver {
     /** Acknowledges {@code message} with the broker's verb. */
     void ack(ReceivedMessage message);
 
+    /**
+     * Acknowledges several messages at once (the library batches AUTO acks of one received batch); the default acks
+     * each. Override where the broker has a batch verb (XACK with many ids, one commit).
+     */
+    default void ackAll(List<ReceivedMessage> messages) {
+        for (ReceivedMessage m : messages) {
+            ack(m);
+        }
+    }
+
     /** Asks the broker to redeliver {@code message}, no earlier than {@code delay} ({@link Duration#ZERO}: now). */
     void nack(ReceivedMessage message, Duration delay);
 

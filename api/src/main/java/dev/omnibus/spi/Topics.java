@@ -80,34 +80,44 @@ public final class Topics {
         if (name == null || name.isEmpty()) {
             throw new InvalidArgumentException(what + " is empty: " + RULE);
         }
-        if (name.length() > MAX_LENGTH) {
-            throw new InvalidArgumentException(what + " is " + name.length() + " characters long: " + RULE);
+        int length = name.length();
+        if (length > MAX_LENGTH) {
+            throw new InvalidArgumentException(what + " is " + length + " characters long: " + RULE);
         }
-        String[] tokens = name.split("\\.", -1);
-        for (int i = 0; i < tokens.length; i++) {
-            String token = tokens[i];
-            if (token.isEmpty()) {
-                throw new InvalidArgumentException(what + " '" + name + "' has an empty token: " + RULE);
-            }
-            if (token.equals("*") || token.equals(">")) {
-                if (!allowWildcards) {
-                    throw new InvalidArgumentException(what + " '" + name + "' contains the wildcard '" + token
-                            + "', only allowed when subscribing: " + RULE);
-                }
-                if (token.equals(">") && i != tokens.length - 1) {
-                    throw new InvalidArgumentException(what + " '" + name + "': '>' must be the last token");
-                }
+        int tokenStart = 0;
+        for (int i = 0; i <= length; i++) {
+            char ch = i < length ? name.charAt(i) : '.';
+            if (ch != '.') {
                 continue;
             }
-            for (int c = 0; c < token.length(); c++) {
-                char ch = token.charAt(c);
-                boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-                        || ch == '_' || ch == '-';
-                if (!ok) {
-                    throw new InvalidArgumentException(what + " '" + printable(name) + "' has the character "
-                            + describe(ch) + " which is not allowed: " + RULE
-                            + (allowWildcards ? "; '*' and a final '>' are whole-token wildcards" : ""));
-                }
+            if (i == tokenStart) {
+                throw new InvalidArgumentException(what + " '" + printable(name) + "' has an empty token: " + RULE);
+            }
+            checkToken(what, name, tokenStart, i, allowWildcards);
+            tokenStart = i + 1;
+        }
+    }
+
+    private static void checkToken(String what, String name, int from, int to, boolean allowWildcards) {
+        if (to - from == 1 && (name.charAt(from) == '*' || name.charAt(from) == '>')) {
+            char wildcard = name.charAt(from);
+            if (!allowWildcards) {
+                throw new InvalidArgumentException(what + " '" + name + "' contains the wildcard '" + wildcard
+                        + "', only allowed when subscribing: " + RULE);
+            }
+            if (wildcard == '>' && to != name.length()) {
+                throw new InvalidArgumentException(what + " '" + name + "': '>' must be the last token");
+            }
+            return;
+        }
+        for (int c = from; c < to; c++) {
+            char ch = name.charAt(c);
+            boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+                    || ch == '_' || ch == '-';
+            if (!ok) {
+                throw new InvalidArgumentException(what + " '" + printable(name) + "' has the character "
+                        + describe(ch) + " which is not allowed: " + RULE
+                        + (allowWildcards ? "; '*' and a final '>' are whole-token wildcards" : ""));
             }
         }
     }
