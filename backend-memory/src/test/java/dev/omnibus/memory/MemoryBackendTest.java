@@ -167,6 +167,28 @@ class MemoryBackendTest {
     }
 
     @Test
+    void manyUnsettledDeliveriesExpireOnceEachInOrder() {
+        Omnibus bus = connect("");
+        java.util.Map<String, java.util.List<Integer>> attempts = new ConcurrentHashMap<>();
+        bus.subscriber().subscribe(SubscribeOptions.topic("many").ackMode(dev.omnibus.AckMode.MANUAL)
+                .maxInFlight(5000).bufferCapacity(5000).ackDeadline(Duration.ofMillis(300)), d -> {
+                    attempts.computeIfAbsent(d.event().getId(), k -> new CopyOnWriteArrayList<>()).add(d.attempt());
+                    if (d.attempt() > 1) {
+                        d.ack();
+                    }
+                });
+        Publisher p = bus.publisher();
+        for (int i = 0; i < 1500; i++) {
+            p.publish("many", event(i)).toCompletableFuture().join();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> attempts.size() == 1500
+                && attempts.values().stream().allMatch(a -> a.size() == 2));
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(5)).until(() ->
+                attempts.values().stream().allMatch(a -> a.equals(List.of(1, 2))));
+        assertThat(MemoryBroker.named(name).orElseThrow().bufferedEvents()).isZero();
+    }
+
+    @Test
     void connectionStateIsReported() {
         Omnibus bus = connect("");
         List<ConnectionState> states = new CopyOnWriteArrayList<>();

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -37,13 +36,12 @@ final class Channel {
     private final ArrayDeque<Pending> ready = new ArrayDeque<>();
     private final ArrayDeque<Pending> redeliver = new ArrayDeque<>();
     private final PriorityQueue<Pending> delayed = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
-    private final LinkedHashMap<Long, Pending> inFlight = new LinkedHashMap<>();
+    private final InFlight inFlight = new InFlight();
     private final LongAdder dropped = new LongAdder();
     private static final long ACTIVE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int YIELD_ROUNDS = 16;
     private static final int PARK_ROUNDS = 8;
     private static final long POLL_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
-    private long nextTag = 1;
     private long lastTakeNanos;
     private int waiting;
     private int consecutiveDrops;
@@ -71,6 +69,146 @@ final class Channel {
 
         Pending(Entry entry) {
             this.entry = entry;
+        }
+    }
+
+    /**
+     * Messages in flight, by delivery tag. Tags are sequential per channel and every delivery gets the same deadline
+     * offset, so a ring indexed by tag keeps deadline order: expiry scans from the oldest tag. A delivery whose deadline
+     * was extended moves to a small insertion-ordered side map (its new deadline is the latest). Guarded by the
+     * channel lock.
+     */
+    private static final class InFlight {
+        private Pending[] ring = new Pending[256];
+        private long head = 1;
+        private long next = 1;
+        private final LinkedHashMap<Long, Pending> extended = new LinkedHashMap<>();
+        private int size;
+
+        void add(Pending p) {
+            if (next - head >= ring.length) {
+                grow();
+            }
+            p.tag = next++;
+            ring[index(p.tag)] = p;
+            size++;
+        }
+
+        private int index(long tag) {
+            return (int) (tag & (ring.length - 1));
+        }
+
+        private void grow() {
+            Pending[] bigger = new Pending[ring.length * 2];
+            for (long t = head; t < next; t++) {
+                bigger[(int) (t & (bigger.length - 1))] = ring[index(t)];
+            }
+            ring = bigger;
+        }
+
+        /** Removes and returns the delivery with {@code tag}, or null if it is no longer in flight. */
+        Pending remove(Long tag) {
+            long t = tag;
+            if (t >= head && t < next) {
+                int i = index(t);
+                Pending p = ring[i];
+                if (p != null && p.tag == t) {
+                    ring[i] = null;
+                    size--;
+                    while (head < next && ring[index(head)] == null) {
+                        head++;
+                    }
+                    return p;
+                }
+            }
+            Pending p = extended.remove(tag);
+            if (p != null) {
+                size--;
+            }
+            return p;
+        }
+
+        void extend(Long tag, long deadline) {
+            Pending p = remove(tag);
+            if (p != null) {
+                p.deadlineNanos = deadline;
+                extended.put(tag, p);
+                size++;
+            }
+        }
+
+        /** Moves every delivery whose deadline passed to {@code out}. */
+        void expire(long now, ArrayDeque<Pending> out) {
+            while (head < next) {
+                Pending p = ring[index(head)];
+                if (p != null) {
+                    if (p.deadlineNanos - now > 0) {
+                        break;
+                    }
+                    ring[index(head)] = null;
+                    size--;
+                    out.addLast(p);
+                }
+                head++;
+            }
+            Iterator<Pending> it = extended.values().iterator();
+            while (it.hasNext()) {
+                Pending p = it.next();
+                if (p.deadlineNanos - now > 0) {
+                    break;
+                }
+                it.remove();
+                size--;
+                out.addLast(p);
+            }
+        }
+
+        /** The earliest deadline in flight, or {@code otherwise} when nothing is. */
+        long earliestDeadline(long otherwise) {
+            long earliest = otherwise;
+            for (long t = head; t < next; t++) {
+                Pending p = ring[index(t)];
+                if (p != null) {
+                    earliest = Math.min(earliest, p.deadlineNanos);
+                    break;
+                }
+            }
+            Iterator<Pending> it = extended.values().iterator();
+            if (it.hasNext()) {
+                earliest = Math.min(earliest, it.next().deadlineNanos);
+            }
+            return earliest;
+        }
+
+        List<Pending> removeOwnedBy(Object member) {
+            List<Pending> owned = new ArrayList<>();
+            for (long t = head; t < next; t++) {
+                Pending p = ring[index(t)];
+                if (p != null && p.owner == member) {
+                    owned.add(remove(t));
+                }
+            }
+            Iterator<Pending> it = extended.values().iterator();
+            while (it.hasNext()) {
+                Pending p = it.next();
+                if (p.owner == member) {
+                    it.remove();
+                    size--;
+                    owned.add(p);
+                }
+            }
+            return owned;
+        }
+
+        void clear() {
+            java.util.Arrays.fill(ring, null);
+            extended.clear();
+            head = next;
+            size = 0;
+        }
+
+        int size() {
+            return size;
         }
     }
 
@@ -151,6 +289,7 @@ final class Channel {
         long end = System.nanoTime() + maxWaitNanos;
         int idleRounds = 0;
         while (true) {
+            Taken taken = null;
             lock.lockInterruptibly();
             try {
                 if (disconnectReason != null) {
@@ -164,7 +303,7 @@ final class Channel {
                 requeueDue(now);
                 if (!redeliver.isEmpty() || !ready.isEmpty()) {
                     lastTakeNanos = now;
-                    return take(member, max, now);
+                    taken = take(member, max, now);
                 }
                 long wait = end - now;
                 if (wait <= 0) {
@@ -175,10 +314,8 @@ final class Channel {
                     if (nextDelayed != null) {
                         wait = Math.min(wait, nextDelayed.dueNanos - now);
                     }
-                    Iterator<Pending> it = inFlight.values().iterator();
-                    if (it.hasNext()) {
-                        wait = Math.min(wait, it.next().deadlineNanos - now);
-                    }
+                    long nextDeadline = inFlight.earliestDeadline(now + wait);
+                    wait = Math.min(wait, nextDeadline - now);
                     waiting++;
                     try {
                         notEmpty.awaitNanos(Math.max(wait, TimeUnit.MICROSECONDS.toNanos(100)));
@@ -191,6 +328,9 @@ final class Channel {
             } finally {
                 lock.unlock();
             }
+            if (taken != null) {
+                return messages(taken);
+            }
             if (idleRounds++ < YIELD_ROUNDS) {
                 Thread.yield();
             } else {
@@ -202,22 +342,37 @@ final class Channel {
         }
     }
 
-    private List<ReceivedMessage> take(Object member, int max, long now) {
+    /** What one receive took: entries with the tag and count of this delivery, captured under the lock. */
+    private static final class Taken {
+        final Entry[] entries;
+        final long[] tags;
+        final int[] deliveries;
+
+        Taken(int n) {
+            entries = new Entry[n];
+            tags = new long[n];
+            deliveries = new int[n];
+        }
+    }
+
+    /** Moves up to {@code max} messages in flight; caller holds the lock. Messages are built after unlocking. */
+    private Taken take(Object member, int max, long now) {
         int n = Math.min(max, redeliver.size() + ready.size());
-        List<ReceivedMessage> out = new ArrayList<>(n);
+        Taken out = new Taken(n);
         boolean tookNew = false;
-        while (out.size() < n) {
+        for (int i = 0; i < n; i++) {
             Pending p = redeliver.pollFirst();
             if (p == null) {
                 p = ready.pollFirst();
                 tookNew = true;
             }
             p.deliveries++;
-            p.tag = nextTag++;
             p.deadlineNanos = now + ackDeadlineNanos;
             p.owner = member;
-            inFlight.put(p.tag, p);
-            out.add(message(p));
+            inFlight.add(p);
+            out.entries[i] = p.entry;
+            out.tags[i] = p.tag;
+            out.deliveries[i] = p.deliveries;
         }
         if (tookNew) {
             notFull.signalAll();
@@ -225,35 +380,46 @@ final class Channel {
         return out;
     }
 
-    private static ReceivedMessage message(Pending p) {
-        Entry e = p.entry;
-        if (e.event == null) {
-            return ReceivedMessage.invalid(e.topic, e.rawBody, e.rawHeaders,
-                    "not a CloudEvent (no specversion, id, source or type)", p.deliveries, e.key, e.position, p.tag);
+    private static List<ReceivedMessage> messages(Taken taken) {
+        int n = taken.entries.length;
+        List<ReceivedMessage> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Entry e = taken.entries[i];
+            Long tag = taken.tags[i];
+            int deliveries = taken.deliveries[i];
+            if (e.event == null) {
+                out.add(ReceivedMessage.invalid(e.topic, e.rawBody, e.rawHeaders,
+                        "not a CloudEvent (no specversion, id, source or type)", deliveries, e.key, e.position, tag));
+            } else {
+                out.add(ReceivedMessage.of(e.topic, e.event, deliveries, e.key, e.orderingKey, e.position, tag));
+            }
         }
-        return ReceivedMessage.of(e.topic, e.event, p.deliveries, e.key, e.orderingKey, e.position, p.tag);
+        return out;
     }
 
     /** Moves expired in-flight and due delayed messages to the redelivery queue. Caller holds the lock. */
     private void requeueDue(long now) {
-        Iterator<Pending> it = inFlight.values().iterator();
-        while (it.hasNext()) {
-            Pending p = it.next();
-            if (p.deadlineNanos - now > 0) {
-                break;
-            }
-            it.remove();
-            redeliver.addLast(p);
-        }
+        inFlight.expire(now, redeliver);
         while (!delayed.isEmpty() && delayed.peek().dueNanos - now <= 0) {
             redeliver.addLast(delayed.poll());
         }
     }
 
-    void ack(long tag) {
+    void ack(Long tag) {
         lock.lock();
         try {
             inFlight.remove(tag);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void ackAll(List<ReceivedMessage> messages) {
+        lock.lock();
+        try {
+            for (ReceivedMessage m : messages) {
+                inFlight.remove((Long) m.handle());
+            }
         } finally {
             lock.unlock();
         }
@@ -283,11 +449,7 @@ final class Channel {
         try {
             long deadline = System.nanoTime() + ackDeadlineNanos;
             for (Long tag : tags) {
-                Pending p = inFlight.remove(tag);
-                if (p != null) {
-                    p.deadlineNanos = deadline;
-                    inFlight.put(tag, p);
-                }
+                inFlight.extend(tag, deadline);
             }
         } finally {
             lock.unlock();
@@ -307,15 +469,7 @@ final class Channel {
     boolean leave(Object member) {
         lock.lock();
         try {
-            Iterator<Map.Entry<Long, Pending>> it = inFlight.entrySet().iterator();
-            List<Pending> back = new ArrayList<>();
-            while (it.hasNext()) {
-                Pending p = it.next().getValue();
-                if (p.owner == member) {
-                    it.remove();
-                    back.add(p);
-                }
-            }
+            List<Pending> back = inFlight.removeOwnedBy(member);
             for (int i = back.size() - 1; i >= 0; i--) {
                 redeliver.addFirst(back.get(i));
             }

@@ -32,6 +32,11 @@ final class MemoryReceiver implements Receiver {
     }
 
     @Override
+    public void ackAll(List<ReceivedMessage> messages) {
+        channel.ackAll(messages);
+    }
+
+    @Override
     public void nack(ReceivedMessage message, Duration delay) {
         channel.nack((Long) message.handle(), delay.toNanos());
     }
