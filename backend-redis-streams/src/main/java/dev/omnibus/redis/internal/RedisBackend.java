@@ -1,0 +1,390 @@
+package dev.omnibus.redis.internal;
+
+import dev.omnibus.Capabilities;
+import dev.omnibus.Capability;
+import dev.omnibus.ConfigException;
+import dev.omnibus.ConnectionState;
+import dev.omnibus.ErrorCode;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.PublishReceipt;
+import dev.omnibus.internal.CommonOptions;
+import dev.omnibus.redis.RedisBackendProvider;
+import dev.omnibus.spi.Backend;
+import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.Receiver;
+import dev.omnibus.spi.ReceiverSpec;
+import io.cloudevents.CloudEvent;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandInterruptedException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Thread-safe: one Lettuce client and its shared connection (publishing and settling) to a Redis server. Each
+ * {@link RedisReceiver} adds a connection of its own for blocking reads. Owns Lettuce's I/O and computation threads
+ * ({@code omnibus-redis-*}), stopped by {@link #close()}.
+ */
+public final class RedisBackend implements Backend {
+    private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
+    static final String NAME = "redis";
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
+    private static final Pattern VERSION = Pattern.compile("redis_version:(\\d+)\\.(\\d+)");
+
+    private final BackendContext context;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final RedisURI uri;
+    private final StreamBinding binding;
+    private final int trimMaxLen;
+    private final Duration trimMaxAge;
+    private final Set<RedisReceiver> receivers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile StatefulRedisConnection<byte[], byte[]> connection;
+    private volatile boolean down;
+    private Capabilities capabilities;
+
+    private RedisBackend(BackendContext context, RedisURI uri) {
+        this.context = context;
+        this.uri = uri;
+        this.binding = new StreamBinding(context.get(RedisBackendProvider.STRUCTURED));
+        this.trimMaxLen = context.get(RedisBackendProvider.TRIM_MAXLEN);
+        this.trimMaxAge = context.get(RedisBackendProvider.TRIM_MAX_AGE);
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(new PolicyDelay(context.reconnectPolicy()))
+                .threadFactoryProvider(pool -> new DefaultThreadFactory("omnibus-redis-" + pool.replace("lettuce-", ""),
+                        true))
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(1)
+                .build();
+        this.client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                .requestQueueSize(context.get(RedisBackendProvider.REQUEST_QUEUE))
+                .timeoutOptions(TimeoutOptions.enabled())
+                .socketOptions(SocketOptions.builder().keepAlive(true).connectTimeout(Duration.ofSeconds(10)).build())
+                .build());
+        client.addListener(new StateListener());
+    }
+
+    /** Connects to the server named by the URL and reads what it can promise. */
+    public static RedisBackend open(BackendContext context) {
+        if (context.get(RedisBackendProvider.TRIM_MAXLEN) > 0 && !context.get(RedisBackendProvider.TRIM_MAX_AGE).isZero()) {
+            throw new ConfigException("options 'trim.maxlen' and 'trim.max.age' cannot both be set: XADD trims by "
+                    + "MAXLEN or by MINID, not both");
+        }
+        RedisURI uri;
+        try {
+            uri = RedisURI.create(context.scheme() + "://" + context.address());
+        } catch (RuntimeException e) {
+            throw new ConfigException("'" + context.redactedUrl() + "' is not a valid Redis URL: expected "
+                    + context.scheme() + "://[[user]:password@]host[:port][/database]");
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw new ConfigException("'" + context.redactedUrl() + "' names no host: expected "
+                    + context.scheme() + "://[[user]:password@]host[:port][/database]");
+        }
+        uri.setTimeout(context.get(CommonOptions.PUBLISH_TIMEOUT));
+        RedisBackend backend = new RedisBackend(context, uri);
+        try {
+            backend.connection = backend.client.connect(ByteArrayCodec.INSTANCE, uri);
+            String info = backend.serverInfo();
+            backend.requireStreamCommands(info);
+            backend.capabilities = backend.declare(info);
+        } catch (RuntimeException e) {
+            OmnibusException error = backend.classify(e);
+            backend.close();
+            throw error;
+        }
+        context.connectionState(ConnectionState.CONNECTED, null);
+        return backend;
+    }
+
+    /** INFO server and persistence, or {@code null} where the server refuses INFO (an ACL, a renamed command). */
+    private String serverInfo() {
+        try {
+            return connection.sync().info("server") + connection.sync().info("persistence");
+        } catch (RedisCommandExecutionException e) {
+            log.info("{}: {} refused INFO ({}); cannot check its version and persistence", NAME,
+                    context.redactedUrl(), e.getMessage());
+            return null;
+        }
+    }
+
+    /** XAUTOCLAIM and XCLAIM ... JUSTID with min-idle semantics need Redis 6.2. */
+    private void requireStreamCommands(String info) {
+        if (info == null) {
+            return;
+        }
+        Matcher version = VERSION.matcher(info);
+        if (version.find() && (Integer.parseInt(version.group(1)) < 6
+                || Integer.parseInt(version.group(1)) == 6 && Integer.parseInt(version.group(2)) < 2)) {
+            throw new OmnibusException(ErrorCode.UNSUPPORTED, NAME + ": " + context.redactedUrl() + " runs Redis "
+                    + version.group(1) + "." + version.group(2) + "; Omnibus needs Redis 6.2 or later (XAUTOCLAIM)");
+        }
+    }
+
+    private Capabilities declare(String info) {
+        Capabilities.Builder caps = Capabilities.builder()
+                .supports(Capability.AT_LEAST_ONCE, Capability.GROUPS, Capability.REPLAY, Capability.ORDERING,
+                        Capability.NACK, Capability.DELAYED_NACK)
+                .denies(Capability.NATIVE_DEAD_LETTER, "Redis Streams has no dead-letter verb: the library XADDs the "
+                        + "event to the dead-letter stream, then XACKs it on the source")
+                .denies(Capability.DEDUP, "XADD always appends a new entry: Redis Streams has no publish "
+                        + "de-duplication")
+                .denies(Capability.WILDCARDS, "a stream is one key and XREADGROUP reads named streams only: there "
+                        + "is no pattern subscription over streams")
+                .denies(Capability.OVERFLOW_POLICY, "entries wait in the stream on the server, not in a client "
+                        + "buffer: bound a stream with trim.maxlen or trim.max.age instead")
+                .maxPayloadBytes(context.get(RedisBackendProvider.MAX_PAYLOAD));
+        if (info == null) {
+            caps.denies(Capability.DURABLE, "the server at " + context.redactedUrl() + " refused INFO persistence: "
+                    + "whether a restart keeps entries is unknown");
+        } else if (info.contains("aof_enabled:1")) {
+            caps.supports(Capability.DURABLE);
+        } else {
+            caps.denies(Capability.DURABLE, "the server at " + context.redactedUrl() + " runs without the "
+                    + "append-only file (INFO persistence: aof_enabled:0): a restart loses recent or all entries");
+        }
+        return caps.build();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> send(String topic, CloudEvent event) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedError());
+        }
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        try {
+            XAddArgs trim = trim();
+            Map<byte[], byte[]> fields = binding.encode(event);
+            RedisFuture<String> added = trim == null ? async().xadd(key(topic), fields)
+                    : async().xadd(key(topic), trim, fields);
+            added.whenComplete((id, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(classify(error));
+                } else {
+                    result.complete(new PublishReceipt(topic, event.getId(), id, false));
+                }
+            });
+        } catch (RuntimeException e) {
+            result.completeExceptionally(classify(e));
+        }
+        return result;
+    }
+
+    private XAddArgs trim() {
+        if (trimMaxLen > 0) {
+            return new XAddArgs().maxlen(trimMaxLen).approximateTrimming();
+        }
+        if (!trimMaxAge.isZero()) {
+            return new XAddArgs().minId((System.currentTimeMillis() - trimMaxAge.toMillis()) + "-0")
+                    .approximateTrimming();
+        }
+        return null;
+    }
+
+    @Override
+    public Receiver receiver(ReceiverSpec spec) {
+        if (closed.get()) {
+            throw closedError();
+        }
+        StatefulRedisConnection<byte[], byte[]> own = client.connect(ByteArrayCodec.INSTANCE, uri);
+        try {
+            RedisReceiver r = new RedisReceiver(this, spec, own);
+            receivers.add(r);
+            return r;
+        } catch (RuntimeException e) {
+            own.closeAsync();
+            throw e;
+        }
+    }
+
+    void forget(RedisReceiver r) {
+        receivers.remove(r);
+    }
+
+    /** The shared connection's commands: publishing and settling, never blocking reads. */
+    RedisAsyncCommands<byte[], byte[]> async() {
+        return connection.async();
+    }
+
+    BackendContext context() {
+        return context;
+    }
+
+    StreamBinding binding() {
+        return binding;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    static byte[] key(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public OmnibusException classify(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof OmnibusException) {
+            return (OmnibusException) t;
+        }
+        String message = String.valueOf(t.getMessage());
+        if (closed.get() && (t instanceof RedisException || t instanceof CancellationException)) {
+            return new OmnibusException(ErrorCode.CLOSED, NAME + ": the connection to " + context.redactedUrl()
+                    + " is closed", t);
+        }
+        if (t instanceof RedisCommandTimeoutException) {
+            return new OmnibusException(ErrorCode.TIMEOUT, NAME + ": no reply from " + context.redactedUrl()
+                    + " in time (" + message + "); the server may have executed the command", t);
+        }
+        if (t instanceof RedisConnectionException || t instanceof IOException || t instanceof CancellationException) {
+            return new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": cannot reach " + context.redactedUrl() + ": "
+                    + message, t);
+        }
+        if (t instanceof RedisCommandExecutionException) {
+            return classifyReply(message, t);
+        }
+        if (t instanceof RedisCommandInterruptedException) {
+            return new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": interrupted waiting for "
+                    + context.redactedUrl(), t);
+        }
+        if (t instanceof RedisException) {
+            if (message.contains("Request queue size exceeded")) {
+                return new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, NAME + ": too many commands buffered for "
+                        + context.redactedUrl() + " (request.queue.size); retry later", t);
+            }
+            return new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": connection to " + context.redactedUrl()
+                    + " failed: " + message, t);
+        }
+        return new OmnibusException(ErrorCode.UNKNOWN, NAME + ": " + t, t);
+    }
+
+    /** Maps an error reply by its Redis error code (the first word). */
+    private OmnibusException classifyReply(String message, Throwable t) {
+        String code = message.split(" ", 2)[0];
+        String what = NAME + ": " + context.redactedUrl() + " replied " + message;
+        switch (code) {
+            case "LOADING":
+            case "BUSY":
+            case "MASTERDOWN":
+            case "TRYAGAIN":
+            case "READONLY":
+            case "CLUSTERDOWN":
+                return new OmnibusException(ErrorCode.UNAVAILABLE, what, t);
+            case "OOM":
+                return new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, what, t);
+            case "NOAUTH":
+            case "WRONGPASS":
+            case "NOPERM":
+                return new OmnibusException(ErrorCode.PERMISSION_DENIED, what, t);
+            case "NOGROUP":
+                return new OmnibusException(ErrorCode.NOT_FOUND, what, t);
+            default:
+                return new OmnibusException(ErrorCode.INTERNAL, what, t);
+        }
+    }
+
+    OmnibusException closedError() {
+        return new OmnibusException(ErrorCode.CLOSED, NAME + ": the connection to " + context.redactedUrl()
+                + " is closed");
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (RedisReceiver r : receivers) {
+            r.close();
+        }
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+            client.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
+        } catch (RuntimeException e) {
+            log.debug("{}: shutting down the client for {} failed", NAME, context.redactedUrl(), e);
+        }
+        try {
+            resources.shutdown(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(SHUTDOWN_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.debug("{}: stopping Lettuce's threads failed", NAME, e);
+        }
+        context.connectionState(ConnectionState.CLOSED, null);
+    }
+
+    /** Reports the shared connection's state: receivers' connections recover through their receive errors. */
+    private final class StateListener implements RedisConnectionStateListener {
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+            if (handler == connection && down && !closed.get()) {
+                down = false;
+                log.info("{}: reconnected to {}", NAME, context.redactedUrl());
+                context.connectionState(ConnectionState.RECONNECTED, null);
+            }
+        }
+
+        @Override
+        public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+            if (handler == connection && !down && !closed.get()) {
+                down = true;
+                log.warn("{}: lost the connection to {}; reconnecting", NAME, context.redactedUrl());
+                context.connectionState(ConnectionState.DISCONNECTED, null);
+            }
+        }
+    }
+}

@@ -1,0 +1,410 @@
+package dev.omnibus.redis.internal;
+
+import dev.omnibus.ErrorCode;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.StartPosition;
+import dev.omnibus.spi.ReceivedMessage;
+import dev.omnibus.spi.Receiver;
+import dev.omnibus.spi.ReceiverSpec;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XClaimArgs;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.models.stream.ClaimedMessages;
+import io.lettuce.core.models.stream.PendingMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One subscription member: a consumer of a consumer group (the subscription's group, or a private one destroyed on
+ * close), reading with {@code XREADGROUP} on a connection of its own. Receive runs on the library's receive thread;
+ * ack, nack and extend are thread-safe and never block (acks are batched into one {@code XACK} per receive or
+ * upkeep tick; touches go out at once on the shared connection).
+ */
+final class RedisReceiver implements Receiver {
+    private static final Logger log = LoggerFactory.getLogger(RedisReceiver.class);
+    private static final String NOGROUP = "NOGROUP";
+    private static final String BUSYGROUP = "BUSYGROUP";
+    private static final String RESTART_ID = "0";
+    private static final int ACK_BATCH = 512;
+    private static final Duration RECEIVE_SLACK = Duration.ofSeconds(5);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
+
+    private final RedisBackend backend;
+    private final String topic;
+    private final byte[] key;
+    /** {@code STREAMS <key> >}: entries never delivered to the group. */
+    private final XReadArgs.StreamOffset<byte[]>[] stream;
+    private final String groupName;
+    private final byte[] group;
+    private final boolean privateGroup;
+    private final Consumer<byte[]> consumer;
+    private final StatefulRedisConnection<byte[], byte[]> connection;
+    private final RedisCommands<byte[], byte[]> reads;
+    private final Duration ackDeadline;
+    private final long autoClaimPeriodNanos;
+    private final long touchAfterNanos;
+    private final ConcurrentLinkedQueue<String> acks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queuedAcks = new AtomicInteger();
+    /** Nacked entries still pending for this consumer, until their redelivery is due. */
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ScheduledFuture<?> upkeep;
+    private long nextAutoClaim = System.nanoTime();
+    private String autoClaimCursor = "0-0";
+    private Duration lastMaxWait;
+
+    RedisReceiver(RedisBackend backend, ReceiverSpec spec, StatefulRedisConnection<byte[], byte[]> connection) {
+        this.backend = backend;
+        this.topic = spec.topic();
+        this.key = RedisBackend.key(topic);
+        this.stream = undelivered(key);
+        this.privateGroup = spec.group() == null;
+        String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        this.groupName = privateGroup ? "omnibus.private." + suffix : spec.group();
+        this.group = RedisBackend.key(groupName);
+        this.consumer = Consumer.from(group, RedisBackend.key("omnibus-" + ProcessHandle.current().pid() + "-" + suffix));
+        this.connection = connection;
+        this.reads = connection.sync();
+        this.ackDeadline = spec.ackDeadline();
+        long deadline = ackDeadline.toNanos();
+        this.autoClaimPeriodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(20),
+                Math.min(deadline / 4, TimeUnit.SECONDS.toNanos(1)));
+        this.touchAfterNanos = deadline / 3;
+        createGroup(startId(spec.startPosition()));
+        this.upkeep = backend.context().scheduler().scheduleAtFixedRate(this::upkeep, autoClaimPeriodNanos,
+                autoClaimPeriodNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static XReadArgs.StreamOffset<byte[]>[] undelivered(byte[] key) {
+        return new XReadArgs.StreamOffset[] {XReadArgs.StreamOffset.lastConsumed(key)};
+    }
+
+    /** The id XGROUP CREATE takes: the last entry considered already delivered. */
+    private static String startId(StartPosition start) {
+        switch (start.kind()) {
+            case EARLIEST:
+                return "0";
+            case TIME:
+                long ms = start.time().toEpochMilli();
+                return ms <= 0 ? "0" : (ms - 1) + "-18446744073709551615";
+            default:
+                return "$";
+        }
+    }
+
+    private void createGroup(String startId) {
+        try {
+            reads.xgroupCreate(XReadArgs.StreamOffset.from(key, startId), group, XGroupCreateArgs.Builder.mkstream());
+        } catch (RedisCommandExecutionException e) {
+            if (!String.valueOf(e.getMessage()).startsWith(BUSYGROUP)) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public List<ReceivedMessage> receive(int max, Duration maxWait) {
+        if (closed.get()) {
+            return List.of();
+        }
+        if (!connection.isOpen()) {
+            throw new OmnibusException(ErrorCode.UNAVAILABLE, RedisBackend.NAME + ": the connection reading '"
+                    + topic + "' from " + backend.context().redactedUrl() + " is down; Lettuce is reconnecting", null,
+                    true);
+        }
+        flushAcks();
+        if (!maxWait.equals(lastMaxWait)) {
+            lastMaxWait = maxWait;
+            connection.setTimeout(maxWait.plus(RECEIVE_SLACK));
+        }
+        try {
+            List<ReceivedMessage> out = claimDue(max);
+            if (!out.isEmpty()) {
+                return out;
+            }
+            long now = System.nanoTime();
+            if (now - nextAutoClaim >= 0) {
+                out = autoClaim(max);
+                nextAutoClaim = autoClaimCursor.equals("0-0") ? now + autoClaimPeriodNanos : now;
+                if (!out.isEmpty()) {
+                    return out;
+                }
+            }
+            XReadArgs args = XReadArgs.Builder.count(max);
+            if (maxWait.toMillis() > 0) {
+                args.block(maxWait.toMillis());
+            }
+            List<StreamMessage<byte[], byte[]>> read = reads.xreadgroup(consumer, args, stream);
+            return decodeFresh(read);
+        } catch (RedisCommandExecutionException e) {
+            if (String.valueOf(e.getMessage()).startsWith(NOGROUP)) {
+                recreateLostGroup();
+                return List.of();
+            }
+            throw backend.classify(e);
+        } catch (RedisException e) {
+            if (closed.get()) {
+                return List.of();
+            }
+            throw backend.classify(e);
+        }
+    }
+
+    /**
+     * A restarted server without persistence (or {@code XGROUP DESTROY}) lost the group: re-create it from the start
+     * of what the stream holds now, preferring redelivery to loss, and say so.
+     */
+    private void recreateLostGroup() {
+        log.warn("{}: consumer group '{}' of stream '{}' on {} is gone (a server restart without persistence, or "
+                + "XGROUP DESTROY); re-creating it from the start of the stream: entries the server lost are lost, "
+                + "entries still in the stream are delivered again", RedisBackend.NAME, groupName, topic,
+                backend.context().redactedUrl());
+        createGroup(RESTART_ID);
+    }
+
+    private List<ReceivedMessage> decodeFresh(List<StreamMessage<byte[], byte[]>> read) {
+        if (read == null || read.isEmpty()) {
+            return List.of();
+        }
+        List<ReceivedMessage> out = new ArrayList<>(read.size());
+        for (StreamMessage<byte[], byte[]> m : read) {
+            if (m.getBody() != null) {
+                out.add(backend.binding().decode(topic, m.getId(), m.getBody(), 1, m.getId()));
+            }
+        }
+        return out;
+    }
+
+    /** Takes back nacked entries whose delay is over ({@code XCLAIM}, which counts the delivery). */
+    private List<ReceivedMessage> claimDue(int max) {
+        if (held.isEmpty()) {
+            return List.of();
+        }
+        long now = System.nanoTime();
+        List<String> due = new ArrayList<>();
+        for (Map.Entry<String, Held> e : held.entrySet()) {
+            if (now - e.getValue().dueNanos >= 0) {
+                due.add(e.getKey());
+                if (due.size() == max) {
+                    break;
+                }
+            }
+        }
+        if (due.isEmpty()) {
+            return List.of();
+        }
+        due.forEach(held::remove);
+        return withDeliveryCounts(reads.xclaim(key, consumer, XClaimArgs.Builder.minIdleTime(0),
+                due.toArray(new String[0])));
+    }
+
+    /** Takes over entries idle for longer than the ack deadline, from any member ({@code XAUTOCLAIM}). */
+    private List<ReceivedMessage> autoClaim(int max) {
+        ClaimedMessages<byte[], byte[]> claimed = reads.xautoclaim(key,
+                XAutoClaimArgs.Builder.xautoclaim(consumer, ackDeadline, autoClaimCursor).count(max));
+        autoClaimCursor = claimed.getId() == null ? "0-0" : claimed.getId();
+        for (StreamMessage<byte[], byte[]> m : claimed.getMessages()) {
+            held.remove(m.getId());
+        }
+        return withDeliveryCounts(claimed.getMessages());
+    }
+
+    /** Decodes claimed entries with the delivery count the server keeps for each (one pipelined XPENDING each). */
+    private List<ReceivedMessage> withDeliveryCounts(List<StreamMessage<byte[], byte[]>> claimed) {
+        List<StreamMessage<byte[], byte[]>> live = new ArrayList<>(claimed.size());
+        for (StreamMessage<byte[], byte[]> m : claimed) {
+            if (m != null && m.getBody() != null) {
+                live.add(m);
+            }
+        }
+        if (live.isEmpty()) {
+            return List.of();
+        }
+        RedisAsyncCommands<byte[], byte[]> pipelined = connection.async();
+        List<RedisFuture<List<PendingMessage>>> counts = new ArrayList<>(live.size());
+        for (StreamMessage<byte[], byte[]> m : live) {
+            counts.add(pipelined.xpending(key, consumer, Range.create(m.getId(), m.getId()), Limit.from(1)));
+        }
+        LettuceFutures.awaitAll(connection.getTimeout(), counts.toArray(new RedisFuture<?>[0]));
+        List<ReceivedMessage> out = new ArrayList<>(live.size());
+        for (int i = 0; i < live.size(); i++) {
+            StreamMessage<byte[], byte[]> m = live.get(i);
+            List<PendingMessage> pending = counts.get(i).toCompletableFuture().join();
+            if (pending.isEmpty()) {
+                continue;
+            }
+            int count = (int) Math.min(Integer.MAX_VALUE, pending.get(0).getRedeliveryCount());
+            out.add(backend.binding().decode(topic, m.getId(), m.getBody(), count, m.getId()));
+        }
+        return out;
+    }
+
+    @Override
+    public void ack(ReceivedMessage message) {
+        acks.add((String) message.handle());
+        if (queuedAcks.incrementAndGet() >= ACK_BATCH) {
+            flushAcks();
+        }
+    }
+
+    /** The library's acks of one inline batch: one XACK for all of them, sent now. */
+    @Override
+    public void ackAll(List<ReceivedMessage> messages) {
+        for (ReceivedMessage m : messages) {
+            acks.add((String) m.handle());
+        }
+        queuedAcks.addAndGet(messages.size());
+        flushAcks();
+    }
+
+    /** Sends the queued acks as one {@code XACK} on the shared connection; returns it, or {@code null}. */
+    private RedisFuture<Long> flushAcks() {
+        List<String> ids = new ArrayList<>();
+        String id;
+        while ((id = acks.poll()) != null) {
+            ids.add(id);
+        }
+        if (ids.isEmpty()) {
+            return null;
+        }
+        queuedAcks.addAndGet(-ids.size());
+        RedisFuture<Long> sent = backend.async().xack(key, group, ids.toArray(new String[0]));
+        sent.whenComplete((n, error) -> {
+            if (error != null) {
+                log.warn("{}: XACK of {} entries of '{}' failed; they will be redelivered after the ack deadline: {}",
+                        RedisBackend.NAME, ids.size(), topic, error.toString());
+            }
+        });
+        return sent;
+    }
+
+    @Override
+    public void nack(ReceivedMessage message, Duration delay) {
+        String id = (String) message.handle();
+        long now = System.nanoTime();
+        held.put(id, new Held(now + delay.toNanos(), now));
+        if (!delay.isZero()) {
+            touch(List.of(id), Duration.ZERO);
+        }
+    }
+
+    @Override
+    public void extend(List<ReceivedMessage> messages) {
+        List<String> ids = new ArrayList<>(messages.size());
+        for (ReceivedMessage m : messages) {
+            ids.add((String) m.handle());
+        }
+        touch(ids, ackDeadline.dividedBy(4));
+    }
+
+    /**
+     * Resets the idle time of entries this member holds ({@code XCLAIM ... JUSTID}, which does not count a
+     * delivery), so that no member's {@code XAUTOCLAIM} takes them. {@code minIdle} skips an entry another member
+     * has just taken over.
+     */
+    private void touch(List<String> ids, Duration minIdle) {
+        if (ids.isEmpty() || closed.get()) {
+            return;
+        }
+        backend.async().xclaim(key, consumer, XClaimArgs.Builder.minIdleTime(minIdle).justid(),
+                ids.toArray(new String[0])).whenComplete((claimed, error) -> {
+                    if (error != null) {
+                        log.debug("{}: keeping {} entries of '{}' failed: {}", RedisBackend.NAME, ids.size(), topic,
+                                error.toString());
+                    }
+                });
+    }
+
+    /** Library-scheduler tick: sends acks a busy or idle receive loop has not, and keeps delayed nacks held. */
+    private void upkeep() {
+        try {
+            flushAcks();
+            long now = System.nanoTime();
+            List<String> stale = new ArrayList<>();
+            for (Map.Entry<String, Held> e : held.entrySet()) {
+                Held h = e.getValue();
+                if (now - h.touchedNanos >= touchAfterNanos && h.dueNanos - now > 0) {
+                    h.touchedNanos = now;
+                    stale.add(e.getKey());
+                }
+            }
+            touch(stale, Duration.ZERO);
+        } catch (RuntimeException e) {
+            log.debug("{}: upkeep of '{}' failed", RedisBackend.NAME, topic, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        upkeep.cancel(false);
+        connection.closeAsync();
+        try {
+            RedisFuture<Long> lastAcks = flushAcks();
+            if (lastAcks != null) {
+                LettuceFutures.awaitAll(CLOSE_WAIT, lastAcks);
+            }
+            if (privateGroup) {
+                LettuceFutures.awaitAll(CLOSE_WAIT, backend.async().xgroupDestroy(key, group));
+            } else {
+                leaveGroup();
+            }
+        } catch (RuntimeException e) {
+            log.debug("{}: cleaning up after '{}' failed", RedisBackend.NAME, topic, e);
+        } finally {
+            backend.forget(this);
+        }
+    }
+
+    /** Deletes this member's consumer when it holds no pending entry (deleting it would drop them from the PEL). */
+    private void leaveGroup() {
+        RedisFuture<List<PendingMessage>> mine = backend.async().xpending(key, consumer, Range.unbounded(),
+                Limit.from(1));
+        if (LettuceFutures.awaitAll(CLOSE_WAIT, mine) && mine.toCompletableFuture().join().isEmpty()) {
+            LettuceFutures.awaitAll(CLOSE_WAIT, backend.async().xgroupDelconsumer(key, consumer));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisReceiver{" + topic + ", group=" + groupName + "}";
+    }
+
+    /** A nacked entry: when it is due again and when it was last kept from other members. */
+    private static final class Held {
+        final long dueNanos;
+        volatile long touchedNanos;
+
+        Held(long dueNanos, long touchedNanos) {
+            this.dueNanos = dueNanos;
+            this.touchedNanos = touchedNanos;
+        }
+    }
+}

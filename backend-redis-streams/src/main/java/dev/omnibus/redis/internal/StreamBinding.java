@@ -1,0 +1,168 @@
+package dev.omnibus.redis.internal;
+
+import dev.omnibus.spi.ReceivedMessage;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.CloudEventData;
+import io.cloudevents.SpecVersion;
+import io.cloudevents.core.CloudEventUtils;
+import io.cloudevents.core.data.BytesCloudEventData;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.core.message.impl.BaseGenericBinaryMessageReaderImpl;
+import io.cloudevents.core.provider.EventFormatProvider;
+import io.cloudevents.jackson.JsonFormat;
+import io.cloudevents.rw.CloudEventContextWriter;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The CloudEvents binding for Redis stream entries; stateless and thread-safe.
+ *
+ * <p>Binary mode: one field {@code ce-<name>} per attribute and extension (values in their canonical string
+ * form), {@code content-type} for {@code datacontenttype}, the data bytes in {@code data} (absent when the event
+ * has no data). Structured mode: {@code content-type: application/cloudevents+json} and the JSON event in
+ * {@code data}. A reader picks the mode per entry from {@code content-type}.
+ */
+final class StreamBinding {
+    static final String PREFIX = "ce-";
+    static final String CONTENT_TYPE = "content-type";
+    static final String DATA = "data";
+    static final String SPECVERSION = "specversion";
+    private static final String DATACONTENTTYPE = "datacontenttype";
+    private static final String STRUCTURED_PREFIX = "application/cloudevents";
+
+    private final boolean structured;
+
+    StreamBinding(boolean structured) {
+        this.structured = structured;
+    }
+
+    /** The entry fields for {@code event}, in a stable order. */
+    Map<byte[], byte[]> encode(CloudEvent event) {
+        Map<byte[], byte[]> fields = new LinkedHashMap<>();
+        if (structured) {
+            EventFormat json = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
+            fields.put(bytes(CONTENT_TYPE), bytes(JsonFormat.CONTENT_TYPE));
+            fields.put(bytes(DATA), json.serialize(event));
+            return fields;
+        }
+        fields.put(bytes(PREFIX + SPECVERSION), bytes(event.getSpecVersion().toString()));
+        CloudEventUtils.toContextReader(event).readContext(new CloudEventContextWriter() {
+            @Override
+            public CloudEventContextWriter withContextAttribute(String name, String value) {
+                if (name.equals(DATACONTENTTYPE)) {
+                    fields.put(bytes(CONTENT_TYPE), bytes(value));
+                } else if (!name.equals(SPECVERSION)) {
+                    fields.put(bytes(PREFIX + name), bytes(value));
+                }
+                return this;
+            }
+        });
+        CloudEventData data = event.getData();
+        if (data != null) {
+            fields.put(bytes(DATA), data.toBytes());
+        }
+        return fields;
+    }
+
+    /**
+     * Decodes one entry; an entry that is not a CloudEvent (no {@code ce-specversion}, a missing required
+     * attribute, unparsable structured JSON) becomes {@link ReceivedMessage#invalid}, never an exception.
+     */
+    ReceivedMessage decode(String topic, String id, Map<byte[], byte[]> body, int deliveryCount, Object handle) {
+        Map<String, byte[]> fields = new LinkedHashMap<>();
+        body.forEach((k, v) -> fields.put(new String(k, StandardCharsets.UTF_8), v == null ? new byte[0] : v));
+        byte[] contentType = fields.get(CONTENT_TYPE);
+        String reason;
+        try {
+            CloudEvent event;
+            if (contentType != null && text(contentType).toLowerCase(Locale.ROOT).startsWith(STRUCTURED_PREFIX)) {
+                EventFormat format = EventFormatProvider.getInstance().resolveFormat(text(contentType));
+                if (format == null) {
+                    return invalid(topic, id, fields, "no event format for content-type '" + text(contentType) + "'",
+                            deliveryCount, handle);
+                }
+                event = format.deserialize(fields.getOrDefault(DATA, new byte[0]));
+            } else {
+                byte[] specVersion = fields.get(PREFIX + SPECVERSION);
+                if (specVersion == null) {
+                    return invalid(topic, id, fields, "no field " + PREFIX + SPECVERSION
+                            + " and no structured content-type: not a CloudEvent", deliveryCount, handle);
+                }
+                event = new FieldsReader(SpecVersion.parse(text(specVersion)), fields).toEvent();
+            }
+            return ReceivedMessage.of(topic, event, deliveryCount, id, partitionKey(event), id, handle);
+        } catch (RuntimeException e) {
+            reason = "not a valid CloudEvent: " + e.getMessage();
+        }
+        return invalid(topic, id, fields, reason, deliveryCount, handle);
+    }
+
+    private static String partitionKey(CloudEvent event) {
+        Object key = event.getExtension(dev.omnibus.Extensions.PARTITION_KEY);
+        return key == null ? null : key.toString();
+    }
+
+    /**
+     * The raw body of a foreign entry is its {@code data} field, else its only field's value, else empty; the other
+     * fields become headers.
+     */
+    private static ReceivedMessage invalid(String topic, String id, Map<String, byte[]> fields, String reason,
+                                           int deliveryCount, Object handle) {
+        String bodyField = fields.containsKey(DATA) ? DATA : fields.size() == 1 ? fields.keySet().iterator().next() : null;
+        Map<String, String> headers = new LinkedHashMap<>();
+        fields.forEach((k, v) -> {
+            if (!k.equals(bodyField)) {
+                headers.put(k, text(v));
+            }
+        });
+        return ReceivedMessage.invalid(topic, bodyField == null ? new byte[0] : fields.get(bodyField), headers, reason,
+                deliveryCount, id, id, handle);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Reads binary-mode fields with the SDK's generic header reader, as the Kafka and HTTP bindings do. */
+    private static final class FieldsReader extends BaseGenericBinaryMessageReaderImpl<String, byte[]> {
+        private final Map<String, byte[]> fields;
+
+        FieldsReader(SpecVersion version, Map<String, byte[]> fields) {
+            super(version, fields.containsKey(DATA) ? BytesCloudEventData.wrap(fields.get(DATA)) : null);
+            this.fields = fields;
+        }
+
+        @Override
+        protected boolean isContentTypeHeader(String key) {
+            return key.equals(CONTENT_TYPE);
+        }
+
+        @Override
+        protected boolean isCloudEventsHeader(String key) {
+            return key.length() > PREFIX.length() && key.startsWith(PREFIX);
+        }
+
+        @Override
+        protected String toCloudEventsKey(String key) {
+            return key.substring(PREFIX.length());
+        }
+
+        @Override
+        protected void forEachHeader(BiConsumer<String, byte[]> fn) {
+            fields.forEach(fn);
+        }
+
+        @Override
+        protected String toCloudEventsValue(byte[] value) {
+            return text(value);
+        }
+    }
+}

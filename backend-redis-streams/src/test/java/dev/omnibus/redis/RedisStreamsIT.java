@@ -1,0 +1,327 @@
+package dev.omnibus.redis;
+
+import dev.omnibus.AckMode;
+import dev.omnibus.Capability;
+import dev.omnibus.Config;
+import dev.omnibus.ConnectionState;
+import dev.omnibus.Delivery;
+import dev.omnibus.Extensions;
+import dev.omnibus.InvalidMessagePolicy;
+import dev.omnibus.Omnibus;
+import dev.omnibus.PublishReceipt;
+import dev.omnibus.SubscribeOptions;
+import dev.omnibus.Subscription;
+import dev.omnibus.tck.FaultProxy;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What the kit does not cover: crashed members, foreign producers, the wire mapping, lost groups, trimming. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RedisStreamsIT {
+    private static final Duration DEADLINE = Duration.ofSeconds(1);
+
+    private final RedisHarness redis = new RedisHarness();
+    private final List<AutoCloseable> opened = new ArrayList<>();
+    private Omnibus bus;
+
+    @BeforeAll
+    void startServer() throws Exception {
+        redis.start();
+        bus = connect(redis.url());
+    }
+
+    @AfterAll
+    void stopServer() throws Exception {
+        try {
+            bus.close(Duration.ofSeconds(5));
+        } finally {
+            redis.stop();
+        }
+    }
+
+    @AfterEach
+    void closeWhatTheTestOpened() throws Exception {
+        Collections.reverse(opened);
+        for (AutoCloseable c : opened) {
+            if (c instanceof Omnibus) {
+                ((Omnibus) c).close(Duration.ofSeconds(5));
+            } else {
+                c.close();
+            }
+        }
+        opened.clear();
+    }
+
+    private Omnibus connect(String url) {
+        return Omnibus.connect(Config.builder().url(url).useEnvironment(false).build());
+    }
+
+    private Omnibus open(String url) {
+        Omnibus o = connect(url);
+        opened.add(o);
+        return o;
+    }
+
+    private static String topic(String hint) {
+        return "it." + hint + "." + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static CloudEvent event(String id) {
+        return CloudEventBuilder.v1().withId(id).withSource(URI.create("/it")).withType("dev.omnibus.it")
+                .withData("text/plain", id.getBytes(StandardCharsets.UTF_8)).build();
+    }
+
+    private static PublishReceipt publish(Omnibus on, String topic, CloudEvent e) {
+        return on.publisher().publish(topic, e).toCompletableFuture().join();
+    }
+
+    private static ConditionFactory await(String what) {
+        return Awaitility.await(what).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(10));
+    }
+
+    private RedisCommands<byte[], byte[]> raw() {
+        return redis.rawConnection().sync();
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, String> fields(StreamMessage<byte[], byte[]> m) {
+        Map<String, String> out = new LinkedHashMap<>();
+        m.getBody().forEach((k, v) -> out.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    @Test
+    void aMemberThatDiesHoldingPendingEntriesHasThemRedeliveredToAnotherMemberAfterTheAckDeadline() throws Exception {
+        String t = topic("crash");
+        try (FaultProxy proxy = new FaultProxy(redis.brokerAddress())) {
+            Omnibus doomed = open(redis.url(proxy.address()));
+            List<String> held = new CopyOnWriteArrayList<>();
+            doomed.subscriber().subscribe(SubscribeOptions.topic(t).group("workers").ackMode(AckMode.MANUAL)
+                    .ackDeadline(DEADLINE), d -> held.add(d.event().getId()));
+            List<String> ids = List.of("c-1", "c-2", "c-3");
+            for (String id : ids) {
+                publish(bus, t, event(id));
+            }
+            await("the doomed member holds every entry unacked").until(() -> held.containsAll(ids));
+            proxy.mode(FaultProxy.Mode.CUT);
+            long died = System.nanoTime();
+
+            Map<String, Integer> attempts = new java.util.concurrent.ConcurrentHashMap<>();
+            Map<String, Long> at = new java.util.concurrent.ConcurrentHashMap<>();
+            Subscription survivor = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("workers")
+                    .ackDeadline(DEADLINE), d -> {
+                        attempts.put(d.event().getId(), d.attempt());
+                        at.put(d.event().getId(), System.nanoTime());
+                    });
+            opened.add(() -> survivor.close(Duration.ofSeconds(5)));
+            await("the survivor takes over the dead member's pending entries").until(() -> attempts.keySet().containsAll(ids));
+            assertThat(attempts).as("delivery count of the taken-over entries").containsOnly(
+                    Map.entry("c-1", 2), Map.entry("c-2", 2), Map.entry("c-3", 2));
+            for (long when : at.values()) {
+                assertThat(Duration.ofNanos(when - died)).as("taken over no earlier than the ack deadline")
+                        .isGreaterThanOrEqualTo(DEADLINE.minusMillis(100));
+            }
+            await("the survivor's acks empty the group's pending list").until(() ->
+                    raw().xpending(b(t), b("workers")).getCount() == 0);
+        }
+    }
+
+    @Test
+    void entriesWithOtherFieldLayoutsAreDeliveredRawAndNeverStopTheSubscription() {
+        String t = topic("foreign");
+        List<Delivery> seen = new CopyOnWriteArrayList<>();
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t), seen::add);
+        opened.add(() -> s.close(Duration.ofSeconds(5)));
+        byte[] binary = {0, (byte) 0xff, 0x10, (byte) 0x80};
+        Map<String, byte[]> singleField = Map.of("payload", b("{\"order\":1}"));
+        Map<String, byte[]> manyFields = new LinkedHashMap<>();
+        manyFields.put("user", b("ann"));
+        manyFields.put("action", b("login"));
+        Map<String, byte[]> missingId = new LinkedHashMap<>();
+        missingId.put("ce-specversion", b("1.0"));
+        missingId.put("ce-source", b("/x"));
+        missingId.put("ce-type", b("t"));
+        missingId.put("data", b("no id"));
+        Map<String, byte[]> badStructured = new LinkedHashMap<>();
+        badStructured.put("content-type", b("application/cloudevents+json"));
+        badStructured.put("data", b("{not json"));
+        Map<String, byte[]> unknownVersion = new LinkedHashMap<>();
+        unknownVersion.put("ce-specversion", b("9.9"));
+        unknownVersion.put("data", binary);
+        List<String> foreign = List.of(redis.xadd(t, singleField), redis.xadd(t, manyFields), redis.xadd(t, missingId),
+                redis.xadd(t, badStructured), redis.xadd(t, unknownVersion));
+        publish(bus, t, event("valid-after-foreign"));
+
+        await("the valid event after five foreign entries is delivered").until(() ->
+                seen.stream().anyMatch(d -> d.event().getId().equals("valid-after-foreign")));
+        List<Delivery> raw = seen.stream().filter(Delivery::isRaw).collect(Collectors.toList());
+        assertThat(raw).extracting(d -> d.position()).as("foreign entries delivered raw, by entry id")
+                .containsExactlyElementsOf(foreign);
+        assertThat(raw).allSatisfy(d -> assertThat(d.event().getType()).isEqualTo(Extensions.RAW_EVENT_TYPE));
+        assertThat(raw.get(0).event().getData().toBytes()).as("a single field is the body").isEqualTo(b("{\"order\":1}"));
+        assertThat(raw.get(1).event().getData().toBytes()).as("several fields and no data field: empty body").isEmpty();
+        assertThat(raw.get(2).event().getData().toBytes()).as("the data field is the body").isEqualTo(b("no id"));
+        assertThat(raw.get(4).event().getData().toBytes()).as("binary data passes unchanged").isEqualTo(binary);
+        assertThat(s.isActive()).as("subscription still active").isTrue();
+        assertThat(s.stats().invalid()).as("foreign entries counted").isEqualTo(5);
+    }
+
+    @Test
+    void foreignEntriesAreDeadLetteredWhenAskedAndValidEventsKeepFlowing() {
+        String t = topic("foreign-dl");
+        String dlq = topic("foreign-dlq");
+        List<Delivery> dead = new CopyOnWriteArrayList<>();
+        List<Delivery> seen = new CopyOnWriteArrayList<>();
+        Subscription deadSub = bus.subscriber().subscribe(SubscribeOptions.topic(dlq), dead::add);
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("g").deadLetter(dlq, 3)
+                .onInvalidMessage(InvalidMessagePolicy.DEAD_LETTER), seen::add);
+        opened.add(() -> deadSub.close(Duration.ofSeconds(5)));
+        opened.add(() -> s.close(Duration.ofSeconds(5)));
+        String foreignId = redis.xadd(t, Map.of("payload", b("legacy")));
+        publish(bus, t, event("valid-next-to-dead"));
+
+        await("the foreign entry reaches the dead-letter stream").until(() -> dead.size() >= 1);
+        await("the valid event is delivered").until(() -> seen.size() >= 1);
+        assertThat(seen).noneMatch(Delivery::isRaw);
+        CloudEvent letter = dead.get(0).event();
+        assertThat(letter.getData().toBytes()).as("dead letter keeps the body").isEqualTo(b("legacy"));
+        assertThat(String.valueOf(letter.getExtension(Extensions.DEAD_LETTER_REASON))).contains("not a valid CloudEvent");
+        await("the foreign entry is acked on the source").until(() ->
+                raw().xpending(b(t), b("g")).getCount() == 0);
+        assertThat(raw().xrange(b(t), Range.create(foreignId, foreignId))).as("the entry itself stays in the stream")
+                .hasSize(1);
+    }
+
+    @Test
+    void eventsAreWrittenWithTheDocumentedFieldMapping() {
+        String t = topic("mapping");
+        CloudEvent e = CloudEventBuilder.v1().withId("map-1").withSource(URI.create("/shop")).withType("order.created")
+                .withSubject("order/1").withExtension("tenant", "acme").withExtension("priority", 3)
+                .withData("application/json", b("{\"a\":1}")).build();
+        PublishReceipt receipt = publish(bus, t, e);
+        List<StreamMessage<byte[], byte[]>> entries = raw().xrange(b(t), Range.unbounded());
+        assertThat(entries).hasSize(1);
+        assertThat(entries.get(0).getId()).as("receipt position is the entry id").isEqualTo(receipt.position());
+        assertThat(fields(entries.get(0))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "ce-specversion", "1.0", "ce-id", "map-1", "ce-source", "/shop", "ce-type", "order.created",
+                "ce-subject", "order/1", "ce-tenant", "acme", "ce-priority", "3",
+                "content-type", "application/json", "data", "{\"a\":1}"));
+    }
+
+    @Test
+    void structuredEventsCarryTheJsonEventInDataAndAreReadBackAsEvents() {
+        String t = topic("structured");
+        Omnibus structured = open(redis.url() + "?structured=true");
+        List<Delivery> seen = new CopyOnWriteArrayList<>();
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t), seen::add);
+        opened.add(() -> s.close(Duration.ofSeconds(5)));
+        CloudEvent e = CloudEventBuilder.v1().withId("st-1").withSource(URI.create("/shop")).withType("order.created")
+                .withExtension("tenant", "acme").withData("application/json", b("{\"a\":1}")).build();
+        publish(structured, t, e);
+        Map<String, String> written = fields(raw().xrange(b(t), Range.unbounded()).get(0));
+        assertThat(written.keySet()).containsExactlyInAnyOrder("content-type", "data");
+        assertThat(written.get("content-type")).startsWith("application/cloudevents+json");
+        await("the structured event is delivered").until(() -> seen.size() == 1);
+        CloudEvent got = seen.get(0).event();
+        assertThat(seen.get(0).isRaw()).isFalse();
+        assertThat(got.getId()).isEqualTo("st-1");
+        assertThat(got.getExtension("tenant")).isEqualTo("acme");
+        assertThat(got.getData().toBytes()).isEqualTo(b("{\"a\":1}"));
+    }
+
+    @Test
+    void aLostGroupIsRecreatedAndTheSubscriptionKeepsDelivering() {
+        String t = topic("lost");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("g"), d -> seen.add(d.event().getId()));
+        opened.add(() -> s.close(Duration.ofSeconds(5)));
+        publish(bus, t, event("before-loss"));
+        await("delivered before the group is lost").until(() -> seen.contains("before-loss"));
+        raw().xgroupDestroy(b(t), b("g"));
+        publish(bus, t, event("after-loss"));
+        await("delivered after the group was re-created").until(() -> seen.contains("after-loss"));
+        assertThat(s.isActive()).isTrue();
+    }
+
+    @Test
+    void aPrivateGroupOfASubscriptionWithoutGroupIsDestroyedOnClose() {
+        String t = topic("private");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t), d -> seen.add(d.event().getId()));
+        publish(bus, t, event("p-1"));
+        await("delivered").until(() -> seen.contains("p-1"));
+        assertThat(raw().xinfoGroups(b(t))).as("one private group while subscribed").hasSize(1);
+        s.close(Duration.ofSeconds(5));
+        assertThat(raw().xinfoGroups(b(t))).as("no group left after close").isEmpty();
+    }
+
+    @Test
+    void connectionStateIsReportedAcrossABrokerRestartAndSubscriptionsResume() throws Exception {
+        String t = topic("restart");
+        Omnibus watched = open(redis.url());
+        List<ConnectionState> states = new CopyOnWriteArrayList<>();
+        watched.onConnectionStateChange((state, cause) -> states.add(state));
+        List<String> seen = new CopyOnWriteArrayList<>();
+        watched.subscriber().subscribe(SubscribeOptions.topic(t).group("g"), d -> seen.add(d.event().getId()));
+        publish(watched, t, event("r-before"));
+        await("delivered before the restart").until(() -> seen.contains("r-before"));
+        redis.restartBroker();
+        await("DISCONNECTED then RECONNECTED reported").until(() ->
+                states.containsAll(List.of(ConnectionState.DISCONNECTED, ConnectionState.RECONNECTED)));
+        assertThat(states.indexOf(ConnectionState.DISCONNECTED)).isLessThan(states.indexOf(ConnectionState.RECONNECTED));
+        publish(watched, t, event("r-after"));
+        await("delivered after the restart").until(() -> seen.contains("r-after"));
+    }
+
+    @Test
+    void aServerWithoutTheAppendOnlyFileIsNotDeclaredDurable() {
+        raw().configSet("appendonly", "no");
+        try {
+            assertThat(open(redis.url()).capabilities().denialReason(Capability.DURABLE)).contains("aof_enabled:0");
+        } finally {
+            raw().configSet("appendonly", "yes");
+        }
+        await("the append-only file is back on").until(() -> raw().info("persistence").contains("aof_enabled:1"));
+        assertThat(open(redis.url()).capabilities().has(Capability.DURABLE)).isTrue();
+    }
+
+    @Test
+    void trimMaxlenBoundsTheStreamApproximately() {
+        String t = topic("trim");
+        Omnibus trimming = open(redis.url() + "?trim.maxlen=100");
+        List<java.util.concurrent.CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            sent.add(trimming.publisher().publish(t, event("trim-" + i)).toCompletableFuture());
+        }
+        sent.forEach(java.util.concurrent.CompletableFuture::join);
+        assertThat(raw().xlen(b(t))).as("entries kept with trim.maxlen=100 (MAXLEN ~ trims whole nodes)")
+                .isBetween(100L, 300L);
+    }
+}
