@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  * brings its subscription to the expected total decrements the number of pending subscriptions, and the last one
  * unparks the waiter. The waiter polls for up to a millisecond, first busy-spinning, then yielding the CPU to
  * runnable threads (with fan-out 16 on few cores, the receive threads need it), and only then parks until it is
- * unparked or its deadline passes; it never sleeps for a fixed time. Polling first keeps the waiter's own wake-up
+ * unparked, at most {@link #PARK_SLICE_NANOS} at a time, until its deadline passes. Polling first keeps the waiter's own wake-up
  * out of the measurement: a parked waiter adds a futex wake-up (several to tens of microseconds) to every round
  * trip, which is not the library's latency.
  */
@@ -27,6 +27,11 @@ final class FanOutLatch {
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     /** How long {@link #await(long)} keeps polling (yielding the CPU to runnable threads) before it parks. */
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * The longest single park: the waiter's unpark permit can be consumed by a park elsewhere on its thread (a lock
+     * acquired inside {@code publish}), so it re-checks at least this often instead of trusting one wake-up.
+     */
+    private static final long PARK_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final List<CountingHandler> handlers = new ArrayList<>();
     private final AtomicInteger pendingSubscriptions = new AtomicInteger();
@@ -66,7 +71,7 @@ final class FanOutLatch {
             } else if (waited >= timeoutNanos) {
                 throw new IllegalStateException(shortfall(timeoutNanos));
             } else {
-                LockSupport.parkNanos(this, timeoutNanos - waited);
+                LockSupport.parkNanos(this, Math.min(PARK_SLICE_NANOS, timeoutNanos - waited));
             }
         }
     }

@@ -304,24 +304,10 @@ final class Channel {
                 if (!redeliver.isEmpty() || !ready.isEmpty()) {
                     lastTakeNanos = now;
                     taken = take(member, max, now);
-                }
-                long wait = end - now;
-                if (wait <= 0) {
+                } else if (end - now <= 0) {
                     return List.of();
-                }
-                if (now - lastTakeNanos > ACTIVE_WINDOW_NANOS || idleRounds >= YIELD_ROUNDS + PARK_ROUNDS) {
-                    Pending nextDelayed = delayed.peek();
-                    if (nextDelayed != null) {
-                        wait = Math.min(wait, nextDelayed.dueNanos - now);
-                    }
-                    long nextDeadline = inFlight.earliestDeadline(now + wait);
-                    wait = Math.min(wait, nextDeadline - now);
-                    waiting++;
-                    try {
-                        notEmpty.awaitNanos(Math.max(wait, TimeUnit.MICROSECONDS.toNanos(100)));
-                    } finally {
-                        waiting--;
-                    }
+                } else if (now - lastTakeNanos > ACTIVE_WINDOW_NANOS || idleRounds >= YIELD_ROUNDS + PARK_ROUNDS) {
+                    awaitOffer(now, end);
                     idleRounds = 0;
                     continue;
                 }
@@ -339,6 +325,22 @@ final class Channel {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
+        }
+    }
+
+    /** Waits as a registered waiter until an offer signals, the next deadline or delay is due, or {@code end}. */
+    private void awaitOffer(long now, long end) throws InterruptedException {
+        long wait = end - now;
+        Pending nextDelayed = delayed.peek();
+        if (nextDelayed != null) {
+            wait = Math.min(wait, nextDelayed.dueNanos - now);
+        }
+        wait = Math.min(wait, inFlight.earliestDeadline(now + wait) - now);
+        waiting++;
+        try {
+            notEmpty.awaitNanos(Math.max(wait, TimeUnit.MICROSECONDS.toNanos(100)));
+        } finally {
+            waiting--;
         }
     }
 
