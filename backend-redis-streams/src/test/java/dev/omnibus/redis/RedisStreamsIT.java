@@ -154,6 +154,33 @@ class RedisStreamsIT {
     }
 
     @Test
+    void aNackDelayLongerThanTheAckDeadlineIsNotCutShortByAnotherMember() {
+        String t = topic("long-nack");
+        Duration delay = DEADLINE.multipliedBy(3);
+        List<Long> seenAt = new CopyOnWriteArrayList<>();
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        for (int member = 0; member < 2; member++) {
+            Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("g").ackMode(AckMode.MANUAL)
+                    .ackDeadline(DEADLINE), d -> {
+                        seenAt.add(System.nanoTime());
+                        attempts.add(d.attempt());
+                        if (d.attempt() == 1) {
+                            d.nack(delay);
+                        } else {
+                            d.ack();
+                        }
+                    });
+            opened.add(() -> s.close(Duration.ofSeconds(5)));
+        }
+        publish(bus, t, event("slow-retry"));
+        await("the nacked event comes back").until(() -> seenAt.size() >= 2);
+        assertThat(Duration.ofNanos(seenAt.get(1) - seenAt.get(0))).as("redelivered no earlier than the nack delay, "
+                + "although the other member takes over entries idle for the ack deadline")
+                .isGreaterThanOrEqualTo(delay.minusMillis(50));
+        assertThat(attempts.subList(0, 2)).containsExactly(1, 2);
+    }
+
+    @Test
     void entriesWithOtherFieldLayoutsAreDeliveredRawAndNeverStopTheSubscription() {
         String t = topic("foreign");
         List<Delivery> seen = new CopyOnWriteArrayList<>();
