@@ -270,6 +270,11 @@ final class OmnibusImpl implements Omnibus, Subscriber {
         }
 
         @Override
+        public Duration publishTimeout() {
+            return publishTimeout;
+        }
+
+        @Override
         public ReconnectPolicy reconnectPolicy() {
             return reconnectPolicy;
         }

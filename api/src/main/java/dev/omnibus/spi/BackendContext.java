@@ -4,6 +4,7 @@ import dev.omnibus.ConfigOption;
 import dev.omnibus.ConnectionState;
 import dev.omnibus.ReconnectPolicy;
 
+import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -24,6 +25,12 @@ public interface BackendContext {
 
     /** The resolved value of {@code option} (its default when no source set it). */
     <T> T get(ConfigOption<T> option);
+
+    /**
+     * The {@code publish.timeout} option: the library fails a publish not confirmed by then, so a client's own
+     * command or delivery timeout should not be longer.
+     */
+    Duration publishTimeout();
 
     /** The shared reconnect policy, to configure the client's own reconnect. */
     ReconnectPolicy reconnectPolicy();

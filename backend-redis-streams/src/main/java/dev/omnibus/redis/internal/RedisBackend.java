@@ -7,7 +7,6 @@ import dev.omnibus.ConnectionState;
 import dev.omnibus.ErrorCode;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.PublishReceipt;
-import dev.omnibus.internal.CommonOptions;
 import dev.omnibus.redis.RedisBackendProvider;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
@@ -119,7 +118,7 @@ public final class RedisBackend implements Backend {
             throw new ConfigException("'" + context.redactedUrl() + "' names no host: expected "
                     + context.scheme() + "://[[user]:password@]host[:port][/database]");
         }
-        uri.setTimeout(context.get(CommonOptions.PUBLISH_TIMEOUT));
+        uri.setTimeout(context.publishTimeout());
         RedisBackend backend = new RedisBackend(context, uri);
         try {
             backend.connection = backend.client.connect(ByteArrayCodec.INSTANCE, uri);
