@@ -3,6 +3,7 @@ package dev.omnibus.tck.selftest;
 import dev.omnibus.ConfigOption;
 import dev.omnibus.internal.CommonOptions;
 import dev.omnibus.memory.MemoryBackendProvider;
+import dev.omnibus.redis.RedisBackendProvider;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -21,6 +22,7 @@ class ReadmeConfigurationReferenceTest {
         String readme = Files.readString(Path.of("../../README.md"), StandardCharsets.UTF_8);
         List<ConfigOption<?>> options = new ArrayList<>(CommonOptions.ALL);
         options.addAll(new MemoryBackendProvider().options());
+        options.addAll(new RedisBackendProvider().options());
         for (ConfigOption<?> option : options) {
             assertThat(readme).as("README configuration reference documents option %s", option.name())
                     .contains("| `" + option.name() + "` | `" + option.environmentVariable() + "` |");

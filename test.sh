@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test of every module. The backend tests start their own broker processes from these binaries, so the
+# ones missing here are installed with apt-get first (as root, or through sudo).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if ((${#missing[@]})); then
+    echo "test.sh: installing ${missing[*]} with apt-get" >&2
+    as_root=()
+    [[ $(id -u) -eq 0 ]] || as_root=(sudo)
+    "${as_root[@]}" apt-get update -q
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+exec mvn -B verify "$@"
