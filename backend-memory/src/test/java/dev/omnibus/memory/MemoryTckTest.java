@@ -23,14 +23,6 @@ class MemoryTckTest extends OmnibusTck {
         }
 
         @Override
-        public void start() {
-        }
-
-        @Override
-        public void stop() {
-        }
-
-        @Override
         public String url() {
             return "mem://" + name + "?dedup=true";
         }

@@ -15,11 +15,13 @@ public interface TckHarness {
     /** The backend's name as the report shows it ({@code memory}, {@code kafka}, ...). */
     String backendName();
 
-    /** Starts the broker; called once before the kit's tests. */
-    void start() throws Exception;
+    /** Starts the broker; called once before the kit's tests. In-process backends have nothing to start. */
+    default void start() throws Exception {
+    }
 
     /** Stops the broker and removes its data; called once after the kit's tests. */
-    void stop() throws Exception;
+    default void stop() throws Exception {
+    }
 
     /** The URL (with any options the kit needs, e.g. dedup) of the running broker. */
     String url();

@@ -35,14 +35,6 @@ public class BrokenKit extends OmnibusTck {
         }
 
         @Override
-        public void start() {
-        }
-
-        @Override
-        public void stop() {
-        }
-
-        @Override
         public String url() {
             boolean dedup = defect != Defect.CLAIMS_DEDUP_IT_LACKS;
             return "broken://" + name + "?defect=" + defect.name() + "&dedup=" + dedup;
