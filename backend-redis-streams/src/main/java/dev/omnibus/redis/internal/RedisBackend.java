@@ -48,21 +48,31 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Thread-safe: one Lettuce client and its shared connection (publishing and settling) to a Redis server. Each
- * {@link RedisReceiver} adds a connection of its own for blocking reads. Owns Lettuce's I/O and computation threads
- * ({@code omnibus-redis-*}), stopped by {@link #close()}.
+ * Thread-safe: one Lettuce client with a shared connection for settling and set-up, and a pipelined connection for
+ * publishing, to a Redis server. Each {@link RedisReceiver} adds a connection of its own for blocking reads. Owns
+ * Lettuce's I/O and computation threads ({@code omnibus-redis-*}), stopped by {@link #close()}.
+ *
+ * <p>Publishing pipelines: the publish connection has auto-flush off, and every {@code XADD} is followed by a flush
+ * that is never more than one hand-off away. The first command after a flush schedules a flush task on one of
+ * Lettuce's computation threads; commands queued until that task runs go out with it in one write (so a lone
+ * publish is flushed at once, and a burst is written in batches as large as the burst outpaces the flusher), and a
+ * publisher that queues {@value #FLUSH_BATCH} commands before the task has run flushes them itself.
  */
 public final class RedisBackend implements Backend {
     private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
     static final String NAME = "redis";
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
     private static final Pattern VERSION = Pattern.compile("redis_version:(\\d+)\\.(\\d+)");
+    /** Unflushed publishes after which the publishing thread flushes itself instead of waiting for the flusher. */
+    static final int FLUSH_BATCH = 256;
 
     private final BackendContext context;
     private final ClientResources resources;
@@ -74,6 +84,16 @@ public final class RedisBackend implements Backend {
     private final Set<RedisReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile StatefulRedisConnection<byte[], byte[]> connection;
+    /** Auto-flush off: XADDs only, flushed by {@link #flushPublishes()}. */
+    private volatile StatefulRedisConnection<byte[], byte[]> publishing;
+    private volatile RedisAsyncCommands<byte[], byte[]> publishCommands;
+    /** XADDs queued since the last flush; the one that finds 0 schedules the flush. */
+    private final AtomicInteger unflushed = new AtomicInteger();
+    /** XADDs sent and not yet answered, bounded by request.queue.size (also while disconnected). */
+    private final AtomicInteger outstanding = new AtomicInteger();
+    private final int requestQueue;
+    private final Executor flusher;
+    private final Runnable flushTask = this::flushPublishes;
     private volatile boolean down;
     private Capabilities capabilities;
 
@@ -83,6 +103,7 @@ public final class RedisBackend implements Backend {
         this.binding = new StreamBinding(context.get(RedisBackendProvider.STRUCTURED));
         this.trimMaxLen = context.get(RedisBackendProvider.TRIM_MAXLEN);
         this.trimMaxAge = context.get(RedisBackendProvider.TRIM_MAX_AGE);
+        this.requestQueue = context.get(RedisBackendProvider.REQUEST_QUEUE);
         this.resources = DefaultClientResources.builder()
                 .reconnectDelay(new PolicyDelay(context.reconnectPolicy()))
                 .threadFactoryProvider(pool -> new DefaultThreadFactory("omnibus-redis-" + pool.replace("lettuce-", ""),
@@ -91,6 +112,7 @@ public final class RedisBackend implements Backend {
                 .computationThreadPoolSize(1)
                 .build();
         this.client = RedisClient.create(resources);
+        this.flusher = resources.eventExecutorGroup().next();
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
@@ -122,6 +144,10 @@ public final class RedisBackend implements Backend {
         RedisBackend backend = new RedisBackend(context, uri);
         try {
             backend.connection = backend.client.connect(ByteArrayCodec.INSTANCE, uri);
+            StatefulRedisConnection<byte[], byte[]> publishing = backend.client.connect(ByteArrayCodec.INSTANCE, uri);
+            publishing.setAutoFlushCommands(false);
+            backend.publishCommands = publishing.async();
+            backend.publishing = publishing;
             String info = backend.serverInfo();
             backend.requireStreamCommands(info);
             backend.capabilities = backend.declare(info);
@@ -199,12 +225,26 @@ public final class RedisBackend implements Backend {
             return CompletableFuture.failedFuture(closedError());
         }
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        if (outstanding.incrementAndGet() > requestQueue) {
+            outstanding.decrementAndGet();
+            result.completeExceptionally(new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, NAME + ": "
+                    + requestQueue + " publishes to " + context.redactedUrl() + " await their reply "
+                    + "(request.queue.size); retry later"));
+            return result;
+        }
         try {
             XAddArgs trim = trim();
             Map<byte[], byte[]> fields = binding.encode(event);
-            RedisFuture<String> added = trim == null ? async().xadd(key(topic), fields)
-                    : async().xadd(key(topic), trim, fields);
+            RedisFuture<String> added = trim == null ? publishCommands.xadd(key(topic), fields)
+                    : publishCommands.xadd(key(topic), trim, fields);
+            int queued = unflushed.getAndIncrement();
+            if (queued == 0) {
+                flusher.execute(flushTask);
+            } else if (queued + 1 >= FLUSH_BATCH) {
+                flushPublishes();
+            }
             added.whenComplete((id, error) -> {
+                outstanding.decrementAndGet();
                 if (error != null) {
                     result.completeExceptionally(classify(error));
                 } else {
@@ -212,9 +252,25 @@ public final class RedisBackend implements Backend {
                 }
             });
         } catch (RuntimeException e) {
+            outstanding.decrementAndGet();
             result.completeExceptionally(classify(e));
         }
         return result;
+    }
+
+    /**
+     * Writes every queued XADD. Whoever resets the counter flushes afterwards, so each XADD, queued before it counts
+     * itself, is written by the flush of whoever next resets the counter (the task its predecessor scheduled, or the
+     * one it schedules). While the connection is down the commands stay queued; {@link StateListener} flushes them
+     * on reconnect.
+     */
+    private void flushPublishes() {
+        unflushed.set(0);
+        try {
+            publishing.flushCommands();
+        } catch (RuntimeException e) {
+            log.debug("{}: flushing publishes to {} failed", NAME, context.redactedUrl(), e);
+        }
     }
 
     private XAddArgs trim() {
@@ -348,6 +404,9 @@ public final class RedisBackend implements Backend {
             r.close();
         }
         try {
+            if (publishing != null) {
+                publishing.close();
+            }
             if (connection != null) {
                 connection.close();
             }
@@ -370,6 +429,12 @@ public final class RedisBackend implements Backend {
     private final class StateListener implements RedisConnectionStateListener {
         @Override
         public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+            if (handler == publishing && !closed.get()) {
+                // XADDs queued while the publish connection was down wait for a flush: send them now, and once more
+                // shortly after in case this event came before the endpoint took the new channel.
+                flusher.execute(flushTask);
+                context.scheduler().schedule(flushTask, 50, TimeUnit.MILLISECONDS);
+            }
             if (handler == connection && down && !closed.get()) {
                 down = false;
                 log.info("{}: reconnected to {}", NAME, context.redactedUrl());
