@@ -69,8 +69,9 @@ public final class RedisBackendProvider implements BackendProvider {
             "publish structured events (application/cloudevents+json in the data field) instead of binary ones");
     /** Commands buffered per connection before publishing fails with RESOURCE_EXHAUSTED (default 65,536). */
     public static final ConfigOption<Integer> REQUEST_QUEUE = ConfigOption.integer(REQUEST_QUEUE_NAME,
-            DEFAULT_REQUEST_QUEUE_SIZE, 16, 10_000_000, "commands Lettuce buffers per connection (while "
-                    + "disconnected, too) before publish fails with RESOURCE_EXHAUSTED");
+            DEFAULT_REQUEST_QUEUE_SIZE, 16, 10_000_000, "publishes awaiting the server's reply (while "
+                    + "disconnected, too) beyond which publish fails with RESOURCE_EXHAUSTED; also Lettuce's command "
+                    + "queue per connection");
 
     static final List<ConfigOption<?>> OPTIONS = List.of(MAX_PAYLOAD, TRIM_MAXLEN, TRIM_MAX_AGE, STRUCTURED,
             REQUEST_QUEUE);
