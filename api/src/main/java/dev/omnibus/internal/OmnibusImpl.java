@@ -51,6 +51,7 @@ final class OmnibusImpl implements Omnibus, Subscriber {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ReconnectPolicy reconnectPolicy;
     private final Duration publishTimeout;
+    private final PublishTimeouts publishTimeouts;
     private volatile ConnectionState state;
     private Backend backend;
     private Capabilities capabilities;
@@ -65,6 +66,9 @@ final class OmnibusImpl implements Omnibus, Subscriber {
             return t;
         });
         this.scheduler.setRemoveOnCancelPolicy(true);
+        this.publishTimeouts = new PublishTimeouts(publishTimeout);
+        long sweep = publishTimeouts.sweepPeriod().toNanos();
+        this.scheduler.scheduleAtFixedRate(publishTimeouts::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
     }
 
     static OmnibusImpl open(ResolvedConfig config) {
@@ -209,6 +213,10 @@ final class OmnibusImpl implements Omnibus, Subscriber {
 
     Duration publishTimeout() {
         return publishTimeout;
+    }
+
+    PublishTimeouts publishTimeouts() {
+        return publishTimeouts;
     }
 
     ScheduledExecutorService scheduler() {

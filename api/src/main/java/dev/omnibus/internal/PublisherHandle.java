@@ -11,8 +11,6 @@ import io.cloudevents.CloudEvent;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /** A {@link Publisher} handle: validates, sends, bounds the wait and types every failure. */
 final class PublisherHandle implements Publisher {
@@ -42,15 +40,7 @@ final class PublisherHandle implements Publisher {
             return sent;
         }
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
-        ScheduledFuture<?> timeout = sent.isDone() ? null : bus.scheduler().schedule(() -> result.completeExceptionally(
-                new OmnibusException(ErrorCode.TIMEOUT, "publish of event '" + event.getId() + "' to '" + topic
-                        + "' not confirmed within " + Durations.format(bus.publishTimeout())
-                        + " (publish.timeout); the broker may still accept it")),
-                bus.publishTimeout().toNanos(), TimeUnit.NANOSECONDS);
         sent.whenComplete((receipt, error) -> {
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
             if (error == null) {
                 result.complete(receipt);
             } else {
@@ -59,6 +49,9 @@ final class PublisherHandle implements Publisher {
                 result.completeExceptionally(backend.classify(cause));
             }
         });
+        if (!result.isDone()) {
+            bus.publishTimeouts().track(result, topic, event.getId());
+        }
         return result;
     }
 
