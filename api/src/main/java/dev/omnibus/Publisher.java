@@ -14,7 +14,7 @@ import java.util.concurrent.CompletionStage;
  * Everything that happens after is reported through the returned stage: it completes when the broker accepted
  * the event with the backend's strongest cheap guarantee, or fails with an {@link OmnibusException} whose
  * {@link OmnibusException#isRetryable()} says whether retrying may help. It never stays pending past the
- * {@code publish.timeout} option. A timed-out or unavailable publish is ambiguous: the broker may have accepted
+ * {@code publish.timeout} option (checked by one periodic sweep per connection, so at most 100 ms late). A timed-out or unavailable publish is ambiguous: the broker may have accepted
  * it; publish with the same event id where the backend deduplicates.
  */
 public interface Publisher extends AutoCloseable {
