@@ -119,11 +119,6 @@ final class DeliveryImpl implements Delivery {
         return state == PENDING;
     }
 
-    String redeliveryKey() {
-        String key = message.redeliveryKey();
-        return key != null ? key : message.topic() + "/" + event.getId();
-    }
-
     @Override
     public String toString() {
         return "Delivery{topic=" + topic() + ", id=" + event.getId() + ", attempt=" + attempt + ", state="

@@ -211,10 +211,6 @@ final class OmnibusImpl implements Omnibus, Subscriber {
         return reconnectPolicy;
     }
 
-    Duration publishTimeout() {
-        return publishTimeout;
-    }
-
     PublishTimeouts publishTimeouts() {
         return publishTimeouts;
     }

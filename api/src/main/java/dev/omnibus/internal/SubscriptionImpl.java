@@ -4,7 +4,6 @@ import dev.omnibus.AckMode;
 import dev.omnibus.Capabilities;
 import dev.omnibus.Capability;
 import dev.omnibus.DeliveryHandler;
-import dev.omnibus.ErrorCode;
 import dev.omnibus.Extensions;
 import dev.omnibus.InvalidArgumentException;
 import dev.omnibus.InvalidMessagePolicy;
@@ -212,18 +211,36 @@ final class SubscriptionImpl implements Subscription {
 
     private DeliveryImpl newDelivery(ReceivedMessage m) {
         int attempt = m.deliveryCount();
-        DeliveryImpl d;
-        if (attempt > 0) {
-            d = new DeliveryImpl(this, m, attempt, System.nanoTime() + ackDeadlineNanos);
-        } else {
-            DeliveryImpl probe = new DeliveryImpl(this, m, 1, System.nanoTime() + ackDeadlineNanos);
-            int counted = attempts.next(probe.redeliveryKey());
-            d = counted == 1 ? probe : new DeliveryImpl(this, m, counted, probe.deadlineNanos);
+        if (attempt == 0) {
+            String key = attemptKey(m);
+            attempt = key == null ? 1 : attempts.next(key);
         }
-        if (d.attempt > 1) {
+        if (attempt > 1) {
             redelivered.increment();
         }
-        return d;
+        return new DeliveryImpl(this, m, attempt, System.nanoTime() + ackDeadlineNanos);
+    }
+
+    /**
+     * The key the library counts attempts under when the broker keeps no count: the driver's redelivery key, else
+     * the topic and event id (a raw message's position). {@code null} when there is none: never counted.
+     */
+    private static String attemptKey(ReceivedMessage m) {
+        if (m.redeliveryKey() != null) {
+            return m.redeliveryKey();
+        }
+        String id = m.isInvalid() ? m.position() : m.event().getId();
+        return id == null ? null : m.topic() + "/" + id;
+    }
+
+    /** Stops counting attempts of {@code m}: it is settled for good. */
+    private void forgetAttempts(ReceivedMessage m) {
+        if (m.deliveryCount() == 0) {
+            String key = attemptKey(m);
+            if (key != null) {
+                attempts.forget(key);
+            }
+        }
     }
 
     private void dispatch(DeliveryImpl d) {
@@ -264,7 +281,7 @@ final class SubscriptionImpl implements Subscription {
     private void runHandler(DeliveryImpl d, int lane) {
         if (stopping) {
             if (d.expire()) {
-                handBackSettled(d);
+                handBack(d.message);
             }
             return;
         }
@@ -345,9 +362,7 @@ final class SubscriptionImpl implements Subscription {
 
     private void acked(DeliveryImpl d) {
         acked.increment();
-        if (d.message.deliveryCount() == 0) {
-            attempts.forget(d.redeliveryKey());
-        }
+        forgetAttempts(d.message);
     }
 
     void settleNack(DeliveryImpl d, Duration delay, String reason) {
@@ -392,9 +407,7 @@ final class SubscriptionImpl implements Subscription {
                 if (error == null) {
                     receiver.deadLettered(d.message);
                     deadLettered.increment();
-                    if (d.message.deliveryCount() == 0) {
-                        attempts.forget(d.redeliveryKey());
-                    }
+                    forgetAttempts(d.message);
                 } else {
                     log.warn("{}: publishing event {} to dead-letter topic '{}' failed; it stays on '{}' for "
                             + "redelivery", backend.name(), d.event().getId(), options.deadLetterTopic(), d.topic(),
@@ -424,10 +437,6 @@ final class SubscriptionImpl implements Subscription {
             log.debug("{}: handing back {} failed; the broker redelivers it after the deadline", backend.name(), m, e);
         }
         release();
-    }
-
-    private void handBackSettled(DeliveryImpl d) {
-        handBack(d.message);
     }
 
     private void release() {
@@ -508,7 +517,7 @@ final class SubscriptionImpl implements Subscription {
                 for (Runnable r : pending) {
                     DeliveryImpl d = ((Dispatch) r).delivery;
                     if (d.expire()) {
-                        handBackSettled(d);
+                        handBack(d.message);
                     }
                 }
                 lane.shutdown();
@@ -610,9 +619,5 @@ final class SubscriptionImpl implements Subscription {
     public String toString() {
         return "Subscription{" + backend.name() + ", " + options.topic()
                 + (options.group() == null ? "" : ", group=" + options.group()) + (isActive() ? "" : ", closed") + "}";
-    }
-
-    static OmnibusException closed() {
-        return new OmnibusException(ErrorCode.CLOSED, "subscription is closed");
     }
 }

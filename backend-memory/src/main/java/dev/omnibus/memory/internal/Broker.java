@@ -87,10 +87,7 @@ public final class Broker {
                 return new PublishReceipt(topic, event.getId(), Long.toString(duplicate), true);
             }
             Entry e = Entry.event(topic, log.nextSequence(), System.currentTimeMillis(), event);
-            log.retain(e);
-            for (Channel c : log.channels()) {
-                c.offer(e);
-            }
+            append(log, e);
             return new PublishReceipt(topic, event.getId(), e.position, false);
         }
     }
@@ -100,11 +97,15 @@ public final class Broker {
         Topics.validateTopic("topic", topic);
         TopicLog log = topic(topic);
         synchronized (log) {
-            Entry e = Entry.raw(topic, log.nextSequence(), System.currentTimeMillis(), body, headers);
-            log.retain(e);
-            for (Channel c : log.channels()) {
-                c.offer(e);
-            }
+            append(log, Entry.raw(topic, log.nextSequence(), System.currentTimeMillis(), body, headers));
+        }
+    }
+
+    /** Retains {@code e} and offers it to every channel of its topic; caller holds the topic's monitor. */
+    private static void append(TopicLog log, Entry e) {
+        log.retain(e);
+        for (Channel c : log.channels()) {
+            c.offer(e);
         }
     }
 

@@ -58,7 +58,7 @@ final class TopicLog {
         }
     }
 
-    /** Retained entries published at or after {@code fromMillis}; caller holds the monitor. */
+    /** The retained entries, oldest first; caller holds the monitor. */
     Iterator<Entry> history() {
         return retained.iterator();
     }
