@@ -2,8 +2,12 @@ package dev.omnibus;
 
 import dev.omnibus.internal.Redaction;
 
+import dev.omnibus.instrument.Instrumentation;
+
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -29,9 +33,11 @@ public final class Config {
     private final String url;
     private final Map<String, String> properties;
     private final Map<String, String> environment;
+    private final List<Instrumentation> instrumentations;
 
     private Config(Builder b) {
         this.properties = Collections.unmodifiableMap(new LinkedHashMap<>(b.properties));
+        this.instrumentations = List.copyOf(b.instrumentations);
         this.environment = b.useEnvironment
                 ? Collections.unmodifiableMap(new LinkedHashMap<>(b.environment != null ? b.environment : System.getenv()))
                 : Map.of();
@@ -64,6 +70,11 @@ public final class Config {
         return properties;
     }
 
+    /** Instrumentations given in code, in the order given (see {@link Builder#instrumentation}). */
+    public List<Instrumentation> instrumentations() {
+        return instrumentations;
+    }
+
     /** The environment snapshot used (empty when turned off). */
     public Map<String, String> environment() {
         return environment;
@@ -73,7 +84,9 @@ public final class Config {
     public String toString() {
         Map<String, String> shown = new LinkedHashMap<>();
         properties.forEach((k, v) -> shown.put(k, Redaction.looksSecret(k) ? Redaction.MASK : v));
-        return "Config{url=" + (url == null ? "<none>" : Redaction.url(url)) + ", properties=" + shown + "}";
+        return "Config{url=" + (url == null ? "<none>" : Redaction.url(url)) + ", properties=" + shown
+                + (instrumentations.isEmpty() ? "" : ", instrumentations=" + instrumentations.stream()
+                .map(Instrumentation::name).toList()) + "}";
     }
 
     /** Builds a {@link Config}; not thread-safe. */
@@ -83,6 +96,7 @@ public final class Config {
         private final Map<String, String> properties = new LinkedHashMap<>();
         private boolean useEnvironment = true;
         private Map<String, String> environment;
+        private final List<Instrumentation> instrumentations = new ArrayList<>();
 
         private Builder() {
         }
@@ -121,6 +135,17 @@ public final class Config {
         public Builder environment(Map<String, String> env) {
             this.environment = Map.copyOf(env);
             this.useEnvironment = true;
+            return this;
+        }
+
+        /**
+         * Turns on {@code instrumentation} for the connection, e.g.
+         * {@code .instrumentation(OmnibusMetrics.instrumentation(registry))}. It is on whatever the
+         * {@code instrumentation} option says (that option picks among the ones found on the classpath), and it
+         * replaces a discovered one of the same name. Give each name once.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            instrumentations.add(Objects.requireNonNull(instrumentation, "instrumentation"));
             return this;
         }
 

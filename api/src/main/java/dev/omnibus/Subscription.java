@@ -2,6 +2,7 @@ package dev.omnibus;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A running subscription; thread-safe. It owns one receive thread ({@code omnibus-<backend>-recv-<topic>})
@@ -27,6 +28,14 @@ public interface Subscription extends AutoCloseable {
 
     /** A snapshot of its counters. */
     SubscriptionStats stats();
+
+    /**
+     * The consumer lag: how many events on the broker this subscription (its group, if it has one) has yet to
+     * receive, where the broker can tell (memory, Redis Streams {@code XINFO GROUPS}, Kafka, JetStream); empty where
+     * it cannot, or when asking failed. It may be a round trip to the broker: meant for a metrics scrape, not for a
+     * hot loop.
+     */
+    OptionalLong lag();
 
     /**
      * Stops fetching, waits up to {@code drain} for running handlers (their acks and dead-letter publishes go

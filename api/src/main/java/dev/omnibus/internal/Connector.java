@@ -4,6 +4,8 @@ import dev.omnibus.Config;
 import dev.omnibus.ConfigException;
 import dev.omnibus.ConfigOption;
 import dev.omnibus.Omnibus;
+import dev.omnibus.instrument.Instrumentation;
+import dev.omnibus.instrument.InstrumentationProvider;
 import dev.omnibus.spi.BackendProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,6 +105,8 @@ public final class Connector {
                 problems.add(e.getMessage() + " (from the " + source + ")");
             }
         }
+        List<Instrumentation> instrumentations = instrumentations(config,
+                (String) values.get(CommonOptions.INSTRUMENTATION), problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -113,7 +117,77 @@ public final class Connector {
         if (!ignoredEnv.isEmpty()) {
             log.debug("ignoring environment variables not known to backend {}: {}", scheme, ignoredEnv);
         }
-        return new ResolvedConfig(scheme, address, Redaction.url(url), provider, values);
+        return new ResolvedConfig(scheme, address, Redaction.url(url), provider, values, instrumentations);
+    }
+
+    private static final Pattern INSTRUMENTATION_NAME = Pattern.compile("[a-z0-9._-]{1,64}");
+
+    /**
+     * The instrumentations to turn on: those given in code, plus the discovered ones the option picks ({@code auto}:
+     * all, {@code none}, or a comma-separated list), a code-given one replacing a discovered one of its name.
+     */
+    private static List<Instrumentation> instrumentations(Config config, String option, List<String> problems) {
+        Map<String, Instrumentation> given = new LinkedHashMap<>();
+        for (Instrumentation i : config.instrumentations()) {
+            String name = i.name();
+            if (name == null || !INSTRUMENTATION_NAME.matcher(name).matches()) {
+                problems.add("instrumentation " + i.getClass().getName() + " has the name '" + name
+                        + "'; a name is 1 to 64 characters of a-z 0-9 . _ -");
+            } else if (given.putIfAbsent(name, i) != null) {
+                problems.add("instrumentation '" + name + "' is given twice in code; give each once");
+            }
+        }
+        String picked = option == null ? "auto" : option.trim();
+        Map<String, InstrumentationProvider> found = instrumentationProviders();
+        List<String> names;
+        if (picked.equals("auto")) {
+            names = new ArrayList<>(found.keySet());
+        } else if (picked.equals("none") || picked.isEmpty()) {
+            names = List.of();
+        } else {
+            names = new ArrayList<>();
+            for (String n : picked.split(",")) {
+                String name = n.trim();
+                if (!found.containsKey(name) && !given.containsKey(name)) {
+                    problems.add("option instrumentation: unknown instrumentation '" + name + "'; found on the "
+                            + "classpath: " + (found.isEmpty() ? "none" : String.join(", ", found.keySet()))
+                            + (given.isEmpty() ? "" : "; given in code: " + String.join(", ", given.keySet()))
+                            + " (or use auto or none; add omnibus-micrometer or omnibus-opentelemetry for those)");
+                } else if (!names.contains(name)) {
+                    names.add(name);
+                }
+            }
+        }
+        List<Instrumentation> out = new ArrayList<>(given.values());
+        for (String name : names) {
+            if (given.containsKey(name) || !found.containsKey(name)) {
+                continue;
+            }
+            InstrumentationProvider p = found.get(name);
+            try {
+                out.add(java.util.Objects.requireNonNull(p.create(), "create() returned null"));
+            } catch (RuntimeException | LinkageError e) {
+                problems.add("instrumentation '" + name + "' (" + p.getClass().getName() + ") could not be created: "
+                        + e + "; set instrumentation=none, or list the others, to go without it");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The instrumentations found on the classpath, by name. */
+    static Map<String, InstrumentationProvider> instrumentationProviders() {
+        Map<String, InstrumentationProvider> byName = new TreeMap<>();
+        ClassLoader cl = Thread.currentThread().getContextClassLoader();
+        for (InstrumentationProvider p : ServiceLoader.load(InstrumentationProvider.class,
+                cl != null ? cl : Connector.class.getClassLoader())) {
+            InstrumentationProvider previous = byName.putIfAbsent(p.name(), p);
+            if (previous != null && previous.getClass() != p.getClass()) {
+                throw new ConfigException("two instrumentations are named '" + p.name() + "': "
+                        + previous.getClass().getName() + " and " + p.getClass().getName()
+                        + "; keep only one on the classpath");
+            }
+        }
+        return byName;
     }
 
     /** The installed backends by scheme; fails fast when two claim one scheme. */

@@ -18,6 +18,7 @@ import dev.omnibus.StartPosition;
 import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscriber;
 import dev.omnibus.Subscription;
+import dev.omnibus.instrument.BusInfo;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.Receiver;
@@ -55,6 +56,8 @@ final class OmnibusImpl implements Omnibus, Subscriber {
     private volatile ConnectionState state;
     private Backend backend;
     private Capabilities capabilities;
+    /** The instrumentations' observers; {@code null} when none is on. */
+    private volatile Observers.Bus observers;
 
     private OmnibusImpl(ResolvedConfig config) {
         this.config = config;
@@ -86,7 +89,45 @@ final class OmnibusImpl implements Omnibus, Subscriber {
         if (bus.state == null) {
             bus.setState(ConnectionState.CONNECTED, null);
         }
+        if (!config.instrumentations.isEmpty()) {
+            bus.startObserving(config.instrumentations);
+        }
         return bus;
+    }
+
+    private void startObserving(List<dev.omnibus.instrument.Instrumentation> instrumentations) {
+        Observers.Bus o = Observers.open(instrumentations, new BusInfo() {
+            @Override
+            public String backend() {
+                return backend.name();
+            }
+
+            @Override
+            public String redactedUrl() {
+                return config.redactedUrl;
+            }
+
+            @Override
+            public Capabilities capabilities() {
+                return capabilities;
+            }
+
+            @Override
+            public ConnectionState connectionState() {
+                return state;
+            }
+        });
+        if (o != null) {
+            synchronized (this) {
+                observers = o;
+                o.connectionStateChanged(state, null);
+            }
+        }
+    }
+
+    /** The instrumentations' observers, or {@code null} when none is on. */
+    Observers.Bus observers() {
+        return observers;
     }
 
     @Override
@@ -201,6 +242,10 @@ final class OmnibusImpl implements Omnibus, Subscriber {
             Thread.currentThread().interrupt();
         }
         setState(ConnectionState.CLOSED, null);
+        Observers.Bus o = observers;
+        if (o != null) {
+            o.closed();
+        }
     }
 
     Backend driver() {
@@ -243,6 +288,10 @@ final class OmnibusImpl implements Omnibus, Subscriber {
             return;
         }
         state = next;
+        Observers.Bus o = observers;
+        if (o != null) {
+            o.connectionStateChanged(next, cause);
+        }
         for (ConnectionListener l : listeners) {
             try {
                 l.onStateChange(next, cause);

@@ -4,6 +4,7 @@ import dev.omnibus.ErrorCode;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.PublishReceipt;
 import dev.omnibus.Publisher;
+import dev.omnibus.instrument.PublishContext;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.Topics;
 import io.cloudevents.CloudEvent;
@@ -30,6 +31,25 @@ final class PublisherHandle implements Publisher {
         Backend backend = bus.driver();
         Topics.validateTopic("topic", topic);
         EventValidation.validate(event, bus.capabilities().maxPayloadBytes(), backend.name());
+        Observers.Bus observers = bus.observers();
+        if (observers == null) {
+            return send(backend, topic, event);
+        }
+        PublishContext context = new PublishContext(topic, event);
+        Observers.Publish observed = observers.publishing(context);
+        CompletionStage<PublishReceipt> result = send(backend, topic, context.event());
+        if (observed != null) {
+            CompletableFuture<PublishReceipt> f = result.toCompletableFuture();
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                observed.completed(f.join(), null);
+            } else {
+                f.whenComplete(observed::completed);
+            }
+        }
+        return result;
+    }
+
+    private CompletionStage<PublishReceipt> send(Backend backend, String topic, CloudEvent event) {
         CompletableFuture<PublishReceipt> sent;
         try {
             sent = backend.send(topic, event).toCompletableFuture();

@@ -2,8 +2,10 @@ package dev.omnibus.internal;
 
 import dev.omnibus.ConfigOption;
 import dev.omnibus.ReconnectPolicy;
+import dev.omnibus.instrument.Instrumentation;
 import dev.omnibus.spi.BackendProvider;
 
+import java.util.List;
 import java.util.Map;
 
 /** A validated configuration: the provider and every option's value. Immutable. */
@@ -12,10 +14,12 @@ public final class ResolvedConfig {
     final String address;
     final String redactedUrl;
     final BackendProvider provider;
+    final List<Instrumentation> instrumentations;
     private final Map<ConfigOption<?>, Object> values;
 
     ResolvedConfig(String scheme, String address, String redactedUrl, BackendProvider provider,
-                   Map<ConfigOption<?>, Object> values) {
+                   Map<ConfigOption<?>, Object> values, List<Instrumentation> instrumentations) {
+        this.instrumentations = instrumentations;
         this.scheme = scheme;
         this.address = address;
         this.redactedUrl = redactedUrl;

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
@@ -79,6 +80,10 @@ final class SubscriptionImpl implements Subscription {
     private volatile boolean drainedCleanly = true;
     private volatile OmnibusException failure;
     private ScheduledFuture<?> housekeeping;
+    /** The instrumentations' observers; {@code null} when none is on (set before the receive thread starts). */
+    private Observers.Sub observers;
+    /** {@link Receiver#dropped()} when last reported to the observers (housekeeping thread only). */
+    private long droppedReported;
 
     SubscriptionImpl(OmnibusImpl bus, Receiver receiver, SubscribeOptions options, DeliveryHandler handler) {
         this.bus = bus;
@@ -114,6 +119,10 @@ final class SubscriptionImpl implements Subscription {
     }
 
     void start() {
+        Observers.Bus busObservers = bus.observers();
+        if (busObservers != null) {
+            observers = busObservers.subscribed(this);
+        }
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(ackDeadlineNanos / 4,
                 TimeUnit.SECONDS.toNanos(1)));
         housekeeping = bus.scheduler().scheduleAtFixedRate(this::housekeeping, period, period, TimeUnit.NANOSECONDS);
@@ -133,6 +142,18 @@ final class SubscriptionImpl implements Subscription {
     @Override
     public Optional<OmnibusException> failure() {
         return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public OptionalLong lag() {
+        long lag;
+        try {
+            lag = receiver.lag();
+        } catch (RuntimeException e) {
+            log.debug("{}: lag of '{}' unknown", backend.name(), options.topic(), e);
+            return OptionalLong.empty();
+        }
+        return lag < 0 ? OptionalLong.empty() : OptionalLong.of(lag);
     }
 
     @Override
@@ -288,28 +309,58 @@ final class SubscriptionImpl implements Subscription {
         Running slot = running[lane];
         slot.delivery = d;
         delivered.increment();
+        Observers.Sub observers = this.observers;
+        if (observers != null) {
+            runObserved(observers, d, slot);
+            return;
+        }
         try {
             handler.handle(d);
             if (options.ackMode() == AckMode.AUTO) {
                 d.ack();
             }
         } catch (Throwable t) {
-            if (t instanceof UnsupportedCapabilityException) {
-                log.error("{}: handler on '{}' asked for an unsupported capability", backend.name(),
-                        options.topic(), t);
-            } else {
-                log.debug("{}: handler on '{}' failed for event {}", backend.name(), options.topic(),
-                        d.event().getId(), t);
-            }
-            d.failed(Duration.ZERO, reason(t));
-            if (t instanceof Error && !(t instanceof AssertionError)) {
-                throw (Error) t;
-            }
+            handlerFailed(d, t);
         } finally {
             slot.delivery = null;
             if (d.isPending()) {
                 awaitingSettle.add(d);
             }
+        }
+    }
+
+    /** {@link #runHandler} with the observers told before and after, and the handler timed. */
+    private void runObserved(Observers.Sub observers, DeliveryImpl d, Running slot) {
+        Object token = observers.handling(d);
+        long start = System.nanoTime();
+        Throwable error = null;
+        try {
+            handler.handle(d);
+            if (options.ackMode() == AckMode.AUTO) {
+                d.ack();
+            }
+        } catch (Throwable t) {
+            error = t;
+            handlerFailed(d, t);
+        } finally {
+            observers.handled(d, token, System.nanoTime() - start, error);
+            slot.delivery = null;
+            if (d.isPending()) {
+                awaitingSettle.add(d);
+            }
+        }
+    }
+
+    private void handlerFailed(DeliveryImpl d, Throwable t) {
+        if (t instanceof UnsupportedCapabilityException) {
+            log.error("{}: handler on '{}' asked for an unsupported capability", backend.name(), options.topic(), t);
+        } else {
+            log.debug("{}: handler on '{}' failed for event {}", backend.name(), options.topic(), d.event().getId(),
+                    t);
+        }
+        d.failed(Duration.ZERO, reason(t));
+        if (t instanceof Error && !(t instanceof AssertionError)) {
+            throw (Error) t;
         }
     }
 
@@ -363,10 +414,16 @@ final class SubscriptionImpl implements Subscription {
     private void acked(DeliveryImpl d) {
         acked.increment();
         forgetAttempts(d.message);
+        if (observers != null) {
+            observers.acked(d);
+        }
     }
 
     void settleNack(DeliveryImpl d, Duration delay, String reason) {
         nacked.increment();
+        if (observers != null) {
+            observers.nacked(d, delay, reason);
+        }
         if (libraryDeadLetter && d.attempt >= options.maxAttempts()) {
             deadLetter(d, reason);
             return;
@@ -381,6 +438,9 @@ final class SubscriptionImpl implements Subscription {
         } else {
             log.warn("{}: event {} on '{}' failed and cannot be redelivered (at-most-once backend): {}",
                     backend.name(), d.event().getId(), d.topic(), reason);
+            if (observers != null) {
+                observers.dropped(dev.omnibus.instrument.SubscriptionObserver.NOT_REDELIVERABLE, 1);
+            }
         }
         release();
     }
@@ -408,6 +468,9 @@ final class SubscriptionImpl implements Subscription {
                     receiver.deadLettered(d.message);
                     deadLettered.increment();
                     forgetAttempts(d.message);
+                    if (observers != null) {
+                        observers.deadLettered(d, options.deadLetterTopic(), reason);
+                    }
                 } else {
                     log.warn("{}: publishing event {} to dead-letter topic '{}' failed; it stays on '{}' for "
                             + "redelivery", backend.name(), d.event().getId(), options.deadLetterTopic(), d.topic(),
@@ -459,9 +522,13 @@ final class SubscriptionImpl implements Subscription {
                 } else if (now - d.deadlineNanos >= 0 && d.expire()) {
                     awaitingSettle.remove(d);
                     expired.increment();
+                    if (observers != null) {
+                        observers.expired(d);
+                    }
                     release();
                 }
             }
+            reportDrops();
             List<ReceivedMessage> extend = null;
             for (Running slot : running) {
                 DeliveryImpl d = slot.delivery;
@@ -478,6 +545,20 @@ final class SubscriptionImpl implements Subscription {
             }
         } catch (RuntimeException e) {
             log.warn("{}: housekeeping of '{}' failed", backend.name(), options.topic(), e);
+        }
+    }
+
+    /** Tells the observers of events the backend dropped since the last report (housekeeping and close only). */
+    private void reportDrops() {
+        if (observers == null) {
+            return;
+        }
+        synchronized (running) {
+            long now = receiver.dropped();
+            if (now > droppedReported) {
+                observers.dropped(dev.omnibus.instrument.SubscriptionObserver.OVERFLOW, now - droppedReported);
+                droppedReported = now;
+            }
         }
     }
 
@@ -569,12 +650,16 @@ final class SubscriptionImpl implements Subscription {
             }
         }
         awaitingSettle.clear();
+        reportDrops();
         try {
             receiver.close();
         } catch (RuntimeException e) {
             log.warn("{}: closing the receiver of '{}' failed", backend.name(), options.topic(), e);
         }
         bus.forget(this);
+        if (observers != null) {
+            observers.closed();
+        }
         synchronized (this) {
             terminated = true;
             notifyAll();

@@ -49,6 +49,16 @@ public interface Receiver {
     default void extend(List<ReceivedMessage> messages) {
     }
 
+    /**
+     * How many events on the broker this subscription (its group, if it has one) has yet to receive: the consumer
+     * lag, {@code -1} where the broker cannot tell (the default). Called from any thread (a metrics scrape), never
+     * by the receive loop; it may ask the broker, but must be bounded (a second or so) and must not disturb
+     * {@link #receive}. Errors: return {@code -1} rather than throw.
+     */
+    default long lag() {
+        return -1;
+    }
+
     /** Events this subscription lost to the backend's overflow policy so far (0 where it never drops). */
     default long dropped() {
         return 0;

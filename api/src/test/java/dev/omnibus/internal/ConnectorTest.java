@@ -49,7 +49,7 @@ class ConnectorTest {
         assertThat(e.getMessage())
                 .contains("unknown option 'colour' in the URL query")
                 .contains("unknown option 'shape' in the properties")
-                .contains("valid options for cfgtest: batch.size, password, publish.timeout, reconnect.initial")
+                .contains("valid options for cfgtest: batch.size, instrumentation, password, publish.timeout, reconnect.initial")
                 .contains("option 'batch.size' has invalid value '0': expected an integer from 1 to 1000")
                 .contains("option 'publish.timeout' has invalid value 'later'");
     }

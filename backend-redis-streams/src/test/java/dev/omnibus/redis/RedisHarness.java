@@ -33,9 +33,10 @@ import java.util.stream.Stream;
 /**
  * A {@code redis-server} child process on a free loopback port with a temporary dir and the append-only file
  * fsynced on every write (so a confirmed XADD survives {@code kill -9}); never the machine's own Redis. Not
- * thread-safe. Its raw client's threads are named {@code omnibus-tck-redis-*}.
+ * thread-safe. Its raw client's threads are named {@code omnibus-tck-redis-*}. Public, in the module's test jar, for
+ * other modules' tests that need a real Redis (the observability modules).
  */
-final class RedisHarness implements TckHarness {
+public final class RedisHarness implements TckHarness {
     private static final Duration STARTUP = Duration.ofSeconds(20);
 
     private Path dir;

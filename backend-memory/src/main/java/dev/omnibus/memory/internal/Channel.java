@@ -511,6 +511,16 @@ final class Channel {
         return dropped.sum();
     }
 
+    /** Events waiting to be (re)delivered to the channel's members: its consumer lag. */
+    long lag() {
+        lock.lock();
+        try {
+            return ready.size() + redeliver.size() + delayed.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     long buffered() {
         lock.lock();
         try {

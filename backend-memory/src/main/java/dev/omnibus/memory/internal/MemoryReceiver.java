@@ -51,6 +51,11 @@ final class MemoryReceiver implements Receiver {
     }
 
     @Override
+    public long lag() {
+        return channel.lag();
+    }
+
+    @Override
     public long dropped() {
         return channel.dropped();
     }

@@ -359,6 +359,46 @@ final class RedisReceiver implements Receiver {
         }
     }
 
+    /**
+     * The group's {@code lag} from {@code XINFO GROUPS} (Redis 7.0+): entries not yet delivered to the group. Asked on
+     * the shared connection, waiting at most a second; -1 when Redis cannot tell (older servers, or after entries
+     * were deleted), or the call fails.
+     */
+    @Override
+    public long lag() {
+        if (closed.get()) {
+            return -1;
+        }
+        try {
+            List<Object> groups = backend.async().xinfoGroups(key).get(1, TimeUnit.SECONDS);
+            for (Object g : groups) {
+                if (g instanceof List<?> fields && groupName.equals(field(fields, "name"))) {
+                    Object lag = field(fields, "lag");
+                    return lag instanceof Long l ? l : -1;
+                }
+            }
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.debug("{}: XINFO GROUPS for '{}' failed", RedisBackend.NAME, topic, e);
+        }
+        return -1;
+    }
+
+    /** The value after {@code name} in an XINFO reply's flat field list (names as bytes or strings). */
+    private static Object field(List<?> fields, String name) {
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            Object k = fields.get(i);
+            String s = k instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(k);
+            if (s.equals(name)) {
+                Object v = fields.get(i + 1);
+                return v instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : v;
+            }
+        }
+        return null;
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
