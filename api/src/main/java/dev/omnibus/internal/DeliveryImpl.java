@@ -26,14 +26,18 @@ final class DeliveryImpl implements Delivery {
     final SubscriptionImpl subscription;
     final ReceivedMessage message;
     final int attempt;
+    /** {@link System#nanoTime()} when the delivery was made. */
+    final long createdNanos;
     private final CloudEvent event;
     volatile long deadlineNanos;
     private volatile int state;
 
-    DeliveryImpl(SubscriptionImpl subscription, ReceivedMessage message, int attempt, long deadlineNanos) {
+    DeliveryImpl(SubscriptionImpl subscription, ReceivedMessage message, int attempt, long createdNanos,
+                 long deadlineNanos) {
         this.subscription = subscription;
         this.message = message;
         this.attempt = attempt;
+        this.createdNanos = createdNanos;
         this.deadlineNanos = deadlineNanos;
         this.event = message.isInvalid() ? rawEvent(message) : message.event();
     }

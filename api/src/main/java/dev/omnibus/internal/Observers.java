@@ -65,10 +65,13 @@ final class Observers {
             this.observers = observers;
         }
 
-        /** Lets each observer see (and maybe replace) the event; returns what hears the outcome, or null. */
-        Publish publishing(PublishContext publish) {
-            PublishObserver[] heard = null;
-            int n = 0;
+        /**
+         * Lets each observer see (and maybe replace) the event; returns what hears the outcome (the observer itself
+         * when only one is interested: no allocation), or {@code null}.
+         */
+        PublishObserver publishing(PublishContext publish) {
+            PublishObserver first = null;
+            List<PublishObserver> more = null;
             for (BusObserver o : observers) {
                 PublishObserver p;
                 try {
@@ -77,14 +80,20 @@ final class Observers {
                     report(o, "publishing", e);
                     continue;
                 }
-                if (p != null && p != PublishObserver.NONE) {
-                    if (heard == null) {
-                        heard = new PublishObserver[observers.length];
+                if (p == null || p == PublishObserver.NONE) {
+                    continue;
+                }
+                if (first == null) {
+                    first = p;
+                } else {
+                    if (more == null) {
+                        more = new ArrayList<>(observers.length);
+                        more.add(first);
                     }
-                    heard[n++] = p;
+                    more.add(p);
                 }
             }
-            return heard == null ? null : new Publish(heard, n);
+            return more == null ? first : new Publish(more.toArray(new PublishObserver[0]));
         }
 
         Sub subscribed(Subscription subscription) {
@@ -123,30 +132,34 @@ final class Observers {
         }
     }
 
-    /** What hears one publish's outcome. */
-    static final class Publish {
-        private final PublishObserver[] observers;
-        private final int n;
-
-        private Publish(PublishObserver[] observers, int n) {
-            this.observers = observers;
-            this.n = n;
-        }
-
-        void completed(PublishReceipt receipt, Throwable error) {
-            for (int i = 0; i < n; i++) {
-                PublishObserver o = observers[i];
-                try {
-                    if (error == null) {
-                        o.published(receipt);
-                    } else {
-                        o.failed(error instanceof OmnibusException ? (OmnibusException) error
-                                : new OmnibusException(dev.omnibus.ErrorCode.INTERNAL, String.valueOf(error), error));
-                    }
-                } catch (RuntimeException e) {
-                    report(o, error == null ? "published" : "failed", e);
-                }
+    /** Tells {@code observer} how a publish ended, guarded. */
+    static void completed(PublishObserver observer, PublishReceipt receipt, Throwable error) {
+        if (observer instanceof Publish several) {
+            for (PublishObserver o : several.observers) {
+                completed(o, receipt, error);
             }
+            return;
+        }
+        try {
+            if (error == null) {
+                observer.published(receipt);
+            } else {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                observer.failed(cause instanceof OmnibusException ? (OmnibusException) cause
+                        : new OmnibusException(dev.omnibus.ErrorCode.UNKNOWN, String.valueOf(cause), cause));
+            }
+        } catch (RuntimeException e) {
+            report(observer, error == null ? "published" : "failed", e);
+        }
+    }
+
+    /** Several observers of one publish. */
+    private static final class Publish implements PublishObserver {
+        private final PublishObserver[] observers;
+
+        private Publish(PublishObserver[] observers) {
+            this.observers = observers;
         }
     }
 

@@ -5,6 +5,7 @@ import dev.omnibus.OmnibusException;
 import dev.omnibus.PublishReceipt;
 import dev.omnibus.Publisher;
 import dev.omnibus.instrument.PublishContext;
+import dev.omnibus.instrument.PublishObserver;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.Topics;
 import io.cloudevents.CloudEvent;
@@ -36,14 +37,14 @@ final class PublisherHandle implements Publisher {
             return send(backend, topic, event);
         }
         PublishContext context = new PublishContext(topic, event);
-        Observers.Publish observed = observers.publishing(context);
+        PublishObserver observed = observers.publishing(context);
         CompletionStage<PublishReceipt> result = send(backend, topic, context.event());
         if (observed != null) {
             CompletableFuture<PublishReceipt> f = result.toCompletableFuture();
             if (f.isDone() && !f.isCompletedExceptionally()) {
-                observed.completed(f.join(), null);
+                Observers.completed(observed, f.join(), null);
             } else {
-                f.whenComplete(observed::completed);
+                f.whenComplete((receipt, error) -> Observers.completed(observed, receipt, error));
             }
         }
         return result;

@@ -196,7 +196,8 @@ class OmnibusMetricsTest {
                 .contains("omnibus_published_total{backend=\"memory\",topic=\"" + topic + "\"} 1.0")
                 .contains("omnibus_delivered_total{backend=\"memory\",group=\"(none)\",topic=\"" + topic + "\"} 1.0")
                 .contains("omnibus_acked_total{")
-                .contains("omnibus_handler_duration_seconds_count{backend=\"memory\",group=\"(none)\",outcome=\"success\"")
+                .contains("omnibus_handler_duration_seconds_count{backend=\"memory\",group=\"(none)\",outcome=\"success\",topic=\"" + topic + "\"} 1")
+                .contains("omnibus_handler_duration_seconds_sum{backend=\"memory\",group=\"(none)\",outcome=\"success\"")
                 .contains("omnibus_in_flight{")
                 .contains("omnibus_connection_state{backend=\"memory\",state=\"CONNECTED\"} 1.0");
     }
