@@ -138,7 +138,9 @@ public final class JetStreamBackend implements Backend {
                         outstanding.decrementAndGet();
                         if (error != null) {
                             OmnibusException e = connector.classify(error);
-                            if (e.code() == ErrorCode.UNAVAILABLE) {
+                            if (String.valueOf(e.getMessage()).contains("No Responders")) {
+                                // no stream took it (deleted?): resolve again next time; not on timeouts, so an
+                                // outage does not turn every publish into a blocking stream lookup
                                 streams.forget(topic);
                             }
                             result.completeExceptionally(e);
