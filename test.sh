@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]} with apt-get" >&2
     as_root=()

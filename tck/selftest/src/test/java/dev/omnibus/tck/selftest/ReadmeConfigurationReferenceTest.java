@@ -2,7 +2,9 @@ package dev.omnibus.tck.selftest;
 
 import dev.omnibus.ConfigOption;
 import dev.omnibus.internal.CommonOptions;
+import dev.omnibus.jetstream.JetStreamBackendProvider;
 import dev.omnibus.memory.MemoryBackendProvider;
+import dev.omnibus.nats.NatsBackendProvider;
 import dev.omnibus.redis.RedisBackendProvider;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +25,8 @@ class ReadmeConfigurationReferenceTest {
         List<ConfigOption<?>> options = new ArrayList<>(CommonOptions.ALL);
         options.addAll(new MemoryBackendProvider().options());
         options.addAll(new RedisBackendProvider().options());
+        options.addAll(new NatsBackendProvider().options());
+        options.addAll(new JetStreamBackendProvider().options());
         for (ConfigOption<?> option : options) {
             assertThat(readme).as("README configuration reference documents option %s", option.name())
                     .contains("| `" + option.name() + "` | `" + option.environmentVariable() + "` |");

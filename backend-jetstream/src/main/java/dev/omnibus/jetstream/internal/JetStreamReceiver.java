@@ -1,0 +1,333 @@
+package dev.omnibus.jetstream.internal;
+
+import dev.omnibus.ErrorCode;
+import dev.omnibus.InvalidArgumentException;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.StartPosition;
+import dev.omnibus.spi.ReceivedMessage;
+import dev.omnibus.spi.Receiver;
+import dev.omnibus.spi.ReceiverSpec;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.IterableConsumer;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamStatusCheckedException;
+import io.nats.client.Message;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One subscription member: a pull consumer (the group's durable one, or a durable one of its own deleted on close)
+ * read through jnats' {@link IterableConsumer}, which keeps up to a batch of pulled messages. Receive runs on the
+ * library's receive thread; ack, nack, term and inProgress are thread-safe jnats publishes to the message's reply
+ * subject.
+ *
+ * <p>Reconnects: after the connection comes back (the connector counts reconnects) the next receive checks that the
+ * consumer still exists, re-creates it if the server lost it, and starts a fresh pull loop, so the subscription keeps
+ * consuming instead of waiting on pull requests the restarted server forgot.
+ */
+final class JetStreamReceiver implements Receiver {
+    private static final Logger log = LoggerFactory.getLogger(JetStreamReceiver.class);
+    private static final Duration POLL_NOW = Duration.ofNanos(1);
+    private static final long PULL_EXPIRES_MS = 1_000;
+    private static final Duration PRIVATE_INACTIVE = Duration.ofHours(1);
+    private static final Duration CLOSE_FLUSH = Duration.ofSeconds(2);
+    private static final int CONSUMER_NOT_FOUND = 10014;
+    private static final int MAX_NAME = 200;
+
+    private final JetStreamBackend backend;
+    private final ReceiverSpec spec;
+    private final String topic;
+    private final String stream;
+    private final String consumer;
+    private final boolean own;
+    private final int batch;
+    /** Messages handed to the library and not settled yet, by stream sequence: nak'ed on close. */
+    private final Map<Long, Message> unsettled = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile IterableConsumer pulling;
+    private long reconnectsSeen;
+    private long lastSequence;
+
+    JetStreamReceiver(JetStreamBackend backend, ReceiverSpec spec) {
+        this.backend = backend;
+        this.spec = spec;
+        this.topic = spec.topic();
+        this.own = spec.group() == null;
+        this.consumer = own ? "omnibus_" + UUID.randomUUID().toString().replace("-", "")
+                : durableName(spec.group(), topic);
+        this.batch = Math.max(1, Math.min(spec.maxInFlight(), 1024));
+        this.stream = backend.streams().forSubscription(topic);
+        try {
+            ensureConsumer();
+            startPulling();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            throw backend.classify(e);
+        }
+    }
+
+    /** {@code <group>_<topic>} with dots as underscores and wildcards spelled out; hashed when too long. */
+    static String durableName(String group, String topic) {
+        String t = topic.replace(".", "_").replace("*", "-any-").replace(">", "-all-");
+        String name = group + "_" + t;
+        if (name.length() <= MAX_NAME) {
+            return name;
+        }
+        return group + "_" + UUID.nameUUIDFromBytes(topic.getBytes(StandardCharsets.UTF_8)).toString().replace("-", "");
+    }
+
+    private ConsumerConfiguration config(boolean resuming) {
+        ConsumerConfiguration.Builder b = ConsumerConfiguration.builder()
+                .durable(consumer)
+                .filterSubject(topic)
+                .ackPolicy(AckPolicy.Explicit)
+                .ackWait(spec.ackDeadline())
+                .maxAckPending(own ? batch : Math.max(1000, batch));
+        if (own) {
+            b.inactiveThreshold(PRIVATE_INACTIVE);
+        }
+        long resumeAt = resumeSequence();
+        if (resuming && resumeAt > 0) {
+            b.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(resumeAt);
+            return b.build();
+        }
+        StartPosition start = spec.startPosition();
+        switch (start.kind()) {
+            case EARLIEST:
+                b.deliverPolicy(DeliverPolicy.All);
+                break;
+            case TIME:
+                b.deliverPolicy(DeliverPolicy.ByStartTime).startTime(start.time().atZone(ZoneOffset.UTC));
+                break;
+            default:
+                b.deliverPolicy(DeliverPolicy.New);
+        }
+        return b.build();
+    }
+
+    /** Where a consumer the server lost resumes: the oldest unsettled message, else the one after the last seen. */
+    private long resumeSequence() {
+        long lowest = Long.MAX_VALUE;
+        for (Long seq : unsettled.keySet()) {
+            lowest = Math.min(lowest, seq);
+        }
+        return lowest != Long.MAX_VALUE ? lowest : lastSequence > 0 ? lastSequence + 1 : 0;
+    }
+
+    /** Uses the consumer if it exists (checking it reads this topic), else creates it. */
+    private void ensureConsumer() throws IOException, JetStreamApiException {
+        try {
+            ConsumerInfo info = backend.jsm().getConsumerInfo(stream, consumer);
+            String filter = info.getConsumerConfiguration().getFilterSubject();
+            if (filter != null && !filter.equals(topic)) {
+                throw new InvalidArgumentException("jetstream: consumer '" + consumer + "' of stream '" + stream
+                        + "' exists and reads '" + filter + "', not '" + topic + "': use another group name");
+            }
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != CONSUMER_NOT_FOUND && e.getErrorCode() != 404) {
+                throw e;
+            }
+            boolean resuming = reconnectsSeen > 0 || lastSequence > 0;
+            if (resuming) {
+                log.warn("{}: consumer '{}' of stream '{}' is gone from {}; re-creating it", JetStreamBackend.NAME,
+                        consumer, stream, backend.connector().context().redactedUrl());
+            }
+            backend.jsm().addOrUpdateConsumer(stream, config(resuming));
+        }
+    }
+
+    private void startPulling() throws IOException, JetStreamApiException {
+        reconnectsSeen = backend.connector().reconnects();
+        pulling = backend.js().getConsumerContext(stream, consumer)
+                .iterate(ConsumeOptions.builder().batchSize(batch).expiresIn(PULL_EXPIRES_MS).build());
+    }
+
+    private void stopPulling() {
+        IterableConsumer p = pulling;
+        pulling = null;
+        if (p != null) {
+            try {
+                p.close();
+            } catch (Exception e) {
+                log.debug("{}: stopping the pull of '{}' failed", JetStreamBackend.NAME, consumer, e);
+            }
+        }
+    }
+
+    @Override
+    public List<ReceivedMessage> receive(int max, Duration maxWait) throws InterruptedException {
+        if (closed.get()) {
+            return List.of();
+        }
+        try {
+            if (pulling == null || reconnectsSeen != backend.connector().reconnects()) {
+                stopPulling();
+                ensureConsumer();
+                startPulling();
+            }
+            IterableConsumer p = pulling;
+            Message m = p.nextMessage(maxWait);
+            if (m == null) {
+                return List.of();
+            }
+            List<ReceivedMessage> out = new ArrayList<>(Math.min(max, 64));
+            out.add(decode(m));
+            while (out.size() < max && (m = p.nextMessage(POLL_NOW)) != null) {
+                out.add(decode(m));
+            }
+            return out;
+        } catch (JetStreamStatusCheckedException e) {
+            stopPulling();
+            throw new OmnibusException(ErrorCode.UNAVAILABLE, JetStreamBackend.NAME + ": pulling from consumer '"
+                    + consumer + "' failed: " + e.getMessage() + "; starting over", e, true);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            if (closed.get()) {
+                return List.of();
+            }
+            stopPulling();
+            OmnibusException error = backend.classify(e);
+            if (error.code() == ErrorCode.NOT_FOUND || error.code() == ErrorCode.CLOSED && !backend.connector().isClosed()) {
+                throw new OmnibusException(ErrorCode.UNAVAILABLE, error.getMessage(), e, true);
+            }
+            throw error;
+        }
+    }
+
+    private ReceivedMessage decode(Message m) {
+        long seq = m.metaData().streamSequence();
+        lastSequence = Math.max(lastSequence, seq);
+        unsettled.put(seq, m);
+        String position = String.valueOf(seq);
+        return backend.wire().decode(m, (int) Math.min(Integer.MAX_VALUE, m.metaData().deliveredCount()), position,
+                position, m);
+    }
+
+    private Message settle(ReceivedMessage message) {
+        Message m = (Message) message.handle();
+        unsettled.remove(m.metaData().streamSequence(), m);
+        return m;
+    }
+
+    @Override
+    public void ack(ReceivedMessage message) {
+        settle(message).ack();
+    }
+
+    @Override
+    public void nack(ReceivedMessage message, Duration delay) {
+        Message m = settle(message);
+        if (delay.isZero()) {
+            m.nak();
+        } else {
+            m.nakWithDelay(delay);
+        }
+    }
+
+    @Override
+    public void deadLettered(ReceivedMessage message) {
+        settle(message).term();
+    }
+
+    @Override
+    public void extend(List<ReceivedMessage> messages) {
+        for (ReceivedMessage r : messages) {
+            try {
+                ((Message) r.handle()).inProgress();
+            } catch (RuntimeException e) {
+                log.debug("{}: inProgress for {} failed", JetStreamBackend.NAME, r, e);
+            }
+        }
+    }
+
+    /**
+     * Stops pulling, hands back (nak) every message pulled and not settled, and deletes a consumer of its own. With
+     * unsettled messages it first waits (up to the pull expiry) for the outstanding pull request to end, so the
+     * server cannot redeliver them into a pull nobody reads any more.
+     */
+    /**
+     * The consumer's {@code numPending}: messages of the stream matching its filter not yet delivered to it (the
+     * group's lag), from {@code CONSUMER.INFO}, bounded by the connection's JetStream request timeout; -1 on failure.
+     */
+    @Override
+    public long lag() {
+        if (closed.get()) {
+            return -1;
+        }
+        try {
+            return backend.jsm().getConsumerInfo(stream, consumer).getNumPending();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            log.debug("{}: consumer info of '{}' failed", JetStreamBackend.NAME, consumer, e);
+            return -1;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            IterableConsumer p = pulling;
+            if (p != null) {
+                p.stop();
+                drain(p, unsettled.isEmpty() ? 0 : PULL_EXPIRES_MS + 500);
+            }
+            stopPulling();
+            log.debug("{}: closing consumer '{}'; {} unsettled messages nak'ed for redelivery", JetStreamBackend.NAME,
+                    consumer, unsettled.size());
+            for (Message m : unsettled.values()) {
+                m.nak();
+            }
+            unsettled.clear();
+            backend.connector().connection().flush(CLOSE_FLUSH);
+            if (own) {
+                backend.jsm().deleteConsumer(stream, consumer);
+            }
+        } catch (IOException | JetStreamApiException | TimeoutException | RuntimeException e) {
+            log.debug("{}: cleaning up consumer '{}' of '{}' failed", JetStreamBackend.NAME, consumer, topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            backend.forget(this);
+        }
+    }
+
+    /** Takes what a stopped pull still delivers, waiting up to {@code waitMs} for its request to end. */
+    private void drain(IterableConsumer p, long waitMs) throws InterruptedException {
+        long end = System.nanoTime() + waitMs * 1_000_000;
+        try {
+            while (true) {
+                long left = end - System.nanoTime();
+                Message m = p.nextMessage(left > 0 && !p.isFinished() ? Duration.ofNanos(Math.min(left, 50_000_000))
+                        : POLL_NOW);
+                if (m != null) {
+                    unsettled.put(m.metaData().streamSequence(), m);
+                } else if (left <= 0 || p.isFinished()) {
+                    return;
+                }
+            }
+        } catch (JetStreamStatusCheckedException | RuntimeException e) {
+            log.debug("{}: draining the pull of '{}' failed", JetStreamBackend.NAME, consumer, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JetStreamReceiver{" + topic + ", stream=" + stream + ", consumer=" + consumer + "}";
+    }
+}

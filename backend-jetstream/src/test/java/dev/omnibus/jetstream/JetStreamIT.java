@@ -1,0 +1,194 @@
+package dev.omnibus.jetstream;
+
+import dev.omnibus.Config;
+import dev.omnibus.ErrorCode;
+import dev.omnibus.Omnibus;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.PublishReceipt;
+import dev.omnibus.SubscribeOptions;
+import dev.omnibus.Subscription;
+import dev.omnibus.nats.NatsHarness;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What the kit does not cover on JetStream: kill -9 under steady publishing, stream provisioning rules. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class JetStreamIT {
+    private final NatsHarness nats = new NatsHarness("jetstream", "");
+    private Omnibus bus;
+
+    @BeforeAll
+    void startServer() throws Exception {
+        nats.start();
+        bus = Omnibus.connect(Config.builder().url(nats.url()).useEnvironment(false).build());
+    }
+
+    @AfterAll
+    void stopServer() throws Exception {
+        try {
+            bus.close(Duration.ofSeconds(5));
+        } finally {
+            nats.stop();
+        }
+    }
+
+    private static String topic(String hint) {
+        return "it." + hint + "." + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static CloudEvent event(String id) {
+        return CloudEventBuilder.v1().withId(id).withSource(URI.create("/it")).withType("t")
+                .withData("text/plain", id.getBytes(StandardCharsets.UTF_8)).build();
+    }
+
+    /**
+     * Publishes without pause from another thread while the server is killed (SIGKILL) and restarted twice; every
+     * event whose publish completed must reach the group's subscription, which must keep consuming after each
+     * restart (not merely reconnect).
+     */
+    @Test
+    void underSteadyPublishingKillingTheServerLosesNoConfirmedEventAndConsumersKeepConsuming() throws Exception {
+        String t = topic("steady");
+        Set<String> delivered = ConcurrentHashMap.newKeySet();
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("steady")
+                .ackDeadline(Duration.ofSeconds(5)), d -> delivered.add(d.event().getId()));
+        Set<String> confirmed = ConcurrentHashMap.newKeySet();
+        AtomicBoolean publishing = new AtomicBoolean(true);
+        Thread publisher = new Thread(() -> {
+            int i = 0;
+            while (publishing.get()) {
+                List<CompletableFuture<PublishReceipt>> window = new ArrayList<>();
+                List<String> ids = new ArrayList<>();
+                for (int k = 0; k < 20; k++, i++) {
+                    String id = "steady-" + i;
+                    ids.add(id);
+                    window.add(bus.publisher().publish(t, event(id)).toCompletableFuture());
+                }
+                for (int k = 0; k < window.size(); k++) {
+                    try {
+                        window.get(k).join();
+                        confirmed.add(ids.get(k));
+                    } catch (CompletionException e) {
+                        assertThat(e.getCause()).isInstanceOf(OmnibusException.class);
+                    }
+                }
+            }
+        }, "omnibus-tck-steady-publisher");
+        publisher.start();
+        try {
+            for (int restart = 1; restart <= 2; restart++) {
+                int before = confirmed.size();
+                Awaitility.await("publishes confirmed before kill " + restart).atMost(Duration.ofSeconds(30))
+                        .until(() -> confirmed.size() >= before + 200);
+                nats.restartBroker();
+                int atRestart = confirmed.size();
+                Awaitility.await("publishes confirmed again after restart " + restart).atMost(Duration.ofSeconds(60))
+                        .until(() -> confirmed.size() >= atRestart + 200);
+            }
+        } finally {
+            publishing.set(false);
+            publisher.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        Awaitility.await("every confirmed event delivered (" + confirmed.size() + ")").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> delivered.containsAll(confirmed));
+        assertThat(s.isActive()).isTrue();
+        s.close(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void anExistingStreamThatCapturesTheTopicIsUsedAndNeverReconfigured() throws Exception {
+        JetStreamManagement jsm = nats.rawConnection().jetStreamManagement();
+        String prefix = "legacy" + UUID.randomUUID().toString().substring(0, 6);
+        StreamConfiguration legacy = StreamConfiguration.builder().name("LEGACY_" + prefix)
+                .subjects(prefix + ".orders.*").maxMessages(1000).build();
+        jsm.addStream(legacy);
+        PublishReceipt r = bus.publisher().publish(prefix + ".orders.created", event("legacy-1"))
+                .toCompletableFuture().join();
+        assertThat(r.position()).isEqualTo("1");
+        StreamInfo info = jsm.getStreamInfo("LEGACY_" + prefix);
+        assertThat(info.getStreamState().getMsgCount()).isEqualTo(1);
+        assertThat(info.getConfiguration().getSubjects()).containsExactly(prefix + ".orders.*");
+        assertThat(info.getConfiguration().getMaxMsgs()).isEqualTo(1000);
+        assertThat(jsm.getStreamNames()).as("no stream of Omnibus' own for the prefix").doesNotContain(prefix);
+    }
+
+    @Test
+    void aStreamNameTakenWithOtherSubjectsIsAClearErrorAndTheStreamIsLeftAlone() throws Exception {
+        JetStreamManagement jsm = nats.rawConnection().jetStreamManagement();
+        String prefix = "taken" + UUID.randomUUID().toString().substring(0, 6);
+        jsm.addStream(StreamConfiguration.builder().name(prefix).subjects("elsewhere." + prefix).build());
+        assertThatThrownBy(() -> bus.publisher().publish(prefix + ".x", event("taken-1")).toCompletableFuture().join())
+                .hasCauseInstanceOf(OmnibusException.class)
+                .satisfies(e -> {
+                    OmnibusException o = (OmnibusException) e.getCause();
+                    assertThat(o.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                    assertThat(o.getMessage()).contains("never changes an existing stream").contains(prefix);
+                });
+        assertThat(jsm.getStreamInfo(prefix).getConfiguration().getSubjects()).containsExactly("elsewhere." + prefix);
+    }
+
+    @Test
+    void theSameEventOnTwoTopicsOfOneStreamIsNotTakenForADuplicate() {
+        String a = topic("dup-a");
+        String b = topic("dup-b");
+        PublishReceipt first = bus.publisher().publish(a, event("same-id")).toCompletableFuture().join();
+        PublishReceipt other = bus.publisher().publish(b, event("same-id")).toCompletableFuture().join();
+        PublishReceipt again = bus.publisher().publish(a, event("same-id")).toCompletableFuture().join();
+        assertThat(other.duplicate()).as("same id on another topic of stream 'it'").isFalse();
+        assertThat(again.duplicate()).as("same id on the same topic").isTrue();
+        assertThat(again.position()).isEqualTo(first.position());
+    }
+
+    /**
+     * The consumer lag is the consumer's {@code numPending}: what the group has not received yet. With a stuck
+     * handler and maxInFlight 1, at most one more message than the one being handled may sit prefetched in the
+     * client.
+     */
+    @Test
+    void theLagIsTheConsumersPendingCount() throws Exception {
+        String t = topic("lag");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("lagging").maxInFlight(1),
+                d -> release.await(30, TimeUnit.SECONDS));
+        try {
+            for (int i = 0; i < 5; i++) {
+                bus.publisher().publish(t, event("lag-" + i)).toCompletableFuture().join();
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(s.stats().delivered()).isEqualTo(1);
+                assertThat(s.lag()).isPresent();
+                assertThat(s.lag().getAsLong()).isBetween(3L, 4L);
+            });
+            release.countDown();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.stats().acked() == 5
+                    && s.lag().orElse(-1) == 0);
+        } finally {
+            release.countDown();
+            s.close(Duration.ofSeconds(5));
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package dev.omnibus.nats.internal;
+
+import dev.omnibus.Capabilities;
+import dev.omnibus.Capability;
+import dev.omnibus.ErrorCode;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.PublishReceipt;
+import dev.omnibus.nats.NatsBackendProvider;
+import dev.omnibus.spi.Backend;
+import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.Receiver;
+import dev.omnibus.spi.ReceiverSpec;
+import io.cloudevents.CloudEvent;
+import io.nats.client.impl.NatsMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * NATS core over one jnats connection; thread-safe. Publishing hands the message to jnats and completes once a flush
+ * (PING/PONG) after it has come back, so the server has received it; one flusher thread ({@code omnibus-nats-flush})
+ * flushes for every publish queued since its last flush. Each {@link NatsCoreReceiver} is a synchronous jnats
+ * subscription. Threads: the flusher and jnats' own, stopped by {@link #close()}.
+ */
+public final class NatsCoreBackend implements Backend {
+    private static final Logger log = LoggerFactory.getLogger(NatsCoreBackend.class);
+    static final String NAME = "nats";
+    /** Room kept for the {@code ce-} headers below the server's max_payload when declaring the data limit. */
+    public static final int HEADER_ROOM = 8 * 1024;
+
+    private final NatsConnector connector;
+    private final NatsWire wire;
+    private final Capabilities capabilities;
+    private final Duration flushTimeout;
+    private final LinkedBlockingQueue<Pending> unflushed = new LinkedBlockingQueue<>();
+    private final AtomicLong published = new AtomicLong();
+    private final Set<NatsCoreReceiver> receivers = ConcurrentHashMap.newKeySet();
+    private final Thread flusher;
+
+    private NatsCoreBackend(NatsConnector connector, BackendContext context) {
+        this.connector = connector;
+        boolean structured = context.get(NatsBackendProvider.STRUCTURED);
+        this.wire = new NatsWire(structured);
+        this.flushTimeout = context.publishTimeout();
+        this.capabilities = declare(context, maxData(connector.serverMaxPayload(),
+                context.get(NatsBackendProvider.MAX_PAYLOAD), structured));
+        this.flusher = new Thread(this::flushLoop, "omnibus-nats-flush");
+        this.flusher.setDaemon(true);
+    }
+
+    /** Connects to the servers the URL names. */
+    public static NatsCoreBackend open(BackendContext context) {
+        NatsConnector connector = NatsConnector.open(NAME, context, context.get(NatsBackendProvider.PING_INTERVAL));
+        try {
+            NatsCoreBackend backend = new NatsCoreBackend(connector, context);
+            backend.flusher.start();
+            return backend;
+        } catch (RuntimeException e) {
+            connector.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The largest event data to declare: the configured cap, else the server's max_payload less
+     * {@value #HEADER_ROOM} bytes for the headers (three quarters of that in structured mode, where binary data is
+     * base64 text inside the JSON).
+     */
+    public static int maxData(long serverMaxPayload, int configured, boolean structured) {
+        long room = Math.max(1024, serverMaxPayload - HEADER_ROOM);
+        if (structured) {
+            room = room * 3 / 4;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, configured > 0 ? Math.min(configured, room) : room);
+    }
+
+    private static Capabilities declare(BackendContext context, int maxData) {
+        return Capabilities.builder()
+                .supports(Capability.GROUPS, Capability.WILDCARDS, Capability.ORDERING)
+                .denies(Capability.AT_LEAST_ONCE, "NATS core delivers at most once: a message reaches the "
+                        + "subscriptions connected when it is published and is never redelivered (use jetstream:// "
+                        + "for at-least-once)")
+                .denies(Capability.DURABLE, "NATS core keeps no messages: nothing survives a server restart")
+                .denies(Capability.REPLAY, "NATS core keeps no messages to replay (use jetstream://)")
+                .denies(Capability.NACK, "NATS core has no redelivery: a message is gone once delivered")
+                .denies(Capability.DELAYED_NACK, "NATS core has no redelivery: a message is gone once delivered")
+                .denies(Capability.NATIVE_DEAD_LETTER, "NATS core has no dead-letter subject and no redelivery")
+                .denies(Capability.DEDUP, "NATS core delivers every publish; it has no message-id de-duplication")
+                .denies(Capability.OVERFLOW_POLICY, "messages wait in jnats' per-subscription pending buffer, which "
+                        + "drops what exceeds its limits (counted as dropped); BLOCK and DISCONNECT cannot be honoured")
+                .maxPayloadBytes(maxData)
+                .build();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> send(String topic, CloudEvent event) {
+        if (connector.isClosed()) {
+            return CompletableFuture.failedFuture(connector.closedError());
+        }
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        try {
+            NatsMessage message = wire.encode(topic, event);
+            connector.connection().publish(message);
+            String position = String.valueOf(published.incrementAndGet());
+            unflushed.add(new Pending(result, new PublishReceipt(topic, event.getId(), position, false)));
+        } catch (RuntimeException e) {
+            result.completeExceptionally(connector.classify(e));
+        }
+        return result;
+    }
+
+    /** Flushes for every publish queued since the last flush, then completes them (or fails them typed). */
+    private void flushLoop() {
+        List<Pending> batch = new ArrayList<>();
+        while (!connector.isClosed()) {
+            try {
+                Pending first = unflushed.poll(1, TimeUnit.SECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                unflushed.drainTo(batch);
+                OmnibusException failure = null;
+                try {
+                    connector.connection().flush(flushTimeout);
+                } catch (TimeoutException | RuntimeException e) {
+                    failure = connector.isClosed() ? connector.closedError()
+                            : new OmnibusException(ErrorCode.TIMEOUT, NAME + ": no flush confirmation from "
+                            + connector.context().redactedUrl() + " within " + flushTimeout + " (disconnected?); "
+                            + "the message may still be delivered once jnats reconnects", e);
+                }
+                for (Pending p : batch) {
+                    if (failure == null) {
+                        p.result.complete(p.receipt);
+                    } else {
+                        p.result.completeExceptionally(failure);
+                    }
+                }
+                batch.clear();
+            } catch (InterruptedException e) {
+                if (connector.isClosed()) {
+                    break;
+                }
+            }
+        }
+        for (Pending p : batch) {
+            p.result.completeExceptionally(connector.closedError());
+        }
+        Pending p;
+        while ((p = unflushed.poll()) != null) {
+            p.result.completeExceptionally(connector.closedError());
+        }
+    }
+
+    @Override
+    public Receiver receiver(ReceiverSpec spec) {
+        if (connector.isClosed()) {
+            throw connector.closedError();
+        }
+        NatsCoreReceiver r = new NatsCoreReceiver(this, spec);
+        receivers.add(r);
+        return r;
+    }
+
+    void forget(NatsCoreReceiver r) {
+        receivers.remove(r);
+    }
+
+    NatsConnector connector() {
+        return connector;
+    }
+
+    NatsWire wire() {
+        return wire;
+    }
+
+    @Override
+    public OmnibusException classify(Throwable error) {
+        return connector.classify(error);
+    }
+
+    @Override
+    public void close() {
+        if (connector.isClosed()) {
+            return;
+        }
+        for (NatsCoreReceiver r : receivers) {
+            r.close();
+        }
+        connector.close();
+        flusher.interrupt();
+        try {
+            flusher.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (flusher.isAlive()) {
+            log.warn("{}: the flusher thread did not stop", NAME);
+        }
+    }
+
+    private static final class Pending {
+        final CompletableFuture<PublishReceipt> result;
+        final PublishReceipt receipt;
+
+        Pending(CompletableFuture<PublishReceipt> result, PublishReceipt receipt) {
+            this.result = result;
+            this.receipt = receipt;
+        }
+    }
+}

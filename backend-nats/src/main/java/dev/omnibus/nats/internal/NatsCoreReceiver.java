@@ -1,0 +1,107 @@
+package dev.omnibus.nats.internal;
+
+import dev.omnibus.ErrorCode;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.UnsupportedCapabilityException;
+import dev.omnibus.Capability;
+import dev.omnibus.spi.ReceivedMessage;
+import dev.omnibus.spi.Receiver;
+import dev.omnibus.spi.ReceiverSpec;
+import io.nats.client.Message;
+import io.nats.client.Subscription;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One subscription on NATS core: a synchronous jnats subscription to the topic or pattern (NATS wildcards are the
+ * portable ones), in the queue group named by the group if there is one. jnats re-subscribes by itself after a
+ * reconnect; messages published while disconnected are not seen (at most once). Receive runs on the library's
+ * receive thread; ack is a no-op (the message is gone once delivered).
+ */
+final class NatsCoreReceiver implements Receiver {
+    private static final Duration POLL_NOW = Duration.ofNanos(1);
+
+    private final NatsCoreBackend backend;
+    private final String topic;
+    private final Subscription subscription;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    NatsCoreReceiver(NatsCoreBackend backend, ReceiverSpec spec) {
+        this.backend = backend;
+        this.topic = spec.topic();
+        this.subscription = spec.group() == null ? backend.connector().connection().subscribe(topic)
+                : backend.connector().connection().subscribe(topic, spec.group());
+    }
+
+    @Override
+    public List<ReceivedMessage> receive(int max, Duration maxWait) throws InterruptedException {
+        if (closed.get()) {
+            return List.of();
+        }
+        try {
+            Message m = subscription.nextMessage(maxWait);
+            if (m == null) {
+                return List.of();
+            }
+            List<ReceivedMessage> out = new ArrayList<>(Math.min(max, 64));
+            out.add(decode(m));
+            while (out.size() < max && (m = subscription.nextMessage(POLL_NOW)) != null) {
+                out.add(decode(m));
+            }
+            return out;
+        } catch (IllegalStateException e) {
+            if (closed.get()) {
+                return List.of();
+            }
+            throw new OmnibusException(ErrorCode.CLOSED, NatsCoreBackend.NAME + ": the subscription to '" + topic
+                    + "' on " + backend.connector().context().redactedUrl() + " ended: " + e.getMessage(), e);
+        }
+    }
+
+    private ReceivedMessage decode(Message m) {
+        return backend.wire().decode(m, 1, null, null, null);
+    }
+
+    @Override
+    public void ack(ReceivedMessage message) {
+    }
+
+    @Override
+    public void ackAll(List<ReceivedMessage> messages) {
+    }
+
+    @Override
+    public void nack(ReceivedMessage message, Duration delay) {
+        throw new UnsupportedCapabilityException(NatsCoreBackend.NAME, Capability.NACK,
+                backend.capabilities().denialReason(Capability.NACK));
+    }
+
+    @Override
+    public long dropped() {
+        return subscription.getDroppedCount();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (subscription.isActive() && !backend.connector().isClosed()) {
+                subscription.unsubscribe();
+            }
+        } catch (IllegalStateException e) {
+            // the connection closed meanwhile: the subscription went with it
+        } finally {
+            backend.forget(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "NatsCoreReceiver{" + topic + "}";
+    }
+}

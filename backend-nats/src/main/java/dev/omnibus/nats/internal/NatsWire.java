@@ -1,0 +1,66 @@
+package dev.omnibus.nats.internal;
+
+import dev.omnibus.Extensions;
+import dev.omnibus.nats.NatsBinding;
+import dev.omnibus.spi.ReceivedMessage;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.core.provider.EventFormatProvider;
+import io.cloudevents.jackson.JsonFormat;
+import io.nats.client.Message;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The binding as both NATS backends use it: events to messages in the configured mode, messages to
+ * {@link ReceivedMessage}s, where anything that is not a CloudEvent becomes {@link ReceivedMessage#invalid} (never an
+ * exception). Immutable and thread-safe. Not API.
+ */
+public final class NatsWire {
+    private final EventFormat structured;
+
+    /** {@code structured}: publish in structured mode (JSON), else binary. */
+    public NatsWire(boolean structured) {
+        this.structured = structured ? EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE) : null;
+    }
+
+    /** The message for {@code event} on {@code subject}. */
+    public NatsMessage encode(String subject, CloudEvent event) {
+        return structured == null ? NatsBinding.toBinaryMessage(subject, event)
+                : NatsBinding.toStructuredMessage(subject, event, structured);
+    }
+
+    /** Decodes {@code message}; the other arguments are as for {@link ReceivedMessage#of}. */
+    public ReceivedMessage decode(Message message, int deliveryCount, String redeliveryKey, String position,
+                                  Object handle) {
+        String topic = message.getSubject();
+        byte[] body = message.getData();
+        String reason;
+        try {
+            CloudEvent event = NatsBinding.toEvent(message.getHeaders(), body);
+            Object key = event.getExtension(Extensions.PARTITION_KEY);
+            return ReceivedMessage.of(topic, event, deliveryCount, redeliveryKey, key == null ? null : key.toString(),
+                    position, handle);
+        } catch (RuntimeException e) {
+            reason = "not a valid CloudEvent: " + e.getMessage();
+        }
+        return ReceivedMessage.invalid(topic, body, headers(message.getHeaders()), reason, deliveryCount,
+                redeliveryKey, position, handle);
+    }
+
+    private static Map<String, String> headers(Headers headers) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (headers != null) {
+            for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+                if (!e.getValue().isEmpty()) {
+                    out.put(e.getKey(), String.join(",", e.getValue()));
+                }
+            }
+        }
+        return out;
+    }
+}

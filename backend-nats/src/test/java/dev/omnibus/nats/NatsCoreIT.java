@@ -1,0 +1,170 @@
+package dev.omnibus.nats;
+
+import dev.omnibus.Config;
+import dev.omnibus.Delivery;
+import dev.omnibus.Extensions;
+import dev.omnibus.InvalidArgumentException;
+import dev.omnibus.Omnibus;
+import dev.omnibus.SubscribeOptions;
+import dev.omnibus.Subscription;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.nats.client.Message;
+import io.nats.client.impl.Headers;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What the kit does not cover on NATS core: foreign producers' headers, the wire mapping, subject errors. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NatsCoreIT {
+    private final NatsHarness nats = new NatsHarness("nats", "");
+    private Omnibus bus;
+
+    @BeforeAll
+    void startServer() throws Exception {
+        nats.start();
+        bus = Omnibus.connect(Config.builder().url(nats.url()).useEnvironment(false).build());
+    }
+
+    @AfterAll
+    void stopServer() throws Exception {
+        try {
+            bus.close(Duration.ofSeconds(5));
+        } finally {
+            nats.stop();
+        }
+    }
+
+    private static String topic(String hint) {
+        return "it." + hint + "." + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Headers headers(String... keyValues) {
+        Headers h = new Headers();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            h.add(keyValues[i], keyValues[i + 1]);
+        }
+        return h;
+    }
+
+    @Test
+    void messagesFromAPlainJnatsProducerAreDecodedOrDeliveredRawAndNeverStopTheSubscription() throws Exception {
+        String t = topic("foreign");
+        List<Delivery> seen = new CopyOnWriteArrayList<>();
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t), seen::add);
+        try {
+            nats.publishRaw(t, headers("Ce-SpecVersion", "1.0", "CE-ID", "\"hand-1\"", "ce-source", "/legacy",
+                    "ce-type", "legacy.event", "content-type", "text/plain", "ce-note", "caf%C3%A9"), b("hand made"));
+            nats.publishRaw(t, new Headers(), b("{\"no\":\"headers\"}"));
+            nats.publishRaw(t, headers("ce-specversion", "1.0", "ce-id", "%C3%28", "ce-source", "/x", "ce-type", "t"),
+                    b("invalid utf-8 in ce-id"));
+            nats.publishRaw(t, headers("content-type", "application/cloudevents+json"), b("{truncated"));
+            CloudEvent after = CloudEventBuilder.v1().withId("valid-after").withSource(URI.create("/it"))
+                    .withType("t").build();
+            bus.publisher().publish(t, after).toCompletableFuture().join();
+
+            Awaitility.await("all five messages delivered").atMost(Duration.ofSeconds(15)).until(() -> seen.size() == 5);
+            CloudEvent hand = seen.get(0).event();
+            assertThat(seen.get(0).isRaw()).isFalse();
+            assertThat(hand.getId()).isEqualTo("hand-1");
+            assertThat(hand.getDataContentType()).isEqualTo("text/plain");
+            assertThat(hand.getExtension("note")).isEqualTo("café");
+            assertThat(seen.subList(1, 4)).allMatch(Delivery::isRaw)
+                    .allSatisfy(d -> assertThat(d.event().getType()).isEqualTo(Extensions.RAW_EVENT_TYPE));
+            assertThat(seen.get(1).event().getData().toBytes()).isEqualTo(b("{\"no\":\"headers\"}"));
+            assertThat(seen.get(4).event().getId()).isEqualTo("valid-after");
+            assertThat(s.isActive()).isTrue();
+            assertThat(s.stats().invalid()).isEqualTo(3);
+        } finally {
+            s.close(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void eventsGoOnTheWireAsBinaryModeCeHeaders() throws Exception {
+        String t = topic("wire");
+        io.nats.client.Subscription raw = nats.rawConnection().subscribe(t);
+        nats.rawConnection().flush(Duration.ofSeconds(5));
+        CloudEvent e = CloudEventBuilder.v1().withId("w 1").withSource(URI.create("/shop")).withType("order.created")
+                .withSubject("Grüße").withData("application/json", b("{\"a\":1}")).build();
+        bus.publisher().publish(t, e).toCompletableFuture().join();
+        Message m = raw.nextMessage(Duration.ofSeconds(10));
+        assertThat(m).as("the raw subscriber got the event").isNotNull();
+        assertThat(m.getData()).isEqualTo(b("{\"a\":1}"));
+        Headers h = m.getHeaders();
+        assertThat(h.getFirst("ce-id")).isEqualTo("w%201");
+        assertThat(h.getFirst("ce-subject")).isEqualTo("Gr%C3%BC%C3%9Fe");
+        assertThat(h.getFirst("ce-datacontenttype")).isEqualTo("application/json");
+        raw.unsubscribe();
+    }
+
+    @Test
+    void structuredPublishersAndBinarySubscribersInteroperate() {
+        String t = topic("structured");
+        try (Omnibus structured = Omnibus.connect(Config.builder().url(nats.url() + "?structured=true")
+                .useEnvironment(false).build())) {
+            List<Delivery> seen = new CopyOnWriteArrayList<>();
+            Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t), seen::add);
+            CloudEvent e = CloudEventBuilder.v1().withId("st-1").withSource(URI.create("/shop")).withType("t")
+                    .withExtension("tenant", "acme").withData("text/plain", b("hello")).build();
+            structured.publisher().publish(t, e).toCompletableFuture().join();
+            Awaitility.await("structured event delivered").atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 1);
+            assertThat(seen.get(0).isRaw()).isFalse();
+            assertThat(seen.get(0).event().getExtension("tenant")).isEqualTo("acme");
+            s.close(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void invalidSubjectsAreRefusedNamingWhatIsWrongAndWhatIsAllowed() {
+        CloudEvent e = CloudEventBuilder.v1().withId("bad").withSource(URI.create("/it")).withType("t").build();
+        assertThatThrownBy(() -> bus.publisher().publish("orders created", e))
+                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("space")
+                .hasMessageContaining("portable topic");
+        assertThatThrownBy(() -> bus.publisher().publish("orders.*", e))
+                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("wildcard");
+        assertThatThrownBy(() -> bus.publisher().publish("orders..created", e))
+                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("empty token");
+        assertThatThrownBy(() -> bus.subscriber().subscribe(SubscribeOptions.topic("orders.>.x"), d -> { }))
+                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("last token");
+    }
+
+    @Test
+    void queueGroupMembersShareAndUngroupedSubscribersSeeEverything() {
+        String t = topic("queue");
+        List<String> a = new CopyOnWriteArrayList<>();
+        List<String> b = new CopyOnWriteArrayList<>();
+        List<String> all = new CopyOnWriteArrayList<>();
+        List<Subscription> subs = List.of(
+                bus.subscriber().subscribe(SubscribeOptions.topic(t).group("g"), d -> a.add(d.event().getId())),
+                bus.subscriber().subscribe(SubscribeOptions.topic(t).group("g"), d -> b.add(d.event().getId())),
+                bus.subscriber().subscribe(SubscribeOptions.topic(t), d -> all.add(d.event().getId())));
+        for (int i = 0; i < 50; i++) {
+            bus.publisher().publish(t, CloudEventBuilder.v1().withId("q-" + i).withSource(URI.create("/it"))
+                    .withType("t").build()).toCompletableFuture().join();
+        }
+        Awaitility.await("50 events across the group and 50 to the ungrouped subscriber")
+                .atMost(Duration.ofSeconds(10)).until(() -> a.size() + b.size() == 50 && all.size() == 50);
+        assertThat(a).doesNotContainAnyElementsOf(b);
+        assertThat(all.stream().distinct().collect(Collectors.toList())).hasSize(50);
+        subs.forEach(s -> s.close(Duration.ofSeconds(5)));
+    }
+}
