@@ -32,8 +32,7 @@ public interface Subscription extends AutoCloseable {
     /**
      * The consumer lag: how many events on the broker this subscription (its group, if it has one) has yet to
      * receive, where the broker can tell (memory, Redis Streams {@code XINFO GROUPS}, JetStream {@code numPending},
-     * Kafka); empty where
-     * it cannot, or when asking failed. It may be a round trip to the broker: meant for a metrics scrape, not for a
+     * Kafka); empty where it cannot, or when asking failed. It may be a round trip to the broker: meant for a metrics scrape, not for a
      * hot loop.
      */
     OptionalLong lag();
