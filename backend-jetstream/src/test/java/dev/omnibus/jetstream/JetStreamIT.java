@@ -184,8 +184,10 @@ class JetStreamIT {
                 assertThat(s.lag().getAsLong()).isBetween(3L, 4L);
             });
             release.countDown();
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.stats().acked() == 5
-                    && s.lag().orElse(-1) == 0);
+            Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(s.stats().acked()).as("acked; stats %s", s.stats()).isEqualTo(5);
+                assertThat(s.lag()).hasValue(0);
+            });
         } finally {
             release.countDown();
             s.close(Duration.ofSeconds(5));
