@@ -38,8 +38,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * subject.
  *
  * <p>Reconnects: after the connection comes back (the connector counts reconnects) the next receive checks that the
- * consumer still exists, re-creates it if the server lost it, and starts a fresh pull loop, so the subscription keeps
- * consuming instead of waiting on pull requests the restarted server forgot.
+ * consumer still exists; if the server lost it, it is re-created and pulled afresh (jnats re-pulls by itself for a
+ * consumer that survived). A watchdog covers the rest: after a few idle seconds the receiver asks the server whether
+ * messages wait for the consumer, and if so restarts the pull, taking what the old pull still delivers, so the
+ * subscription never sits reconnected yet silently receiving nothing.
  */
 final class JetStreamReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(JetStreamReceiver.class);
@@ -49,6 +51,8 @@ final class JetStreamReceiver implements Receiver {
     private static final Duration CLOSE_FLUSH = Duration.ofSeconds(2);
     private static final int CONSUMER_NOT_FOUND = 10014;
     private static final int MAX_NAME = 200;
+    /** Idle time after which the receiver asks the server whether its pull is stuck (see {@link #stalled()}). */
+    private static final long STALL_CHECK_NANOS = Duration.ofSeconds(3).toNanos();
 
     private final JetStreamBackend backend;
     private final ReceiverSpec spec;
@@ -63,6 +67,8 @@ final class JetStreamReceiver implements Receiver {
     private volatile IterableConsumer pulling;
     private long reconnectsSeen;
     private long lastSequence;
+    /** When the receive thread last got a message or checked for a stall ({@link System#nanoTime()}). */
+    private long lastActivity = System.nanoTime();
 
     JetStreamReceiver(JetStreamBackend backend, ReceiverSpec spec) {
         this.backend = backend;
@@ -129,8 +135,10 @@ final class JetStreamReceiver implements Receiver {
         return lowest != Long.MAX_VALUE ? lowest : lastSequence > 0 ? lastSequence + 1 : 0;
     }
 
-    /** Uses the consumer if it exists (checking it reads this topic), else creates it. */
-    private void ensureConsumer() throws IOException, JetStreamApiException {
+    /**
+     * Uses the consumer if it exists (checking it reads this topic), else creates it; true when it had to be created.
+     */
+    private boolean ensureConsumer() throws IOException, JetStreamApiException {
         try {
             ConsumerInfo info = backend.jsm().getConsumerInfo(stream, consumer);
             String filter = info.getConsumerConfiguration().getFilterSubject();
@@ -138,6 +146,7 @@ final class JetStreamReceiver implements Receiver {
                 throw new InvalidArgumentException("jetstream: consumer '" + consumer + "' of stream '" + stream
                         + "' exists and reads '" + filter + "', not '" + topic + "': use another group name");
             }
+            return false;
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() != CONSUMER_NOT_FOUND && e.getErrorCode() != 404) {
                 throw e;
@@ -148,7 +157,25 @@ final class JetStreamReceiver implements Receiver {
                         consumer, stream, backend.connector().context().redactedUrl());
             }
             backend.jsm().addOrUpdateConsumer(stream, config(resuming));
+            return true;
         }
+    }
+
+    /**
+     * Replaces the pull: stops the current one and takes what it still delivers (waiting up to its expiry for the
+     * request to end), so no message the server handed to it is stranded until its ack wait; then pulls afresh.
+     * Returns the taken messages, to be handed to the library.
+     */
+    private List<Message> restartPull() throws IOException, JetStreamApiException, InterruptedException {
+        List<Message> taken = new ArrayList<>();
+        IterableConsumer p = pulling;
+        if (p != null) {
+            p.stop();
+            drain(p, PULL_EXPIRES_MS + 500, taken::add);
+        }
+        stopPulling();
+        startPulling();
+        return taken;
     }
 
     private void startPulling() throws IOException, JetStreamApiException {
@@ -175,16 +202,34 @@ final class JetStreamReceiver implements Receiver {
             return List.of();
         }
         try {
-            if (pulling == null || reconnectsSeen != backend.connector().reconnects()) {
-                stopPulling();
+            List<Message> carried = List.of();
+            long reconnects = backend.connector().reconnects();
+            if (pulling == null) {
                 ensureConsumer();
                 startPulling();
+            } else if (reconnectsSeen != reconnects) {
+                // jnats re-pulls by itself after a reconnect; a new pull is needed only for a consumer the server lost
+                reconnectsSeen = reconnects;
+                lastActivity = System.nanoTime();
+                if (ensureConsumer()) {
+                    carried = restartPull();
+                }
+            } else if (stalled()) {
+                carried = restartPull();
+            }
+            if (!carried.isEmpty()) {
+                List<ReceivedMessage> out = new ArrayList<>(carried.size());
+                for (Message c : carried) {
+                    out.add(decode(c));
+                }
+                return out;
             }
             IterableConsumer p = pulling;
             Message m = p.nextMessage(maxWait);
             if (m == null) {
                 return List.of();
             }
+            lastActivity = System.nanoTime();
             List<ReceivedMessage> out = new ArrayList<>(Math.min(max, 64));
             out.add(decode(m));
             while (out.size() < max && (m = p.nextMessage(POLL_NOW)) != null) {
@@ -206,6 +251,28 @@ final class JetStreamReceiver implements Receiver {
             }
             throw error;
         }
+    }
+
+    /**
+     * After {@link #STALL_CHECK_NANOS} without a message, asks the server about the consumer: messages waiting for it
+     * while it is below its ack-pending limit and nothing arrives mean the pull is dead (seen after a connection cut:
+     * reconnected, yet the pull's messages never reach it), so it is started afresh. One request per idle period.
+     */
+    private boolean stalled() throws IOException, JetStreamApiException {
+        long now = System.nanoTime();
+        if (now - lastActivity < STALL_CHECK_NANOS) {
+            return false;
+        }
+        lastActivity = now;
+        ConsumerInfo info = backend.jsm().getConsumerInfo(stream, consumer);
+        long limit = info.getConsumerConfiguration().getMaxAckPending();
+        boolean stuck = info.getNumPending() > 0 && (limit <= 0 || info.getNumAckPending() < limit);
+        if (stuck) {
+            log.info("{}: consumer '{}' has {} messages waiting ({} awaiting ack, {} pulls waiting) yet none arrived "
+                    + "for {} ms; restarting its pull", JetStreamBackend.NAME, consumer, info.getNumPending(),
+                    info.getNumAckPending(), info.getNumWaiting(), Duration.ofNanos(STALL_CHECK_NANOS).toMillis());
+        }
+        return stuck;
     }
 
     private ReceivedMessage decode(Message m) {
@@ -255,11 +322,6 @@ final class JetStreamReceiver implements Receiver {
     }
 
     /**
-     * Stops pulling, hands back (nak) every message pulled and not settled, and deletes a consumer of its own. With
-     * unsettled messages it first waits (up to the pull expiry) for the outstanding pull request to end, so the
-     * server cannot redeliver them into a pull nobody reads any more.
-     */
-    /**
      * The consumer's {@code numPending}: messages of the stream matching its filter not yet delivered to it (the
      * group's lag), from {@code CONSUMER.INFO}, bounded by the connection's JetStream request timeout; -1 on failure.
      */
@@ -276,6 +338,11 @@ final class JetStreamReceiver implements Receiver {
         }
     }
 
+    /**
+     * Stops pulling, hands back (nak) every message pulled and not settled, and deletes a consumer of its own. With
+     * unsettled messages it first waits (up to the pull expiry) for the outstanding pull request to end, so the
+     * server cannot redeliver them into a pull nobody reads any more.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -285,7 +352,8 @@ final class JetStreamReceiver implements Receiver {
             IterableConsumer p = pulling;
             if (p != null) {
                 p.stop();
-                drain(p, unsettled.isEmpty() ? 0 : PULL_EXPIRES_MS + 500);
+                drain(p, unsettled.isEmpty() ? 0 : PULL_EXPIRES_MS + 500,
+                        m -> unsettled.put(m.metaData().streamSequence(), m));
             }
             stopPulling();
             log.debug("{}: closing consumer '{}'; {} unsettled messages nak'ed for redelivery", JetStreamBackend.NAME,
@@ -307,8 +375,9 @@ final class JetStreamReceiver implements Receiver {
         }
     }
 
-    /** Takes what a stopped pull still delivers, waiting up to {@code waitMs} for its request to end. */
-    private void drain(IterableConsumer p, long waitMs) throws InterruptedException {
+    /** Takes what a stopped pull still delivers into {@code sink}, waiting up to {@code waitMs} for its request to end. */
+    private void drain(IterableConsumer p, long waitMs, java.util.function.Consumer<Message> sink)
+            throws InterruptedException {
         long end = System.nanoTime() + waitMs * 1_000_000;
         try {
             while (true) {
@@ -316,7 +385,7 @@ final class JetStreamReceiver implements Receiver {
                 Message m = p.nextMessage(left > 0 && !p.isFinished() ? Duration.ofNanos(Math.min(left, 50_000_000))
                         : POLL_NOW);
                 if (m != null) {
-                    unsettled.put(m.metaData().streamSequence(), m);
+                    sink.accept(m);
                 } else if (left <= 0 || p.isFinished()) {
                     return;
                 }
