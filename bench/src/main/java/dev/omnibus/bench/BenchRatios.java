@@ -3,53 +3,54 @@ package dev.omnibus.bench;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Not thread-safe (a command-line entry point): runs {@link RedisStreamsBenchmark} with the usual JMH command-line
- * options and then prints each Omnibus score divided by its raw-Lettuce counterpart from the same run.
+ * Not thread-safe (a command-line entry point): runs JMH with the usual command-line options and then prints, for
+ * every pair of benchmarks named {@code <op>Raw} and {@code <op>Omnibus} in the run, the Omnibus score divided by the
+ * raw client's (both from the same run, so on the same broker and machine state).
  *
  * <pre>
- * java -cp bench/target/benchmarks.jar dev.omnibus.bench.RedisStreamsRatios -f 1 -wi 2 -i 3
+ * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios RedisStreamsBenchmark -f 1 -wi 2 -i 3
+ * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios NatsBenchmark -f 1 -wi 2 -i 3
  * </pre>
  */
-public final class RedisStreamsRatios {
-    private RedisStreamsRatios() {
+public final class BenchRatios {
+    private BenchRatios() {
     }
 
     /**
-     * Runs the benchmark and prints the ratios.
+     * Runs the benchmarks and prints the ratios.
      *
-     * @param args JMH options; without a benchmark pattern, {@code RedisStreamsBenchmark} is run
+     * @param args JMH options, starting with the benchmark pattern (a class name such as {@code NatsBenchmark})
      * @throws Exception if JMH cannot parse the options or the run fails
      */
     public static void main(String[] args) throws Exception {
-        CommandLineOptions cli = new CommandLineOptions(args);
-        OptionsBuilder builder = new OptionsBuilder();
-        builder.parent(cli);
-        if (cli.getIncludes().isEmpty()) {
-            builder.include(RedisStreamsBenchmark.class.getSimpleName());
+        CommandLineOptions options = new CommandLineOptions(args);
+        if (options.getIncludes().isEmpty()) {
+            System.err.println("usage: BenchRatios <benchmark pattern, e.g. NatsBenchmark> [JMH options]");
+            System.exit(2);
         }
-        Options options = builder.build();
         Collection<RunResult> results = new Runner(options).run();
-        Map<String, Double> scores = new HashMap<>();
+        Map<String, Double> scores = new TreeMap<>();
         for (RunResult r : results) {
             String label = r.getParams().getBenchmark();
             scores.put(label.substring(label.lastIndexOf('.') + 1), r.getPrimaryResult().getScore());
         }
         System.out.println();
-        System.out.println("Omnibus / raw Lettuce (events/s, same run):");
-        for (String op : new String[] {"publish", "consume"}) {
-            Double raw = scores.get(op + "Raw");
-            Double omnibus = scores.get(op + "Omnibus");
-            if (raw != null && omnibus != null) {
-                System.out.printf("  %-8s raw %,12.0f  omnibus %,12.0f  ratio %.3f%n", op, raw, omnibus, omnibus / raw);
+        System.out.println("Omnibus / raw client (ops/s, same run):");
+        scores.forEach((name, raw) -> {
+            if (name.endsWith("Raw")) {
+                String op = name.substring(0, name.length() - "Raw".length());
+                Double omnibus = scores.get(op + "Omnibus");
+                if (omnibus != null) {
+                    System.out.printf("  %-16s raw %,12.0f  omnibus %,12.0f  ratio %.3f%n", op, raw, omnibus,
+                            omnibus / raw);
+                }
             }
-        }
+        });
     }
 }

@@ -62,7 +62,7 @@ import java.util.concurrent.TimeoutException;
  * mvn -B -o -q install -DskipTests -pl backend-redis-streams,bench -am
  * java -jar bench/target/benchmarks.jar RedisStreams -f 1 -wi 2 -i 3
  * # the same run, followed by a table of the Omnibus / raw ratios:
- * java -cp bench/target/benchmarks.jar dev.omnibus.bench.RedisStreamsRatios -f 1 -wi 2 -i 3
+ * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios RedisStreamsBenchmark -f 1 -wi 2 -i 3
  * </pre>
  * Needs {@code redis-server} on the {@code PATH}. Each trial (one JMH fork per benchmark method) starts its own
  * {@code redis-server} on a free loopback port with a temporary dir and no persistence ({@code --save ""
@@ -74,7 +74,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <h2>What is compared</h2>
  * All scores are <em>events per second</em> ({@link Mode#Throughput}, each invocation declared as its number of
- * events). The ratio for each pair is {@code omnibus score / raw score}; {@link RedisStreamsRatios} prints them.
+ * events). The ratio for each pair is {@code omnibus score / raw score}; {@link BenchRatios} prints them.
  * <ul>
  *   <li>{@code publishRaw}: {@value #PUBLISH_BATCH} pipelined {@code XADD}s on a connection with auto-flush off,
  *       {@code flushCommands()} after every {@code rawFlushEvery} commands and at the end, then waits for all
@@ -163,7 +163,7 @@ public class RedisStreamsBenchmark {
     /** Not thread-safe (JMH state): the server, the Omnibus connection, raw Lettuce and the prebuilt events. */
     @State(Scope.Thread)
     public static class Redis {
-        private RedisServerProcess server;
+        private ServerProcess server;
         private Omnibus bus;
         private Publisher publisher;
         private ClientResources rawResources;
@@ -185,7 +185,7 @@ public class RedisStreamsBenchmark {
         /** Starts redis-server, connects Omnibus and raw Lettuce, prebuilds events and checks the raw field layout. */
         @Setup(Level.Trial)
         public void setUp() throws IOException {
-            server = RedisServerProcess.start();
+            server = ServerProcess.redis();
             byte[] data = new byte[DATA_BYTES];
             Arrays.fill(data, (byte) 'x');
             URI source = URI.create("/omnibus/bench");
@@ -202,11 +202,11 @@ public class RedisStreamsBenchmark {
                 f.put(b("data"), data);
                 fields.add(f);
             }
-            bus = Omnibus.connect(server.url());
+            bus = Omnibus.connect("redis://127.0.0.1:" + server.port());
             publisher = bus.publisher();
             rawResources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
                     .threadFactoryProvider(pool -> new DefaultThreadFactory("bench-raw-" + pool, true)).build();
-            rawClient = RedisClient.create(rawResources, RedisURI.create(server.url()));
+            rawClient = RedisClient.create(rawResources, RedisURI.create("redis://127.0.0.1:" + server.port()));
             pipelined = rawClient.connect(ByteArrayCodec.INSTANCE);
             pipelined.setAutoFlushCommands(false);
             plain = rawClient.connect(ByteArrayCodec.INSTANCE);
