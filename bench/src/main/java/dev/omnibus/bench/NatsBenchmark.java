@@ -254,9 +254,17 @@ public class NatsBenchmark {
             return topic;
         }
 
-        /** Fails unless consumer {@code name} has nothing pending acknowledgement, then deletes it and purges. */
+        /**
+         * Fails unless consumer {@code name} comes to have nothing pending acknowledgement within 10 s (acks are
+         * fire-and-forget messages the server applies asynchronously), then deletes it and purges its topic.
+         */
         void requireAllAcked(String name, String topic) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             io.nats.client.api.ConsumerInfo info = jsm.getConsumerInfo("benchbacklog", name);
+            while ((info.getNumAckPending() != 0 || info.getNumPending() != 0) && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                info = jsm.getConsumerInfo("benchbacklog", name);
+            }
             long pending = info.getNumAckPending();
             long unread = info.getNumPending();
             jsm.deleteConsumer("benchbacklog", name);
