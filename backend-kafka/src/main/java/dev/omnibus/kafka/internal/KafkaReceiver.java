@@ -510,7 +510,7 @@ final class KafkaReceiver implements Receiver {
                     KafkaBackend.NAME, topic, e.toString());
         }
         try {
-            consumer.close(CLOSE_WAIT);
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(CLOSE_WAIT));
         } catch (RuntimeException e) {
             log.debug("{}: closing the consumer of '{}' failed", KafkaBackend.NAME, topic, e);
         }
