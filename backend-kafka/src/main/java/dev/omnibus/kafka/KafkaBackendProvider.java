@@ -33,7 +33,7 @@ import java.util.List;
  * <h2>Options</h2>
  * {@value #PARTITIONS_NAME}, {@value #REPLICATION_NAME}, {@value #MAX_PAYLOAD_NAME}, {@value #LINGER_NAME},
  * {@value #BATCH_SIZE_NAME}, {@value #STRUCTURED_NAME}, {@value #CLIENT_ID_NAME}, {@value #SECURITY_PROTOCOL_NAME},
- * {@value #SASL_MECHANISM_NAME}; plus the common {@code publish.timeout} and {@code reconnect.*}.
+ * {@value #SASL_MECHANISM_NAME}, {@value #MAX_POLL_INTERVAL_NAME}; plus the common {@code publish.timeout} and {@code reconnect.*}.
  *
  * <h2>Threads</h2>
  * Each connection ({@link dev.omnibus.Omnibus}) owns the producer's I/O thread and the Admin client's thread
@@ -54,6 +54,7 @@ public final class KafkaBackendProvider implements BackendProvider {
     static final String CLIENT_ID_NAME = "client.id";
     static final String SECURITY_PROTOCOL_NAME = "security.protocol";
     static final String SASL_MECHANISM_NAME = "sasl.mechanism";
+    static final String MAX_POLL_INTERVAL_NAME = "max.poll.interval";
 
     /** Default largest event data: 1,000,000 bytes (Kafka's default record limit less room for headers). */
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1_000_000;
@@ -93,8 +94,16 @@ public final class KafkaBackendProvider implements BackendProvider {
     public static final ConfigOption<String> SASL_MECHANISM = ConfigOption.string(SASL_MECHANISM_NAME, "PLAIN",
             "SASL mechanism for the URL's user:password: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
 
+    /**
+     * Consumer {@code max.poll.interval.ms} (default 5 min, Kafka's): also the rebalance timeout. Each subscription
+     * polls on a thread of its own whatever its handlers do, so handlers may run longer than this.
+     */
+    public static final ConfigOption<Duration> MAX_POLL_INTERVAL = ConfigOption.duration(MAX_POLL_INTERVAL_NAME,
+            Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(24), "consumer max.poll.interval.ms, also "
+                    + "the rebalance timeout; handlers may run longer (the poll thread never waits for them)");
+
     static final List<ConfigOption<?>> OPTIONS = List.of(PARTITIONS, REPLICATION, MAX_PAYLOAD, LINGER, BATCH_SIZE,
-            STRUCTURED, CLIENT_ID, SECURITY_PROTOCOL, SASL_MECHANISM);
+            STRUCTURED, CLIENT_ID, SECURITY_PROTOCOL, SASL_MECHANISM, MAX_POLL_INTERVAL);
 
     @Override
     public String scheme() {

@@ -294,6 +294,8 @@ public final class KafkaBackend implements Backend {
                 org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
         config.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
                 Math.max(1024 * 1024, maxPayload + HEADER_ROOM));
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                (int) Math.min(Integer.MAX_VALUE, context.get(KafkaBackendProvider.MAX_POLL_INTERVAL).toMillis()));
         if (pattern) {
             // a regex subscription only sees new topics when metadata is refreshed
             config.put(org.apache.kafka.clients.consumer.ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000);
