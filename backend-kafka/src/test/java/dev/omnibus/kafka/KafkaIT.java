@@ -174,6 +174,23 @@ class KafkaIT {
     }
 
     @Test
+    void lagIsTheEndOffsetLessTheCommittedOne() {
+        Omnibus bus = open("partitions=1");
+        String t = topic("lag");
+        AtomicInteger n = new AtomicInteger();
+        Subscription s = subscribe(bus, SubscribeOptions.topic(t).group("lag-" + UUID.randomUUID())
+                .ackMode(AckMode.MANUAL).ackDeadline(Duration.ofSeconds(30)), d -> {
+                    if (n.incrementAndGet() <= 2) {
+                        d.ack();
+                    }
+                });
+        publishMany(bus, t, "lag", 5);
+        await("2 of 5 acked and committed: lag 3").until(() -> s.lag().orElse(-1) == 3);
+        Subscription alone = subscribe(bus, SubscribeOptions.topic(t), d -> { });
+        assertThat(alone.lag()).as("lag of a subscription without a group (it never commits)").isEmpty();
+    }
+
+    @Test
     void aSecondGroupMemberJoiningAndLeavingMidStreamLosesNothing() throws Exception {
         Omnibus bus = open("partitions=4");
         String t = topic("members");

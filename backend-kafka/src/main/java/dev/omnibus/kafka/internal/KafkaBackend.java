@@ -383,6 +383,10 @@ public final class KafkaBackend implements Backend {
         receivers.remove(r);
     }
 
+    Admin admin() {
+        return admin;
+    }
+
     BackendContext context() {
         return context;
     }

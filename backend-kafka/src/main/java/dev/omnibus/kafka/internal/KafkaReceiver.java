@@ -61,6 +61,7 @@ final class KafkaReceiver implements Receiver {
     private static final long POLL_MS = 50;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
     private static final long REVOKE_DRAIN_MAX_MS = 2000;
+    private static final Duration LAG_WAIT = Duration.ofSeconds(1);
 
     private enum State { BUFFERED, INFLIGHT, WAITING, ACKED }
 
@@ -241,6 +242,44 @@ final class KafkaReceiver implements Receiver {
                     e.deadline = deadline;
                 }
             }
+        }
+    }
+
+    /**
+     * The group's lag from the Admin client: end offset minus committed offset, summed over the partitions the group
+     * has committed on this subscription's topics (a partition it never committed counts 0); -1 for a subscription
+     * without a group (it never commits) or when the broker does not answer within a second.
+     */
+    @Override
+    public long lag() {
+        if (closed || privateGroup) {
+            return -1;
+        }
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = backend.admin().listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(LAG_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            committed.forEach((tp, offset) -> {
+                if (offset != null && (pattern != null ? pattern.matcher(tp.topic()).matches()
+                        : tp.topic().equals(topic))) {
+                    latest.put(tp, org.apache.kafka.clients.admin.OffsetSpec.latest());
+                }
+            });
+            if (latest.isEmpty()) {
+                return 0;
+            }
+            long lag = 0;
+            for (var end : backend.admin().listOffsets(latest).all().get(LAG_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                    .entrySet()) {
+                lag += Math.max(0, end.getValue().offset() - committed.get(end.getKey()).offset());
+            }
+            return lag;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.debug("{}: lag of '{}' unknown", KafkaBackend.NAME, topic, e);
+            return -1;
         }
     }
 
