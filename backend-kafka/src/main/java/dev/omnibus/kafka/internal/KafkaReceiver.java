@@ -73,6 +73,12 @@ final class KafkaReceiver implements Receiver {
     private final String group;
     private final long ackDeadlineNanos;
     private final int capacity;
+    /**
+     * Buffered messages at which the partitions are paused (one poll's worth above {@code maxInFlight}); they are
+     * resumed below half of {@code maxInFlight}, so that pausing does not flap with every batch the library takes.
+     */
+    private final int pauseAt;
+    private final int resumeBelow;
     /** Where a partition without a committed offset starts: LATEST means "published after this subscription". */
     private final long startMillis;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -80,7 +86,7 @@ final class KafkaReceiver implements Receiver {
 
     private final Object lock = new Object();
     private final Map<TopicPartition, Part> parts = new HashMap<>();
-    private final ArrayDeque<ReceivedMessage> buffer = new ArrayDeque<>();
+    private final ArrayDeque<Entry> buffer = new ArrayDeque<>();
     private volatile boolean closed;
     private volatile OmnibusException failure;
     private boolean backPressure;
@@ -97,6 +103,8 @@ final class KafkaReceiver implements Receiver {
         this.group = privateGroup ? "omnibus-private-" + UUID.randomUUID() : spec.group();
         this.ackDeadlineNanos = spec.ackDeadline().toNanos();
         this.capacity = Math.max(1, spec.maxInFlight());
+        this.pauseAt = capacity + Math.min(500, capacity);
+        this.resumeBelow = Math.max(1, capacity / 2);
         StartPosition start = spec.startPosition();
         this.startMillis = start.kind() == StartPosition.Kind.TIME ? start.time().toEpochMilli()
                 : System.currentTimeMillis() + 1;
@@ -104,7 +112,7 @@ final class KafkaReceiver implements Receiver {
             backend.ensureTopic(topic);
         }
         Map<String, Object> config = backend.consumerConfig(group, wildcard);
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(500, capacity));
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, pauseAt - capacity);
         this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.pollThread = new Thread(this::pollLoop, "omnibus-kafka-poll-" + topic);
         pollThread.setDaemon(true);
@@ -116,9 +124,14 @@ final class KafkaReceiver implements Receiver {
 
     // ------------------------------------------------------------------------------------ library side
 
+    /**
+     * Takes up to {@code max} buffered offsets under the lock, then decodes them into CloudEvents outside it, on the
+     * library's receive thread: decoding then runs in parallel with the poll thread's next poll.
+     */
     @Override
     public List<ReceivedMessage> receive(int max, Duration maxWait) throws InterruptedException {
         long end = System.nanoTime() + maxWait.toNanos();
+        List<Entry> taken;
         synchronized (lock) {
             while (true) {
                 if (failure != null) {
@@ -127,9 +140,9 @@ final class KafkaReceiver implements Receiver {
                 if (closed) {
                     return List.of();
                 }
-                List<ReceivedMessage> out = take(max);
-                if (!out.isEmpty()) {
-                    return out;
+                taken = take(max);
+                if (!taken.isEmpty()) {
+                    break;
                 }
                 long left = end - System.nanoTime();
                 if (left <= 0) {
@@ -138,26 +151,40 @@ final class KafkaReceiver implements Receiver {
                 TimeUnit.NANOSECONDS.timedWait(lock, left);
             }
         }
+        List<ReceivedMessage> out = new ArrayList<>(taken.size());
+        for (Entry e : taken) {
+            out.add(decode(e.record, e));
+        }
+        synchronized (lock) {
+            for (int i = 0; i < out.size(); i++) {
+                Entry e = taken.get(i);
+                if (e.state == State.INFLIGHT) {
+                    e.current = out.get(i);
+                    e.record = null;
+                }
+            }
+        }
+        return out;
     }
 
-    /** Takes up to {@code max} live buffered messages; under the lock. */
-    private List<ReceivedMessage> take(int max) {
+    /** Takes up to {@code max} live buffered entries and marks them in flight; under the lock. */
+    private List<Entry> take(int max) {
         if (buffer.isEmpty()) {
             return List.of();
         }
-        List<ReceivedMessage> out = new ArrayList<>(Math.min(max, buffer.size()));
+        List<Entry> out = new ArrayList<>(Math.min(max, buffer.size()));
         long deadline = System.nanoTime() + ackDeadlineNanos;
-        ReceivedMessage m;
-        while (out.size() < max && (m = buffer.poll()) != null) {
-            Entry e = (Entry) m.handle();
-            if (e.state != State.BUFFERED || e.current != m || e.part.revoking || e.part.removed) {
+        Entry e;
+        while (out.size() < max && (e = buffer.poll()) != null) {
+            e.inBuffer = false;
+            if (e.state != State.BUFFERED || e.part.revoking || e.part.removed) {
                 continue;
             }
             e.state = State.INFLIGHT;
             e.deadline = deadline;
-            out.add(m);
+            out.add(e);
         }
-        if (backPressure && buffer.size() < capacity) {
+        if (backPressure && buffer.size() < resumeBelow) {
             consumer.wakeup();
         }
         return out;
@@ -396,7 +423,8 @@ final class KafkaReceiver implements Receiver {
                     }
                 }
             }
-            boolean full = buffer.size() >= capacity;
+            int buffered = buffer.size();
+            boolean full = backPressure ? buffered >= resumeBelow : buffered >= pauseAt;
             if (full != backPressure) {
                 backPressure = full;
                 Set<TopicPartition> assigned = consumer.assignment();
@@ -455,6 +483,12 @@ final class KafkaReceiver implements Receiver {
         }
     }
 
+    /**
+     * Takes a poll's records into the bookkeeping. New offsets are decoded before taking the lock (the poll thread
+     * alone writes {@code parts} and {@code fetchedUpTo}, so it reads them unlocked), so handlers settling meanwhile
+     * do not wait for the decoding; re-read offsets are decoded under the lock, and only when due.
+     */
+    /** Takes a poll's records into the bookkeeping; decoding waits for {@link #receive}. Poll thread. */
     private void accept(ConsumerRecords<byte[], byte[]> records) {
         synchronized (lock) {
             long now = System.nanoTime();
@@ -472,23 +506,24 @@ final class KafkaReceiver implements Receiver {
                             continue;
                         }
                         part.waiting--;
-                        deliver(e, record);
+                        buffer(e, record);
+                        continue;
+                    }
+                    Entry e = new Entry(part, offset, keyOf(record));
+                    part.entries.put(offset, e);
+                    part.fetchedUpTo = offset + 1;
+                    Long held = e.key == null || part.heldKeys.isEmpty() ? null : part.heldKeys.get(e.key);
+                    if (held != null && now - held < 0) {
+                        e.state = State.WAITING;
+                        e.due = held;
+                        part.waiting++;
                     } else {
-                        Entry e = new Entry(part, offset, keyOf(record));
-                        part.entries.put(offset, e);
-                        part.fetchedUpTo = offset + 1;
-                        Long held = e.key == null ? null : part.heldKeys.get(e.key);
-                        if (held != null && now - held < 0) {
-                            e.state = State.WAITING;
-                            e.due = held;
-                            e.current = decode(record, e);
-                            part.waiting++;
-                        } else {
-                            deliver(e, record);
-                        }
+                        buffer(e, record);
                     }
                 }
-                part.heldKeys.values().removeIf(due -> now - due >= 0);
+                if (!part.heldKeys.isEmpty()) {
+                    part.heldKeys.values().removeIf(due -> now - due >= 0);
+                }
             }
             if (!buffer.isEmpty()) {
                 lock.notifyAll();
@@ -496,10 +531,13 @@ final class KafkaReceiver implements Receiver {
         }
     }
 
-    private void deliver(Entry e, ConsumerRecord<byte[], byte[]> record) {
+    private void buffer(Entry e, ConsumerRecord<byte[], byte[]> record) {
         e.state = State.BUFFERED;
-        e.current = decode(record, e);
-        buffer.add(e.current);
+        e.record = record;
+        if (!e.inBuffer) {
+            e.inBuffer = true;
+            buffer.add(e);
+        }
     }
 
     private static String keyOf(ConsumerRecord<byte[], byte[]> record) {
@@ -719,7 +757,11 @@ final class KafkaReceiver implements Receiver {
         final long offset;
         final String key;
         State state;
+        /** The message the library holds (set when taken), or {@code null} before. */
         ReceivedMessage current;
+        /** The record to decode while buffered. */
+        ConsumerRecord<byte[], byte[]> record;
+        boolean inBuffer;
         long deadline;
         long due;
 
