@@ -565,6 +565,22 @@ final class KafkaReceiver implements Receiver {
         return out;
     }
 
+    /**
+     * Runs a blocking consumer call that must not be cut short by a {@link KafkaConsumer#wakeup()} meant for the poll
+     * (a nack, a freed buffer or close): a wakeup is one-shot, so the call is simply made again. Poll thread only.
+     */
+    private static <T> T unwoken(java.util.function.Supplier<T> call) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.get();
+            } catch (WakeupException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Commits what is committable for good (group subscriptions) and closes the consumer; poll thread only. */
     private void shutdownConsumer() {
         try {
@@ -579,7 +595,10 @@ final class KafkaReceiver implements Receiver {
                     }
                 }
                 if (!last.isEmpty()) {
-                    consumer.commitSync(last, CLOSE_WAIT);
+                    unwoken(() -> {
+                        consumer.commitSync(last, CLOSE_WAIT);
+                        return null;
+                    });
                 }
             }
         } catch (RuntimeException e) {
@@ -613,7 +632,8 @@ final class KafkaReceiver implements Receiver {
             }
             Set<TopicPartition> fresh = new HashSet<>(assigned);
             if (!privateGroup) {
-                Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(assigned));
+                Map<TopicPartition, OffsetAndMetadata> committed = unwoken(() ->
+                        consumer.committed(new HashSet<>(assigned)));
                 committed.forEach((tp, offset) -> {
                     if (offset != null) {
                         fresh.remove(tp);
@@ -632,12 +652,12 @@ final class KafkaReceiver implements Receiver {
                 return;
             }
             // the end first: an event published after offsetsForTimes found none is then still delivered
-            Map<TopicPartition, Long> ends = consumer.endOffsets(fresh);
+            Map<TopicPartition, Long> ends = unwoken(() -> consumer.endOffsets(fresh));
             Map<TopicPartition, Long> times = new HashMap<>();
             for (TopicPartition tp : fresh) {
                 times.put(tp, startMillis);
             }
-            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(times);
+            Map<TopicPartition, OffsetAndTimestamp> found = unwoken(() -> consumer.offsetsForTimes(times));
             for (TopicPartition tp : fresh) {
                 OffsetAndTimestamp at = found.get(tp);
                 consumer.seek(tp, at != null ? at.offset() : ends.get(tp));
@@ -680,7 +700,10 @@ final class KafkaReceiver implements Receiver {
             }
             if (!privateGroup && !commit.isEmpty()) {
                 try {
-                    consumer.commitSync(commit, CLOSE_WAIT);
+                    unwoken(() -> {
+                        consumer.commitSync(commit, CLOSE_WAIT);
+                        return null;
+                    });
                 } catch (RuntimeException e) {
                     log.warn("{}: commit on revoking {} of '{}' failed; their acked events after the last commit "
                             + "will be redelivered: {}", KafkaBackend.NAME, revoked, topic, e.toString());
