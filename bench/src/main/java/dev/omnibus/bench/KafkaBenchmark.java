@@ -67,7 +67,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * afterwards; raw and Omnibus figures of one run are comparable, broker and clients share the cores.
  *
  * <h2>What is compared</h2>
- * Scores are <em>events per second</em>; ratio = Omnibus / raw ({@link KafkaRatios} prints them).
+ * Scores are <em>events per second</em>; ratio = Omnibus / raw ({@link KafkaRatios} prints them). Omnibus connects
+ * with {@code instrumentation=none}: raw has no metrics or tracing, and the observability modules are on this
+ * classpath for {@link InstrumentationOverheadBenchmark}.
  * <ul>
  *   <li>{@code publishRaw}: {@value #PUBLISH_BATCH} prebuilt {@code ProducerRecord}s carrying exactly what Omnibus
  *       writes for the same event (the CloudEvents Kafka binding's binary mode, built once with
@@ -165,7 +167,7 @@ public class KafkaBenchmark {
                         .withType("dev.omnibus.bench.tick").withDataContentType("application/octet-stream")
                         .withData(data).build();
             }
-            bus = Omnibus.connect(Config.builder().url("kafka://" + broker.bootstrap() + "?partitions=1")
+            bus = Omnibus.connect(Config.builder().url("kafka://" + broker.bootstrap() + "?partitions=1&instrumentation=none")
                     .useEnvironment(false).build());
             publisher = bus.publisher();
             Properties p = new Properties();
