@@ -27,8 +27,9 @@ import java.util.List;
  * the CloudEvents {@code partitionkey} becomes the record key; the receipt position is {@code partition:offset}. A
  * group is a consumer group ({@code group.id}); a subscription without one gets a unique group that never commits.
  * Ack commits, per partition, only the contiguous prefix of acked offsets; nack seeks back to the nacked offset
- * (a delayed nack pauses that partition for the delay first); the attempt count is kept by the library per offset
- * (it starts again at 1 when the consumer restarts). Wildcards are translated to a regex subscription.
+ * when its delay is over, holding back later events of the same record key meanwhile; the attempt count is kept in
+ * memory per offset (it starts again at 1 when the consumer restarts). Wildcards are translated to a regex
+ * subscription.
  *
  * <h2>Options</h2>
  * {@value #PARTITIONS_NAME}, {@value #REPLICATION_NAME}, {@value #MAX_PAYLOAD_NAME}, {@value #LINGER_NAME},

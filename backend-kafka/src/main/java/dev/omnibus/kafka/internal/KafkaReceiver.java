@@ -132,6 +132,7 @@ final class KafkaReceiver implements Receiver {
     public List<ReceivedMessage> receive(int max, Duration maxWait) throws InterruptedException {
         long end = System.nanoTime() + maxWait.toNanos();
         List<Entry> taken;
+        int[] attempts;
         synchronized (lock) {
             while (true) {
                 if (failure != null) {
@@ -142,6 +143,10 @@ final class KafkaReceiver implements Receiver {
                 }
                 taken = take(max);
                 if (!taken.isEmpty()) {
+                    attempts = new int[taken.size()];
+                    for (int i = 0; i < attempts.length; i++) {
+                        attempts[i] = ++taken.get(i).deliveries;
+                    }
                     break;
                 }
                 long left = end - System.nanoTime();
@@ -152,8 +157,9 @@ final class KafkaReceiver implements Receiver {
             }
         }
         List<ReceivedMessage> out = new ArrayList<>(taken.size());
-        for (Entry e : taken) {
-            out.add(decode(e.record, e));
+        for (int i = 0; i < taken.size(); i++) {
+            Entry e = taken.get(i);
+            out.add(decode(e.record, e, attempts[i]));
         }
         synchronized (lock) {
             for (int i = 0; i < out.size(); i++) {
@@ -544,17 +550,20 @@ final class KafkaReceiver implements Receiver {
         return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     }
 
-    private ReceivedMessage decode(ConsumerRecord<byte[], byte[]> record, Entry e) {
+    /**
+     * Decodes a record with the Kafka binding. The attempt is this receiver's count of deliveries of the offset
+     * (kept in memory: it starts again at 1 when the consumer restarts or the partition moves to another member).
+     */
+    private ReceivedMessage decode(ConsumerRecord<byte[], byte[]> record, Entry e, int attempt) {
         String position = record.partition() + ":" + record.offset();
-        String redeliveryKey = record.topic() + "/" + position;
         CloudEvent event;
         try {
             event = KafkaMessageFactory.createReader(record).toEvent();
         } catch (RuntimeException ex) {
             return ReceivedMessage.invalid(record.topic(), record.value(), headers(record),
-                    "not a CloudEvent in the Kafka binding: " + ex.getMessage(), 0, redeliveryKey, position, e);
+                    "not a CloudEvent in the Kafka binding: " + ex.getMessage(), attempt, null, position, e);
         }
-        return ReceivedMessage.of(record.topic(), event, 0, redeliveryKey, e.part.orderingKey, position, e);
+        return ReceivedMessage.of(record.topic(), event, attempt, null, e.part.orderingKey, position, e);
     }
 
     private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {
@@ -787,6 +796,8 @@ final class KafkaReceiver implements Receiver {
         boolean inBuffer;
         long deadline;
         long due;
+        /** How many times this offset was handed to the library. */
+        int deliveries;
 
         Entry(Part part, long offset, String key) {
             this.part = Objects.requireNonNull(part);
