@@ -174,6 +174,25 @@ class KafkaIT {
     }
 
     @Test
+    void R06_closingRightAfterTheLastAckCommitsIt() throws Exception {
+        Omnibus bus = open("partitions=1");
+        String t = topic("close");
+        String group = "close-" + UUID.randomUUID();
+        for (int round = 1; round <= 5; round++) {
+            AtomicInteger handled = new AtomicInteger();
+            Subscription s = subscribe(bus, SubscribeOptions.topic(t).group(group)
+                    .startAt(dev.omnibus.StartPosition.earliest()), d -> handled.incrementAndGet());
+            publishMany(bus, t, "close-" + round, 50);
+            await("round " + round + " handled").until(() -> handled.get() >= 50);
+            s.close(Duration.ofSeconds(5));
+            assertThat(committed(group).get(new TopicPartition(t, 0)).offset())
+                    .as("offset committed by the close of round %d", round).isEqualTo(50L * round);
+            assertThat(handled.get()).as("events handled in round %d (nothing acked redelivered)", round)
+                    .isEqualTo(50);
+        }
+    }
+
+    @Test
     void lagIsTheEndOffsetLessTheCommittedOne() {
         Omnibus bus = open("partitions=1");
         String t = topic("lag");
