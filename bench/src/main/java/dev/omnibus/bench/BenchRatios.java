@@ -10,12 +10,14 @@ import java.util.TreeMap;
 
 /**
  * Not thread-safe (a command-line entry point): runs JMH with the usual command-line options and then prints, for
- * every pair of benchmarks named {@code <op>Raw} and {@code <op>Omnibus} in the run, the Omnibus score divided by the
- * raw client's (both from the same run, so on the same broker and machine state).
+ * every pair of benchmarks named {@code <op>Raw} and {@code <op>Omnibus} in the run with the same parameters (event
+ * size, say), the Omnibus score divided by the raw client's (both from the same run, so on the same broker and
+ * machine state).
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios RedisStreamsBenchmark -f 1 -wi 2 -i 3
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios NatsBenchmark -f 1 -wi 2 -i 3
+ * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios KafkaBenchmark -f 1 -wi 3 -i 5
  * </pre>
  */
 public final class BenchRatios {
@@ -38,16 +40,22 @@ public final class BenchRatios {
         Map<String, Double> scores = new TreeMap<>();
         for (RunResult r : results) {
             String label = r.getParams().getBenchmark();
-            scores.put(label.substring(label.lastIndexOf('.') + 1), r.getPrimaryResult().getScore());
+            StringBuilder key = new StringBuilder(label.substring(label.lastIndexOf('.') + 1));
+            for (String param : r.getParams().getParamsKeys()) {
+                key.append(' ').append(param).append('=').append(r.getParams().getParam(param));
+            }
+            scores.put(key.toString(), r.getPrimaryResult().getScore());
         }
         System.out.println();
         System.out.println("Omnibus / raw client (ops/s, same run):");
-        scores.forEach((name, raw) -> {
-            if (name.endsWith("Raw")) {
-                String op = name.substring(0, name.length() - "Raw".length());
-                Double omnibus = scores.get(op + "Omnibus");
+        scores.forEach((key, raw) -> {
+            int end = key.indexOf(' ') < 0 ? key.length() : key.indexOf(' ');
+            if (key.substring(0, end).endsWith("Raw")) {
+                String op = key.substring(0, end - "Raw".length());
+                String params = key.substring(end);
+                Double omnibus = scores.get(op + "Omnibus" + params);
                 if (omnibus != null) {
-                    System.out.printf("  %-16s raw %,12.0f  omnibus %,12.0f  ratio %.3f%n", op, raw, omnibus,
+                    System.out.printf("  %-30s raw %,12.0f  omnibus %,12.0f  ratio %.3f%n", op + params, raw, omnibus,
                             omnibus / raw);
                 }
             }

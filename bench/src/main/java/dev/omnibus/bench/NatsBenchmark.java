@@ -197,8 +197,8 @@ public class NatsBenchmark {
         public void setUp() throws Exception {
             server = ServerProcess.nats();
             String address = "127.0.0.1:" + server.port();
-            coreBus = Omnibus.connect("nats://" + address);
-            jetStreamBus = Omnibus.connect("jetstream://" + address);
+            coreBus = Omnibus.connect("nats://" + address + "?instrumentation=none");
+            jetStreamBus = Omnibus.connect("jetstream://" + address + "?instrumentation=none");
             core = coreBus.publisher();
             jetstream = jetStreamBus.publisher();
             raw = io.nats.client.Nats.connect(new io.nats.client.Options.Builder().server("nats://" + address)

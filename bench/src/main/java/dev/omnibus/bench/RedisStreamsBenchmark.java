@@ -202,7 +202,7 @@ public class RedisStreamsBenchmark {
                 f.put(b("data"), data);
                 fields.add(f);
             }
-            bus = Omnibus.connect("redis://127.0.0.1:" + server.port());
+            bus = Omnibus.connect("redis://127.0.0.1:" + server.port() + "?instrumentation=none");
             publisher = bus.publisher();
             rawResources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
                     .threadFactoryProvider(pool -> new DefaultThreadFactory("bench-raw-" + pool, true)).build();

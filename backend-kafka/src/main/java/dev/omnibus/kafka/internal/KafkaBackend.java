@@ -1,0 +1,505 @@
+package dev.omnibus.kafka.internal;
+
+import dev.omnibus.Capabilities;
+import dev.omnibus.Capability;
+import dev.omnibus.ConfigException;
+import dev.omnibus.ConnectionState;
+import dev.omnibus.ErrorCode;
+import dev.omnibus.Extensions;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.PublishReceipt;
+import dev.omnibus.ReconnectPolicy;
+import dev.omnibus.kafka.KafkaBackendProvider;
+import dev.omnibus.spi.Backend;
+import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.Receiver;
+import dev.omnibus.spi.ReceiverSpec;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.core.provider.EventFormatProvider;
+import io.cloudevents.jackson.JsonFormat;
+import io.cloudevents.kafka.KafkaMessageFactory;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Thread-safe: one idempotent {@code acks=all} producer and one Admin client per {@link dev.omnibus.Omnibus};
+ * each {@link KafkaReceiver} adds a consumer on a thread of its own. Connection state is watched with a
+ * {@code describeCluster} probe every second (Kafka clients expose no connection events). Owns the producer's and
+ * the Admin client's threads, stopped by {@link #close()}.
+ */
+public final class KafkaBackend implements Backend {
+    private static final Logger log = LoggerFactory.getLogger(KafkaBackend.class);
+    static final String NAME = "kafka";
+    /** Record headers and batch overhead allowed on top of the largest event data. */
+    static final int HEADER_ROOM = 64 * 1024;
+    private static final Duration PROBE_PERIOD = Duration.ofSeconds(1);
+    private static final int DEFAULT_PORT = 9092;
+    private static final Set<String> PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
+    private static final Set<String> MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+
+    private final BackendContext context;
+    private final Map<String, Object> common;
+    private final KafkaProducer<String, byte[]> producer;
+    private final Admin admin;
+    private final EventFormat structured;
+    private final int partitions;
+    private final int replication;
+    private final int maxPayload;
+    private final Capabilities capabilities;
+    /** Topics known to exist (created by us or found existing), so that only a first publish asks the Admin. */
+    private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
+    private final Set<KafkaReceiver> receivers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private volatile boolean down;
+    private ScheduledFuture<?> probe;
+
+    private KafkaBackend(BackendContext context, Map<String, Object> common) {
+        this.context = context;
+        this.common = common;
+        this.partitions = context.get(KafkaBackendProvider.PARTITIONS);
+        this.replication = context.get(KafkaBackendProvider.REPLICATION);
+        this.maxPayload = context.get(KafkaBackendProvider.MAX_PAYLOAD);
+        this.structured = context.get(KafkaBackendProvider.STRUCTURED)
+                ? EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE) : null;
+        Map<String, Object> adminConfig = new HashMap<>(common);
+        adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, common.get(CommonClientConfigs.CLIENT_ID_CONFIG) + "-admin");
+        this.admin = Admin.create(adminConfig);
+        KafkaProducer<String, byte[]> p;
+        try {
+            p = new KafkaProducer<>(producerConfig(), new StringSerializer(), new ByteArraySerializer());
+        } catch (RuntimeException e) {
+            admin.close(Duration.ZERO);
+            throw e;
+        }
+        this.producer = p;
+        this.capabilities = Capabilities.builder()
+                .supports(Capability.AT_LEAST_ONCE, Capability.DURABLE, Capability.GROUPS, Capability.REPLAY,
+                        Capability.ORDERING, Capability.NACK, Capability.DELAYED_NACK, Capability.WILDCARDS)
+                .denies(Capability.DEDUP, "Kafka's idempotent producer drops only its own retries within one "
+                        + "producer session; a second publish of the same event id is stored again")
+                .denies(Capability.NATIVE_DEAD_LETTER, "Kafka has no dead-letter topics; the library publishes the "
+                        + "event to the dead-letter topic and then commits it on the source")
+                .denies(Capability.OVERFLOW_POLICY, "the consumer pauses its partitions while maxInFlight "
+                        + "deliveries are unsettled (back-pressure on the broker); it never drops or disconnects")
+                .maxPayloadBytes(maxPayload)
+                .build();
+    }
+
+    /** Builds the clients for the URL and options, and checks the cluster answers within the publish timeout. */
+    public static KafkaBackend open(BackendContext context) {
+        Map<String, Object> common = commonConfig(context);
+        KafkaBackend backend;
+        try {
+            backend = new KafkaBackend(context, common);
+        } catch (org.apache.kafka.common.config.ConfigException e) {
+            throw new ConfigException(NAME + ": " + context.redactedUrl() + " is refused by kafka-clients: "
+                    + e.getMessage());
+        } catch (KafkaException e) {
+            throw new ConfigException(NAME + ": cannot create clients for " + context.redactedUrl() + ": "
+                    + e.getMessage());
+        }
+        try {
+            backend.admin.describeCluster(new DescribeClusterOptions()
+                            .timeoutMs((int) Math.min(Integer.MAX_VALUE, context.publishTimeout().toMillis())))
+                    .nodes().get();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            OmnibusException error = backend.classify(e);
+            backend.close();
+            throw new OmnibusException(error.code(), NAME + ": cannot reach the cluster at " + context.redactedUrl()
+                    + " within publish.timeout (" + context.publishTimeout() + "): " + error.getMessage(),
+                    error.getCause(), error.isRetryable());
+        }
+        context.connectionState(ConnectionState.CONNECTED, null);
+        backend.probe = context.scheduler().scheduleAtFixedRate(backend::probe, PROBE_PERIOD.toMillis(),
+                PROBE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        return backend;
+    }
+
+    /**
+     * Client settings every client of this connection shares: bootstrap servers, client id, the reconnect backoff
+     * from the shared policy and security.
+     */
+    private static Map<String, Object> commonConfig(BackendContext context) {
+        String address = context.address();
+        String user = null;
+        String password = null;
+        int at = address.lastIndexOf('@');
+        if (at >= 0) {
+            String userInfo = address.substring(0, at);
+            address = address.substring(at + 1);
+            int colon = userInfo.indexOf(':');
+            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+            password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
+            if (user.isEmpty() || password == null) {
+                throw new ConfigException("'" + context.redactedUrl() + "': credentials must be user:password "
+                        + "(SASL), both non-empty");
+            }
+        }
+        Map<String, Object> config = new HashMap<>();
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(context, address));
+        config.put(CommonClientConfigs.CLIENT_ID_CONFIG, context.get(KafkaBackendProvider.CLIENT_ID));
+        ReconnectPolicy policy = context.reconnectPolicy();
+        config.put(CommonClientConfigs.RECONNECT_BACKOFF_MS_CONFIG, policy.initial().toMillis());
+        config.put(CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, policy.max().toMillis());
+        config.put(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG, policy.initial().toMillis());
+        config.put(CommonClientConfigs.RETRY_BACKOFF_MAX_MS_CONFIG, policy.max().toMillis());
+        String protocol = context.get(KafkaBackendProvider.SECURITY_PROTOCOL);
+        if (protocol == null) {
+            protocol = user != null ? "SASL_PLAINTEXT" : "PLAINTEXT";
+        }
+        protocol = protocol.trim().toUpperCase(Locale.ROOT);
+        if (!PROTOCOLS.contains(protocol)) {
+            throw new ConfigException("option 'security.protocol' is '" + protocol + "': allowed are " + PROTOCOLS);
+        }
+        config.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol);
+        if (user != null) {
+            if (!protocol.startsWith("SASL_")) {
+                throw new ConfigException("'" + context.redactedUrl() + "' has credentials but security.protocol is "
+                        + protocol + ": use SASL_PLAINTEXT or SASL_SSL");
+            }
+            String mechanism = context.get(KafkaBackendProvider.SASL_MECHANISM).trim().toUpperCase(Locale.ROOT);
+            if (!MECHANISMS.contains(mechanism)) {
+                throw new ConfigException("option 'sasl.mechanism' is '" + mechanism + "': allowed are "
+                        + MECHANISMS);
+            }
+            String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                    : "org.apache.kafka.common.security.scram.ScramLoginModule";
+            config.put(SaslConfigs.SASL_MECHANISM, mechanism);
+            // a Password value: kafka-clients never prints it (its toString is [hidden])
+            config.put(SaslConfigs.SASL_JAAS_CONFIG, new org.apache.kafka.common.config.types.Password(module
+                    + " required username=\"" + jaasEscape(user) + "\" password=\"" + jaasEscape(password) + "\";"));
+        }
+        return config;
+    }
+
+    private static String decode(String s) {
+        return java.net.URLDecoder.decode(s.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static String jaasEscape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    private static String bootstrapServers(BackendContext context, String address) {
+        String expected = "expected kafka://[user:password@]host[:port][,host[:port]...]";
+        if (address.isEmpty() || address.contains("/")) {
+            throw new ConfigException("'" + context.redactedUrl() + "' "
+                    + (address.isEmpty() ? "names no broker" : "has a path, which Kafka URLs do not take") + ": "
+                    + expected);
+        }
+        StringBuilder servers = new StringBuilder();
+        for (String hostPort : address.split(",", -1)) {
+            String host = hostPort;
+            int port = DEFAULT_PORT;
+            int colon = hostPort.lastIndexOf(':');
+            if (colon >= 0 && !hostPort.endsWith("]")) {
+                host = hostPort.substring(0, colon);
+                try {
+                    port = Integer.parseInt(hostPort.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+                if (port < 1 || port > 65535) {
+                    throw new ConfigException("'" + context.redactedUrl() + "': port '" + hostPort.substring(colon + 1)
+                            + "' of '" + host + "' is not a number from 1 to 65535: " + expected);
+                }
+            }
+            if (host.isEmpty()) {
+                throw new ConfigException("'" + context.redactedUrl() + "' has an empty host: " + expected);
+            }
+            if (servers.length() > 0) {
+                servers.append(',');
+            }
+            servers.append(host).append(':').append(port);
+        }
+        return servers.toString();
+    }
+
+    private Map<String, Object> producerConfig() {
+        Map<String, Object> config = new HashMap<>(common);
+        long timeout = context.publishTimeout().toMillis();
+        long linger = context.get(KafkaBackendProvider.LINGER).toMillis();
+        long request = Math.max(1, Math.min(30_000, timeout));
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, common.get(CommonClientConfigs.CLIENT_ID_CONFIG) + "-producer");
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, linger);
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, context.get(KafkaBackendProvider.BATCH_SIZE));
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) request);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout, request + linger));
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, context.get(KafkaBackendProvider.MAX_PAYLOAD) + HEADER_ROOM);
+        return config;
+    }
+
+    /** Settings of a consumer for {@code group}; its offsets are committed by the receiver only. */
+    Map<String, Object> consumerConfig(String group, boolean pattern) {
+        Map<String, Object> config = new HashMap<>(common);
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG,
+                common.get(CommonClientConfigs.CLIENT_ID_CONFIG) + "-consumer-" + group);
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, group);
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                Math.max(1024 * 1024, maxPayload + HEADER_ROOM));
+        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                (int) Math.min(Integer.MAX_VALUE, context.get(KafkaBackendProvider.MAX_POLL_INTERVAL).toMillis()));
+        if (pattern) {
+            // a regex subscription only sees new topics when metadata is refreshed
+            config.put(org.apache.kafka.clients.consumer.ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000);
+        }
+        return config;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> send(String topic, CloudEvent event) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedError());
+        }
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        try {
+            ensureTopic(topic);
+            Object key = event.getExtension(Extensions.PARTITION_KEY);
+            var writer = KafkaMessageFactory.createWriter(topic, null, null, key == null ? null : key.toString());
+            ProducerRecord<String, byte[]> record = structured != null ? writer.writeStructured(event, structured)
+                    : writer.writeBinary(event);
+            String id = event.getId();
+            producer.send(record, (metadata, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(classify(error));
+                } else {
+                    result.complete(new PublishReceipt(topic, id, metadata.partition() + ":" + metadata.offset(),
+                            false));
+                }
+            });
+        } catch (RuntimeException e) {
+            result.completeExceptionally(classify(e));
+        }
+        return result;
+    }
+
+    /**
+     * Creates {@code topic} unless it is known to exist (never altering an existing one); blocks the first publish or
+     * subscription of a topic for one Admin round trip, at most the publish timeout.
+     */
+    void ensureTopic(String topic) {
+        if (knownTopics.contains(topic)) {
+            return;
+        }
+        NewTopic spec = new NewTopic(topic, Optional.of(partitions),
+                replication == 0 ? Optional.empty() : Optional.of((short) replication))
+                .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxPayload + HEADER_ROOM)));
+        try {
+            admin.createTopics(List.of(spec), new CreateTopicsOptions()
+                            .timeoutMs((int) Math.min(Integer.MAX_VALUE, context.publishTimeout().toMillis())))
+                    .all().get();
+            log.debug("{}: created topic '{}' with {} partitions", NAME, topic, partitions);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw classify(e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": interrupted while creating topic '" + topic
+                    + "'", e);
+        }
+        knownTopics.add(topic);
+    }
+
+    @Override
+    public Receiver receiver(ReceiverSpec spec) {
+        if (closed.get()) {
+            throw closedError();
+        }
+        KafkaReceiver r = new KafkaReceiver(this, spec);
+        receivers.add(r);
+        r.start();
+        return r;
+    }
+
+    void forget(KafkaReceiver r) {
+        receivers.remove(r);
+    }
+
+    Admin admin() {
+        return admin;
+    }
+
+    BackendContext context() {
+        return context;
+    }
+
+    /** One connection-state probe: {@code describeCluster} without blocking the scheduler. */
+    private void probe() {
+        if (closed.get() || !probing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs(1500)).nodes().whenComplete((nodes, error) -> {
+                probing.set(false);
+                if (closed.get()) {
+                    return;
+                }
+                if (error == null && !nodes.isEmpty()) {
+                    if (down) {
+                        down = false;
+                        log.info("{}: {} reachable again", NAME, context.redactedUrl());
+                        context.connectionState(ConnectionState.RECONNECTED, null);
+                    }
+                } else if (!down) {
+                    down = true;
+                    log.warn("{}: {} unreachable; the clients reconnect by themselves: {}", NAME,
+                            context.redactedUrl(), String.valueOf(error));
+                    context.connectionState(ConnectionState.DISCONNECTED, error);
+                }
+            });
+        } catch (RuntimeException e) {
+            probing.set(false);
+            log.debug("{}: connection probe failed", NAME, e);
+        }
+    }
+
+    @Override
+    public OmnibusException classify(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException
+                || t.getClass() == KafkaException.class) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof OmnibusException) {
+            return (OmnibusException) t;
+        }
+        String where = NAME + " (" + context.redactedUrl() + "): ";
+        if (closed.get() && (t instanceof IllegalStateException || t instanceof KafkaException)) {
+            return new OmnibusException(ErrorCode.CLOSED, where + "the connection is closed", t);
+        }
+        if (t instanceof TimeoutException) {
+            return new OmnibusException(ErrorCode.TIMEOUT, where + "no answer in time (" + t.getMessage()
+                    + "); the broker may have accepted the event", t);
+        }
+        if (t instanceof RecordTooLargeException || t instanceof RecordBatchTooLargeException) {
+            return new OmnibusException(ErrorCode.INVALID_ARGUMENT, where + "the record is larger than the topic or "
+                    + "broker accepts (" + t.getMessage() + "); max.payload.bytes is " + maxPayload, t);
+        }
+        if (t instanceof InvalidTopicException) {
+            return new OmnibusException(ErrorCode.INVALID_ARGUMENT, where + t.getMessage(), t);
+        }
+        if (t instanceof InvalidPartitionsException || t instanceof InvalidReplicationFactorException
+                || t instanceof InvalidConfigurationException) {
+            return new OmnibusException(ErrorCode.INVALID_CONFIG, where + "the broker refused to create a topic: "
+                    + t.getMessage() + " (check options 'partitions' and 'replication.factor')", t);
+        }
+        if (t instanceof AuthenticationException || t instanceof AuthorizationException) {
+            return new OmnibusException(ErrorCode.PERMISSION_DENIED, where + t.getMessage(), t);
+        }
+        if (t instanceof UnknownTopicOrPartitionException) {
+            return new OmnibusException(ErrorCode.NOT_FOUND, where + t.getMessage(), t, true);
+        }
+        if (t instanceof RetriableException || t instanceof InterruptException) {
+            return new OmnibusException(ErrorCode.UNAVAILABLE, where + t.getMessage(), t);
+        }
+        if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("closed")) {
+            return new OmnibusException(ErrorCode.CLOSED, where + t.getMessage(), t);
+        }
+        if (t instanceof KafkaException) {
+            return new OmnibusException(ErrorCode.UNAVAILABLE, where + t, t);
+        }
+        return new OmnibusException(ErrorCode.UNKNOWN, where + t, t);
+    }
+
+    OmnibusException closedError() {
+        return new OmnibusException(ErrorCode.CLOSED, NAME + ": the connection to " + context.redactedUrl()
+                + " is closed");
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (probe != null) {
+            probe.cancel(false);
+        }
+        for (KafkaReceiver r : receivers) {
+            r.close();
+        }
+        try {
+            producer.close(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            log.debug("{}: closing the producer failed", NAME, e);
+        }
+        try {
+            admin.close(Duration.ofSeconds(2));
+        } catch (RuntimeException e) {
+            log.debug("{}: closing the admin client failed", NAME, e);
+        }
+        context.connectionState(ConnectionState.CLOSED, null);
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaBackend{" + context.redactedUrl() + "}";
+    }
+}
