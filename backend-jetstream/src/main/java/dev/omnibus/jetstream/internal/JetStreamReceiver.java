@@ -30,6 +30,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One subscription member: a pull consumer (the group's durable one, or a durable one of its own deleted on close)
@@ -49,6 +51,8 @@ final class JetStreamReceiver implements Receiver {
     private static final long PULL_EXPIRES_MS = 1_000;
     private static final Duration PRIVATE_INACTIVE = Duration.ofHours(1);
     private static final Duration CLOSE_FLUSH = Duration.ofSeconds(2);
+    private static final Duration ACK_APPLY_WAIT = Duration.ofSeconds(1);
+    private static final long ACK_APPLY_POLL_NANOS = Duration.ofMillis(10).toNanos();
     private static final int CONSUMER_NOT_FOUND = 10014;
     private static final int MAX_NAME = 200;
     /** Idle time after which the receiver asks the server whether its pull is stuck (see {@link #stalled()}). */
@@ -64,6 +68,8 @@ final class JetStreamReceiver implements Receiver {
     /** Messages handed to the library and not settled yet, by stream sequence: nak'ed on close. */
     private final Map<Long, Message> unsettled = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The highest stream sequence this member acked: close waits (briefly) for the server to have applied it. */
+    private final AtomicLong highestAcked = new AtomicLong();
     private volatile IterableConsumer pulling;
     private long reconnectsSeen;
     private long lastSequence;
@@ -292,7 +298,9 @@ final class JetStreamReceiver implements Receiver {
 
     @Override
     public void ack(ReceivedMessage message) {
-        settle(message).ack();
+        Message m = settle(message);
+        m.ack();
+        highestAcked.accumulateAndGet(m.metaData().streamSequence(), Math::max);
     }
 
     @Override
@@ -363,6 +371,7 @@ final class JetStreamReceiver implements Receiver {
             }
             unsettled.clear();
             backend.connector().connection().flush(CLOSE_FLUSH);
+            awaitAcksApplied();
             if (own) {
                 backend.jsm().deleteConsumer(stream, consumer);
             }
@@ -372,6 +381,33 @@ final class JetStreamReceiver implements Receiver {
             Thread.currentThread().interrupt();
         } finally {
             backend.forget(this);
+        }
+    }
+
+    /**
+     * Acks are fire-and-forget messages, and the server applies them on the consumer's own queue after the flush
+     * that confirms it received them; a server killed in between would redeliver acked messages. So close waits up
+     * to {@link #ACK_APPLY_WAIT} until the consumer's ack floor has reached the highest sequence this member acked
+     * (or nothing awaits an ack). With other members holding older messages of the group the floor stays below it,
+     * and close gives up after that wait.
+     */
+    private void awaitAcksApplied() throws IOException, JetStreamApiException {
+        long acked = highestAcked.get();
+        if (acked == 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + ACK_APPLY_WAIT.toNanos();
+        while (true) {
+            ConsumerInfo info = backend.jsm().getConsumerInfo(stream, consumer);
+            if (info.getNumAckPending() == 0 || info.getAckFloor().getStreamSequence() >= acked) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                log.debug("{}: consumer '{}' ack floor {} still below {} after {}", JetStreamBackend.NAME, consumer,
+                        info.getAckFloor().getStreamSequence(), acked, ACK_APPLY_WAIT);
+                return;
+            }
+            LockSupport.parkNanos(ACK_APPLY_POLL_NANOS);
         }
     }
 
