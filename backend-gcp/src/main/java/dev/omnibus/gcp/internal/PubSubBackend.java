@@ -85,6 +85,7 @@ public final class PubSubBackend implements Backend {
     static final String NAME = "gcppubsub";
     private static final int MAX_INBOUND_BYTES = 32 * 1024 * 1024;
     private static final int MAX_ORDERING_KEY_BYTES = 1024;
+    private static final java.time.Duration MIN_TOTAL_TIMEOUT = java.time.Duration.ofSeconds(10);
     private static final long MAX_OUTSTANDING_BYTES = 512L * 1024 * 1024;
     private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(5);
     private static final Pattern PROJECT_ID = Pattern.compile("[a-z][a-z0-9-]{4,28}[a-z0-9]");
@@ -160,7 +161,8 @@ public final class PubSubBackend implements Backend {
                 .setInitialRpcTimeoutDuration(timeout)
                 .setRpcTimeoutMultiplier(1.0)
                 .setMaxRpcTimeoutDuration(timeout)
-                .setTotalTimeoutDuration(timeout)
+                // the Publisher refuses a total timeout under 10 s; the library fails a publish at publish.timeout anyway
+                .setTotalTimeoutDuration(timeout.compareTo(MIN_TOTAL_TIMEOUT) < 0 ? MIN_TOTAL_TIMEOUT : timeout)
                 .build();
         this.batching = BatchingSettings.newBuilder()
                 .setElementCountThreshold((long) context.get(PubSubBackendProvider.BATCH_MESSAGES))
@@ -564,6 +566,42 @@ public final class PubSubBackend implements Backend {
         }
     }
 
+    /**
+     * Shuts the publishers down, waiting up to {@link #CLOSE_WAIT} for their outstanding publishes: the client's
+     * {@code shutdown()} blocks until every outstanding publish ends, which an unreachable server can make last, so it
+     * runs on a thread of its own and the channel is closed after the wait either way.
+     */
+    private void shutDownPublishers() {
+        if (publishers.isEmpty()) {
+            return;
+        }
+        Thread closer = new Thread(() -> {
+            for (Publisher p : publishers.values()) {
+                try {
+                    p.shutdown();
+                } catch (RuntimeException e) {
+                    log.debug("{}: shutting down a publisher failed", NAME, e);
+                }
+            }
+        }, "omnibus-gcp-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(CLOSE_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            log.warn("{}: publishes to {} still outstanding after {}; closing the channel fails them", NAME,
+                    context.redactedUrl(), CLOSE_WAIT);
+        }
+    }
+
+    /** Lets the channel reconnect now instead of after gRPC's own backoff: the library's policy paces retries. */
+    void reconnectNow() {
+        channel.resetConnectBackoff();
+    }
+
     OmnibusException closedError() {
         return new OmnibusException(ErrorCode.CLOSED, NAME + ": the connection to " + context.redactedUrl()
                 + " is closed");
@@ -577,16 +615,7 @@ public final class PubSubBackend implements Backend {
         for (PubSubReceiver r : receivers) {
             r.close();
         }
-        for (Publisher p : publishers.values()) {
-            try {
-                p.shutdown();
-                p.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                log.debug("{}: shutting down a publisher failed", NAME, e);
-            }
-        }
+        shutDownPublishers();
         topics.close();
         subscriber.close();
         channel.shutdownNow();

@@ -20,6 +20,7 @@ import com.google.pubsub.v1.StreamingPullRequest;
 import com.google.pubsub.v1.StreamingPullResponse;
 import com.google.pubsub.v1.Subscription;
 import dev.omnibus.ErrorCode;
+import io.grpc.Status;
 import dev.omnibus.InvalidArgumentException;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.StartPosition;
@@ -189,6 +190,7 @@ final class PubSubReceiver implements Receiver {
         }
         Pull p = pull;
         if (p == null) {
+            backend.reconnectNow();
             if (lost) {
                 ensureSubscription();
                 lost = false;
@@ -257,6 +259,10 @@ final class PubSubReceiver implements Receiver {
         }
 
         void cancel() {
+            ClientStream<StreamingPullRequest> s = stream;
+            if (s != null) {
+                s.closeSendWithError(Status.CANCELLED.withDescription("subscription closed").asException());
+            }
             StreamController c = controller;
             if (c != null) {
                 c.cancel();
