@@ -163,7 +163,7 @@ public final class PubSubEmulator implements TckHarness {
             kill();
             if (dir != null) {
                 try (Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    if (System.getProperty("keepEmulatorLog") == null) files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
         }

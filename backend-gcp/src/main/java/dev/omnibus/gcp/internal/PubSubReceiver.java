@@ -20,7 +20,6 @@ import com.google.pubsub.v1.StreamingPullRequest;
 import com.google.pubsub.v1.StreamingPullResponse;
 import com.google.pubsub.v1.Subscription;
 import dev.omnibus.ErrorCode;
-import io.grpc.Status;
 import dev.omnibus.InvalidArgumentException;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.StartPosition;
@@ -36,7 +35,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,8 +54,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * flow control (never more than {@code maxInFlight} unsettled) and deadline extension ({@link #extend}), so the
  * driver reads the client's own generated streaming-pull API directly.
  *
- * <p>Ack deadlines: a subscription's deadline is 10 to 600 s. A shorter {@code ackDeadline} is applied per message
- * with {@code modifyAckDeadline} as it arrives; deadlines are whole seconds, rounded up.
+ * <p>Ack deadlines: the stream's deadline is Pub/Sub's minimum, 10 s, and each message's deadline is set to
+ * {@code ackDeadline} with {@code modifyAckDeadline} as it arrives (one call per batch; none when the deadline is
+ * 10 s), so a shorter deadline than Pub/Sub's subscription minimum works, and messages the server sent on a stream
+ * that died unnoticed (the emulator loses track of streams cut under it) come back within 10 s. Deadlines are whole
+ * seconds, rounded up.
  *
  * <p>Faults: a failed stream makes the next {@link #receive} throw a retryable error; the library backs off and calls
  * again, which opens a new stream, first re-creating the subscription (and its topic) if the server lost them.
@@ -64,6 +68,7 @@ final class PubSubReceiver implements Receiver {
     private static final int MIN_SUBSCRIPTION_DEADLINE = 10;
     private static final int MAX_DEADLINE = 600;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
+    private static final Duration STREAM_END_WAIT = Duration.ofSeconds(1);
 
     private final PubSubBackend backend;
     private final ReceiverSpec spec;
@@ -72,7 +77,7 @@ final class PubSubReceiver implements Receiver {
     private final String path;
     private final boolean own;
     private final int deadlineSeconds;
-    private final boolean shortDeadline;
+    private final boolean deadlineOnArrival;
     private final String clientId = UUID.randomUUID().toString();
     private final LinkedBlockingQueue<dev.omnibus.spi.ReceivedMessage> queue = new LinkedBlockingQueue<>();
     /** Ack ids received and not settled yet: handed back (deadline 0) on close. */
@@ -93,7 +98,7 @@ final class PubSubReceiver implements Receiver {
         this.path = backend.subscriptionPath(subscription);
         long seconds = Math.max(1, (spec.ackDeadline().toMillis() + 999) / 1000);
         this.deadlineSeconds = (int) Math.min(MAX_DEADLINE, seconds);
-        this.shortDeadline = deadlineSeconds < MIN_SUBSCRIPTION_DEADLINE;
+        this.deadlineOnArrival = deadlineSeconds != MIN_SUBSCRIPTION_DEADLINE;
     }
 
     /** The template with {@code {topic}} and {@code {group}} replaced; hashed past Pub/Sub's 255 characters. */
@@ -176,7 +181,7 @@ final class PubSubReceiver implements Receiver {
         ClientStream<StreamingPullRequest> stream = backend.subscriber().streamingPullCallable().splitCall(p);
         p.stream = stream;
         stream.send(StreamingPullRequest.newBuilder().setSubscription(path)
-                .setStreamAckDeadlineSeconds(Math.max(MIN_SUBSCRIPTION_DEADLINE, deadlineSeconds))
+                .setStreamAckDeadlineSeconds(MIN_SUBSCRIPTION_DEADLINE)
                 .setClientId(clientId)
                 .setMaxOutstandingMessages(spec.maxInFlight())
                 .build());
@@ -225,46 +230,80 @@ final class PubSubReceiver implements Receiver {
         volatile ClientStream<StreamingPullRequest> stream;
         volatile StreamController controller;
         volatile Throwable failure;
+        final CountDownLatch ended = new CountDownLatch(1);
+        /** Completes when every batch so far is queued; onResponse calls are serial, so no lock. */
+        private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
         @Override
         public void onStart(StreamController c) {
             this.controller = c;
         }
 
+        /**
+         * Queues the batch; where each message's deadline is set on arrival, only once that call has been answered
+         * (a later nack's {@code modifyAckDeadline} must not race it) and after the previous batch (order).
+         */
         @Override
         public void onResponse(StreamingPullResponse response) {
             backend.reachable();
-            List<String> arrived = shortDeadline ? new ArrayList<>(response.getReceivedMessagesCount()) : null;
+            List<dev.omnibus.spi.ReceivedMessage> batch = new ArrayList<>(response.getReceivedMessagesCount());
+            List<String> ackIds = new ArrayList<>(response.getReceivedMessagesCount());
             for (ReceivedMessage m : response.getReceivedMessagesList()) {
                 unsettled.add(m.getAckId());
-                if (arrived != null) {
-                    arrived.add(m.getAckId());
+                ackIds.add(m.getAckId());
+                batch.add(backend.binding().decode(topic, m.getMessage(), m.getDeliveryAttempt(), m.getAckId()));
+            }
+            if (!deadlineOnArrival || batch.isEmpty()) {
+                tail = tail.thenRun(() -> queue.addAll(batch));
+                return;
+            }
+            CompletableFuture<Void> deadlineSet = new CompletableFuture<>();
+            ApiFutures.addCallback(modifyDeadlineCall(ackIds, deadlineSeconds), new ApiFutureCallback<>() {
+                @Override
+                public void onSuccess(Empty result) {
+                    deadlineSet.complete(null);
                 }
-                queue.add(backend.binding().decode(topic, m.getMessage(), m.getDeliveryAttempt(), m.getAckId()));
-            }
-            if (arrived != null && !arrived.isEmpty()) {
-                modifyDeadline(arrived, deadlineSeconds);
-            }
+
+                @Override
+                public void onFailure(Throwable t) {
+                    log.debug("{}: setting the deadline of {} arrivals on '{}' failed", PubSubBackend.NAME,
+                            ackIds.size(), subscription, t);
+                    deadlineSet.complete(null);
+                }
+            }, Runnable::run);
+            tail = tail.thenCombine(deadlineSet, (a, b) -> b).thenRun(() -> queue.addAll(batch));
         }
 
         @Override
         public void onError(Throwable t) {
             failure = t;
+            ended.countDown();
         }
 
         @Override
         public void onComplete() {
             failure = new OmnibusException(ErrorCode.UNAVAILABLE, PubSubBackend.NAME + ": the server ended the "
                     + "streaming pull of '" + subscription + "'", null, true);
+            ended.countDown();
         }
 
-        void cancel() {
+        /**
+         * Half-closes the stream and waits (up to {@link #STREAM_END_WAIT}) for the server to end it, then cancels
+         * what is left. Half-closing first matters: the emulator (0.8.20) fails on a cancelled stream's RST_STREAM
+         * (a NoSuchMethodError in its bundled gRPC) and goes on delivering to the dead stream until the ack deadline.
+         */
+        void cancel() throws InterruptedException {
             ClientStream<StreamingPullRequest> s = stream;
-            if (s != null) {
-                s.closeSendWithError(Status.CANCELLED.withDescription("subscription closed").asException());
+            if (s != null && failure == null) {
+                try {
+                    s.closeSend();
+                } catch (RuntimeException e) {
+                    log.debug("{}: half-closing the pull of '{}' failed", PubSubBackend.NAME, subscription, e);
+                }
+                ended.await(STREAM_END_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
             StreamController c = controller;
-            if (c != null) {
+            if (c != null && ended.getCount() > 0) {
                 c.cancel();
             }
         }
@@ -314,9 +353,12 @@ final class PubSubReceiver implements Receiver {
     }
 
     private void modifyDeadline(List<String> ackIds, int seconds) {
-        settle("modifyAckDeadline", backend.subscriber().modifyAckDeadlineCallable().futureCall(
-                ModifyAckDeadlineRequest.newBuilder().setSubscription(path).addAllAckIds(ackIds)
-                        .setAckDeadlineSeconds(seconds).build(), backend.call()));
+        settle("modifyAckDeadline", modifyDeadlineCall(ackIds, seconds));
+    }
+
+    private ApiFuture<Empty> modifyDeadlineCall(List<String> ackIds, int seconds) {
+        return backend.subscriber().modifyAckDeadlineCallable().futureCall(ModifyAckDeadlineRequest.newBuilder()
+                .setSubscription(path).addAllAckIds(ackIds).setAckDeadlineSeconds(seconds).build(), backend.call());
     }
 
     private void settle(String verb, ApiFuture<Empty> call) {
