@@ -312,8 +312,19 @@ public final class PubSubBackend implements Backend {
         }
     }
 
-    /** An RPC succeeded or the channel is ready. */
+    /**
+     * An RPC succeeded or the channel is ready; on an emulator, not before its receivers have replaced the
+     * subscriptions whose streams died (see {@link PubSubReceiver}), so events published once the connection is
+     * reported back reach a live stream.
+     */
     void reachable() {
+        if (emulator) {
+            for (PubSubReceiver r : receivers) {
+                if (r.recovering()) {
+                    return;
+                }
+            }
+        }
         if (!closed.get() && down.compareAndSet(true, false)) {
             log.info("{}: reconnected to {}", NAME, context.redactedUrl());
             context.connectionState(ConnectionState.RECONNECTED, null);
@@ -498,6 +509,10 @@ public final class PubSubBackend implements Backend {
 
     String subscriptionTemplate() {
         return subscriptionTemplate;
+    }
+
+    boolean isEmulator() {
+        return emulator;
     }
 
     boolean isClosed() {

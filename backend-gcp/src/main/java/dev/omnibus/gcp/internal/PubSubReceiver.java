@@ -85,6 +85,7 @@ final class PubSubReceiver implements Receiver {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Pull pull;
     private volatile boolean lost;
+    private volatile boolean zombie;
     private boolean created;
 
     PubSubReceiver(PubSubBackend backend, ReceiverSpec spec) {
@@ -158,6 +159,34 @@ final class PubSubReceiver implements Receiver {
         }
     }
 
+    /**
+     * The emulator only: a stream that died under it (a cut connection) stays registered there and keeps being sent
+     * messages, which come back only after their deadline and may go to the dead stream again (its bundled gRPC fails
+     * on stream cancellation). Deleting and re-creating the subscription drops the dead stream, and with it what was
+     * waiting in the subscription; the emulator keeps nothing durable anyway.
+     */
+    private void replaceSubscription() {
+        log.warn("{}: the emulator at {} keeps sending to the streaming pull of '{}' that died; re-creating the "
+                        + "subscription (messages waiting in it are lost)", PubSubBackend.NAME,
+                backend.context().redactedUrl(), subscription);
+        try {
+            backend.subscriber().deleteSubscriptionCallable().call(DeleteSubscriptionRequest.newBuilder()
+                    .setSubscription(path).build(), backend.call());
+        } catch (ApiException e) {
+            if (e.getStatusCode().getCode() != StatusCode.Code.NOT_FOUND) {
+                throw backend.classify(e);
+            }
+        }
+        ensureSubscription();
+        zombie = false;
+        backend.reachable();
+    }
+
+    /** Whether a re-subscribe is pending that must finish before the connection counts as back. */
+    boolean recovering() {
+        return zombie && !closed.get();
+    }
+
     private void seekToStart() {
         StartPosition start = spec.startPosition();
         Instant at;
@@ -196,7 +225,9 @@ final class PubSubReceiver implements Receiver {
         Pull p = pull;
         if (p == null) {
             backend.reconnectNow();
-            if (lost) {
+            if (zombie) {
+                replaceSubscription();
+            } else if (lost) {
                 ensureSubscription();
                 lost = false;
             }
@@ -207,6 +238,8 @@ final class PubSubReceiver implements Receiver {
             OmnibusException error = backend.classify(failure);
             if (error.code() == ErrorCode.NOT_FOUND) {
                 lost = true;
+            } else if (backend.isEmulator() && !(failure instanceof OmnibusException)) {
+                zombie = true;
             }
             if (closed.get()) {
                 return List.of();
