@@ -7,6 +7,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+# Google's Pub/Sub emulator (a jar of the Cloud SDK); PUBSUB_EMULATOR_JAR or gcloud's install dirs are also searched
+[[ -n ${PUBSUB_EMULATOR_JAR:-} ]] || compgen -G "/usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib/*.jar" >/dev/null \
+    || missing+=(google-cloud-cli-pubsub-emulator)
 if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]} with apt-get" >&2
     as_root=()

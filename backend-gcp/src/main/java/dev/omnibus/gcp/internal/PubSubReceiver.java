@@ -69,6 +69,7 @@ final class PubSubReceiver implements Receiver {
     private static final int MAX_DEADLINE = 600;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     private static final Duration STREAM_END_WAIT = Duration.ofSeconds(1);
+    private static final Duration RENEW_AFTER = Duration.ofSeconds(590);
 
     private final PubSubBackend backend;
     private final ReceiverSpec spec;
@@ -364,16 +365,28 @@ final class PubSubReceiver implements Receiver {
     }
 
     /**
-     * {@code modifyAckDeadline} to the delay in whole seconds (rounded up, at most Pub/Sub's 600), 0 for an immediate
-     * redelivery. Nothing else touches the message's deadline afterwards: this driver has no lease manager, and the
-     * library stops extending a settled delivery.
+     * {@code modifyAckDeadline} to the delay in whole seconds (rounded up), 0 for an immediate redelivery. Pub/Sub's
+     * longest deadline is 600 s: a longer delay is renewed every 590 s while this receiver is open. Nothing else
+     * touches the message's deadline: this driver has no lease manager, and the library stops extending a settled
+     * delivery.
      */
     @Override
     public void nack(dev.omnibus.spi.ReceivedMessage message, Duration delay) {
         String id = ackId(message);
         unsettled.remove(id);
-        long seconds = delay.isZero() ? 0 : Math.min(MAX_DEADLINE, (delay.toMillis() + 999) / 1000);
-        modifyDeadline(List.of(id), (int) seconds);
+        delay(id, delay.toMillis());
+    }
+
+    private void delay(String ackId, long millis) {
+        long seconds = millis <= 0 ? 0 : (millis + 999) / 1000;
+        modifyDeadline(List.of(ackId), (int) Math.min(MAX_DEADLINE, seconds));
+        if (seconds > MAX_DEADLINE) {
+            backend.executor().schedule(() -> {
+                if (!closed.get()) {
+                    delay(ackId, millis - RENEW_AFTER.toMillis());
+                }
+            }, RENEW_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
