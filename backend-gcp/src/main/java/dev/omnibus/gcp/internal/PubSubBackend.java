@@ -126,8 +126,8 @@ public final class PubSubBackend implements Backend {
         this.topicRetention = context.get(PubSubBackendProvider.TOPIC_RETENTION);
         this.subscriptionTemplate = context.get(PubSubBackendProvider.SUBSCRIPTION_TEMPLATE);
         AtomicInteger threads = new AtomicInteger();
-        this.executor = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(4,
-                Runtime.getRuntime().availableProcessors())), r -> {
+        this.executor = new ScheduledThreadPoolExecutor(Math.max(4, Math.min(8,
+                2 * Runtime.getRuntime().availableProcessors())), r -> {
             Thread t = new Thread(r, "omnibus-gcp-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
