@@ -87,6 +87,9 @@ final class PubSubReceiver implements Receiver {
     private volatile Pull pull;
     private volatile boolean lost;
     private volatile boolean zombie;
+    /** Subscriptions this receiver created so far (a dead stream belongs to the one it was opened on). */
+    private volatile long generation;
+    private volatile long zombieGeneration;
     private boolean created;
 
     PubSubReceiver(PubSubBackend backend, ReceiverSpec spec) {
@@ -122,8 +125,11 @@ final class PubSubReceiver implements Receiver {
         openPull();
     }
 
-    /** Creates the subscription unless it exists; an existing one must read this topic. */
-    void ensureSubscription() {
+    /**
+     * Creates the subscription unless it exists; an existing one must read this topic. Called by the receive thread
+     * and by publishing threads that re-create a lost topic, one at a time.
+     */
+    synchronized void ensureSubscription() {
         try {
             Subscription s = backend.subscriber().getSubscriptionCallable()
                     .call(GetSubscriptionRequest.newBuilder().setSubscription(path).build(), backend.call());
@@ -144,6 +150,7 @@ final class PubSubReceiver implements Receiver {
                 .setEnableMessageOrdering(true);
         try {
             backend.subscriber().createSubscriptionCallable().call(s.build(), backend.call());
+            generation++;
             if (created) {
                 log.warn("{}: subscription '{}' was gone from {} (deleted, or the emulator restarted); re-created it",
                         PubSubBackend.NAME, subscription, backend.context().redactedUrl());
@@ -166,7 +173,13 @@ final class PubSubReceiver implements Receiver {
      * on stream cancellation). Deleting and re-creating the subscription drops the dead stream, and with it what was
      * waiting in the subscription; the emulator keeps nothing durable anyway.
      */
-    private void replaceSubscription() {
+    private synchronized void replaceSubscription() {
+        if (generation != zombieGeneration) {
+            // re-created meanwhile (the emulator restarted and a publish re-provisioned it): the dead stream went
+            // with the old one, and the new one may already hold confirmed events
+            zombie = false;
+            return;
+        }
         log.warn("{}: the emulator at {} keeps sending to the streaming pull of '{}' that died; re-creating the "
                         + "subscription (messages waiting in it are lost)", PubSubBackend.NAME,
                 backend.context().redactedUrl(), subscription);
@@ -207,7 +220,7 @@ final class PubSubReceiver implements Receiver {
     }
 
     private void openPull() {
-        Pull p = new Pull();
+        Pull p = new Pull(generation);
         ClientStream<StreamingPullRequest> stream = backend.subscriber().streamingPullCallable().splitCall(p);
         p.stream = stream;
         stream.send(StreamingPullRequest.newBuilder().setSubscription(path)
@@ -240,6 +253,7 @@ final class PubSubReceiver implements Receiver {
             if (error.code() == ErrorCode.NOT_FOUND) {
                 lost = true;
             } else if (backend.isEmulator() && !(failure instanceof OmnibusException)) {
+                zombieGeneration = p.generation;
                 zombie = true;
             }
             if (closed.get()) {
@@ -261,10 +275,15 @@ final class PubSubReceiver implements Receiver {
 
     /** The stream's observer: queues what arrives, remembers how it ended. */
     private final class Pull implements ResponseObserver<StreamingPullResponse> {
+        final long generation;
         volatile ClientStream<StreamingPullRequest> stream;
         volatile StreamController controller;
         volatile Throwable failure;
         final CountDownLatch ended = new CountDownLatch(1);
+        Pull(long generation) {
+            this.generation = generation;
+        }
+
         /** Completes when every batch so far is queued; onResponse calls are serial, so no lock. */
         private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
