@@ -1,6 +1,7 @@
 package dev.omnibus.tck.selftest;
 
 import dev.omnibus.ConfigOption;
+import dev.omnibus.gcp.PubSubBackendProvider;
 import dev.omnibus.internal.CommonOptions;
 import dev.omnibus.jetstream.JetStreamBackendProvider;
 import dev.omnibus.kafka.KafkaBackendProvider;
@@ -29,6 +30,7 @@ class ReadmeConfigurationReferenceTest {
         options.addAll(new NatsBackendProvider().options());
         options.addAll(new JetStreamBackendProvider().options());
         options.addAll(new KafkaBackendProvider().options());
+        options.addAll(new PubSubBackendProvider().options());
         for (ConfigOption<?> option : options) {
             assertThat(readme).as("README configuration reference documents option %s", option.name())
                     .contains("| `" + option.name() + "` | `" + option.environmentVariable() + "` |");

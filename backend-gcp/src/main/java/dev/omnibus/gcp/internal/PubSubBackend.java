@@ -1,0 +1,647 @@
+package dev.omnibus.gcp.internal;
+
+import com.google.api.core.ApiFuture;
+import com.google.api.core.ApiFutureCallback;
+import com.google.api.core.ApiFutures;
+import com.google.api.gax.batching.BatchingSettings;
+import com.google.api.gax.batching.FlowControlSettings;
+import com.google.api.gax.batching.FlowController;
+import com.google.api.gax.core.CredentialsProvider;
+import com.google.api.gax.core.FixedCredentialsProvider;
+import com.google.api.gax.core.FixedExecutorProvider;
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcCallContext;
+import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.retrying.RetrySettings;
+import com.google.api.gax.rpc.ApiCallContext;
+import com.google.api.gax.rpc.ApiException;
+import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.api.gax.rpc.StatusCode;
+import com.google.api.gax.rpc.TransportChannelProvider;
+import com.google.auth.oauth2.GoogleCredentials;
+import com.google.cloud.pubsub.v1.Publisher;
+import com.google.cloud.pubsub.v1.TopicAdminSettings;
+import com.google.cloud.pubsub.v1.stub.GrpcPublisherStub;
+import com.google.cloud.pubsub.v1.stub.GrpcSubscriberStub;
+import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
+import com.google.cloud.pubsub.v1.stub.SubscriberStubSettings;
+import com.google.protobuf.Duration;
+import com.google.pubsub.v1.GetTopicRequest;
+import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.Topic;
+import com.google.pubsub.v1.TopicName;
+import dev.omnibus.Capabilities;
+import dev.omnibus.Capability;
+import dev.omnibus.ConfigException;
+import dev.omnibus.ConnectionState;
+import dev.omnibus.ErrorCode;
+import dev.omnibus.Extensions;
+import dev.omnibus.InvalidArgumentException;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.PublishReceipt;
+import dev.omnibus.ReconnectPolicy;
+import dev.omnibus.gcp.PubSubBackendProvider;
+import dev.omnibus.spi.Backend;
+import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.Receiver;
+import dev.omnibus.spi.ReceiverSpec;
+import io.cloudevents.CloudEvent;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.StatusRuntimeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * Pub/Sub over one gRPC endpoint; thread-safe. Holds a batching {@link Publisher} per topic (created with the topic on
+ * the first publish to it), a publisher stub for topic administration and a subscriber stub for subscriptions,
+ * streaming pulls, acks and deadline changes. Threads: a pool {@code omnibus-gcp-*} shared by the client's batching,
+ * retries and callbacks, and one gRPC transport thread {@code omnibus-gcp-io-*}, all stopped by {@link #close()}.
+ */
+public final class PubSubBackend implements Backend {
+    private static final Logger log = LoggerFactory.getLogger(PubSubBackend.class);
+    static final String NAME = "gcppubsub";
+    private static final int MAX_INBOUND_BYTES = 32 * 1024 * 1024;
+    private static final int MAX_ORDERING_KEY_BYTES = 1024;
+    private static final java.time.Duration MIN_TOTAL_TIMEOUT = java.time.Duration.ofSeconds(10);
+    private static final long MAX_OUTSTANDING_BYTES = 512L * 1024 * 1024;
+    private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(5);
+    private static final Pattern PROJECT_ID = Pattern.compile("[a-z][a-z0-9-]{4,28}[a-z0-9]");
+    /** Pub/Sub's rule for topic and subscription ids (portable topics already use only allowed characters). */
+    static final String ID_RULE = "a Pub/Sub id is 3 to 255 characters, starts with a letter and does not start "
+            + "with 'goog'";
+
+    private final BackendContext context;
+    private final String project;
+    private final String endpoint;
+    private final boolean emulator;
+    private final ScheduledThreadPoolExecutor executor;
+    private final NioEventLoopGroup eventLoop;
+    private final ManagedChannel channel;
+    private final TransportChannelProvider transport;
+    private final CredentialsProvider credentials;
+    private final GrpcPublisherStub topics;
+    private final GrpcSubscriberStub subscriber;
+    private final PubSubBinding binding;
+    private final Capabilities capabilities;
+    private final java.time.Duration topicRetention;
+    private final String subscriptionTemplate;
+    private final BatchingSettings batching;
+    private final RetrySettings retry;
+    private final Map<String, Publisher> publishers = new ConcurrentHashMap<>();
+    /** Topics known to exist; a publish failing NOT_FOUND removes its topic, so the next one re-creates it. */
+    private final Set<String> provisioned = ConcurrentHashMap.newKeySet();
+    private final Set<PubSubReceiver> receivers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean down = new AtomicBoolean();
+
+    private PubSubBackend(BackendContext context, Target target) throws IOException {
+        this.context = context;
+        this.project = target.project;
+        this.endpoint = target.endpoint;
+        this.emulator = target.emulator;
+        this.binding = new PubSubBinding(context.get(PubSubBackendProvider.STRUCTURED));
+        this.topicRetention = context.get(PubSubBackendProvider.TOPIC_RETENTION);
+        this.subscriptionTemplate = context.get(PubSubBackendProvider.SUBSCRIPTION_TEMPLATE);
+        AtomicInteger threads = new AtomicInteger();
+        this.executor = new ScheduledThreadPoolExecutor(Math.max(4, Math.min(8,
+                2 * Runtime.getRuntime().availableProcessors())), r -> {
+            Thread t = new Thread(r, "omnibus-gcp-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.executor.setRemoveOnCancelPolicy(true);
+        this.eventLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("omnibus-gcp-io", true));
+        NettyChannelBuilder channelBuilder = NettyChannelBuilder.forTarget(endpoint)
+                .eventLoopGroup(eventLoop).channelType(NioSocketChannel.class)
+                .maxInboundMessageSize(MAX_INBOUND_BYTES).executor(executor).offloadExecutor(executor);
+        if (emulator) {
+            channelBuilder.usePlaintext();
+            this.credentials = NoCredentialsProvider.create();
+        } else {
+            channelBuilder.useTransportSecurity();
+            this.credentials = credentials(context.get(PubSubBackendProvider.CREDENTIALS_FILE));
+        }
+        this.channel = channelBuilder.build();
+        this.transport = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
+        FixedExecutorProvider executorProvider = FixedExecutorProvider.create(executor);
+        this.topics = GrpcPublisherStub.create(PublisherStubSettings.newBuilder().setTransportChannelProvider(transport)
+                .setCredentialsProvider(credentials).setBackgroundExecutorProvider(executorProvider).build());
+        this.subscriber = GrpcSubscriberStub.create(SubscriberStubSettings.newBuilder()
+                .setTransportChannelProvider(transport).setCredentialsProvider(credentials)
+                .setBackgroundExecutorProvider(executorProvider).build());
+        ReconnectPolicy policy = context.reconnectPolicy();
+        java.time.Duration timeout = context.publishTimeout();
+        this.retry = RetrySettings.newBuilder()
+                .setInitialRetryDelayDuration(policy.initial())
+                .setRetryDelayMultiplier(policy.multiplier())
+                .setMaxRetryDelayDuration(policy.max())
+                .setInitialRpcTimeoutDuration(timeout)
+                .setRpcTimeoutMultiplier(1.0)
+                .setMaxRpcTimeoutDuration(timeout)
+                // the Publisher refuses a total timeout under 10 s; the library fails a publish at publish.timeout anyway
+                .setTotalTimeoutDuration(timeout.compareTo(MIN_TOTAL_TIMEOUT) < 0 ? MIN_TOTAL_TIMEOUT : timeout)
+                .build();
+        this.batching = BatchingSettings.newBuilder()
+                .setElementCountThreshold((long) context.get(PubSubBackendProvider.BATCH_MESSAGES))
+                .setRequestByteThreshold((long) context.get(PubSubBackendProvider.BATCH_BYTES))
+                .setDelayThresholdDuration(context.get(PubSubBackendProvider.BATCH_DELAY))
+                .setFlowControlSettings(FlowControlSettings.newBuilder()
+                        .setMaxOutstandingElementCount((long) context.get(PubSubBackendProvider.MAX_OUTSTANDING))
+                        .setMaxOutstandingRequestBytes(MAX_OUTSTANDING_BYTES)
+                        .setLimitExceededBehavior(FlowController.LimitExceededBehavior.ThrowException).build())
+                .build();
+        this.capabilities = declare();
+    }
+
+    /** Where to connect, from the URL, the options and {@code PUBSUB_EMULATOR_HOST}. */
+    private record Target(String project, String endpoint, boolean emulator) {
+    }
+
+    /** Checks the configuration, then opens the channel and the stubs (nothing is sent before the first call). */
+    public static PubSubBackend open(BackendContext context) {
+        Target target = target(context);
+        try {
+            PubSubBackend backend = new PubSubBackend(context, target);
+            backend.watchChannel(ConnectivityState.IDLE);
+            context.connectionState(ConnectionState.CONNECTED, null);
+            return backend;
+        } catch (IOException e) {
+            throw new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": cannot set up the client for "
+                    + context.redactedUrl() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Target target(BackendContext context) {
+        String project = context.get(PubSubBackendProvider.PROJECT);
+        if (project == null || project.isBlank()) {
+            throw new ConfigException("gcppubsub: option 'project' is missing: give the Google Cloud project id, "
+                    + "e.g. gcppubsub://?project=my-project or OMNIBUS_PROJECT=my-project");
+        }
+        if (!PROJECT_ID.matcher(project).matches()) {
+            throw new ConfigException("gcppubsub: option 'project' = '" + project + "' is not a Google Cloud "
+                    + "project id: 6 to 30 of a-z 0-9 -, starting with a letter, not ending with '-'");
+        }
+        boolean emulator = context.get(PubSubBackendProvider.EMULATOR);
+        String address = context.address();
+        String endpoint;
+        if (address != null && !address.isBlank()) {
+            endpoint = address.endsWith("/") ? address.substring(0, address.length() - 1) : address;
+            if (endpoint.contains("/") || endpoint.contains("@") || endpoint.contains(",")) {
+                throw new ConfigException("gcppubsub: '" + context.redactedUrl() + "' names no single endpoint: "
+                        + "expected gcppubsub://[host:port]?project=<id>");
+            }
+        } else {
+            String fromEnvironment = System.getProperty(PubSubBackendProvider.EMULATOR_HOST_VARIABLE,
+                    System.getenv(PubSubBackendProvider.EMULATOR_HOST_VARIABLE));
+            if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+                endpoint = fromEnvironment.trim();
+                emulator = true;
+            } else {
+                endpoint = PubSubBackendProvider.DEFAULT_ENDPOINT;
+            }
+        }
+        if (emulator && context.get(PubSubBackendProvider.CREDENTIALS_FILE) != null) {
+            throw new ConfigException("gcppubsub: options 'emulator' and 'credentials.file' cannot both be set: an "
+                    + "emulator takes no credentials");
+        }
+        String template = context.get(PubSubBackendProvider.SUBSCRIPTION_TEMPLATE);
+        if (!template.contains("{group}")) {
+            throw new ConfigException("gcppubsub: option 'subscription.template' = '" + template + "' has no "
+                    + "{group}: each group needs a subscription of its own");
+        }
+        java.time.Duration retention = context.get(PubSubBackendProvider.TOPIC_RETENTION);
+        if (!retention.isZero() && retention.compareTo(java.time.Duration.ofMinutes(10)) < 0) {
+            throw new ConfigException("gcppubsub: option 'topic.retention' = " + retention + " is below Pub/Sub's "
+                    + "minimum of 10 minutes: use 0 (none) or 10m to 31d");
+        }
+        return new Target(project, endpoint, emulator);
+    }
+
+    /** Application default credentials, or a key file's; never says what the file contains. */
+    private static CredentialsProvider credentials(String file) throws IOException {
+        if (file == null || file.isBlank()) {
+            return TopicAdminSettings.defaultCredentialsProviderBuilder().build();
+        }
+        try (InputStream in = new FileInputStream(file)) {
+            return FixedCredentialsProvider.create(GoogleCredentials.fromStream(in)
+                    .createScoped(TopicAdminSettings.getDefaultServiceScopes()));
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException("gcppubsub: option 'credentials.file' = '" + file + "' is not a readable "
+                    + "service account key file (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private Capabilities declare() {
+        Capabilities.Builder caps = Capabilities.builder()
+                .supports(Capability.AT_LEAST_ONCE, Capability.GROUPS, Capability.ORDERING, Capability.NACK,
+                        Capability.DELAYED_NACK)
+                .denies(Capability.NATIVE_DEAD_LETTER, "Pub/Sub's dead-letter policy takes 5 to 100 attempts and "
+                        + "forwards no reason: the library publishes the dead letter (with its reason) after "
+                        + "maxAttempts, then acks the message on the source")
+                .denies(Capability.DEDUP, "Pub/Sub has no publish de-duplication by id (exactly-once delivery is a "
+                        + "subscription-side option that Omnibus does not enable)")
+                .denies(Capability.WILDCARDS, "a Pub/Sub subscription is attached to exactly one topic: there are "
+                        + "no pattern subscriptions")
+                .denies(Capability.OVERFLOW_POLICY, "messages wait in the subscription on the server, not in a "
+                        + "client buffer: the server's flow control (maxInFlight) bounds what a member holds")
+                .maxPayloadBytes(context.get(PubSubBackendProvider.MAX_PAYLOAD));
+        if (emulator) {
+            caps.denies(Capability.DURABLE, "the Pub/Sub emulator keeps topics, subscriptions and messages in "
+                    + "memory only: a restart loses them, so that events published or acked before a restart "
+                    + "survive it is not checked; R17 checks instead that publishers and subscriptions re-create "
+                    + "what the emulator lost and resume unaided");
+            caps.denies(Capability.REPLAY, "the Pub/Sub emulator does not implement Seek (it answers UNIMPLEMENTED): "
+                    + "EARLIEST and point-in-time start positions need the real service and topic.retention");
+        } else {
+            caps.supports(Capability.DURABLE);
+            if (topicRetention.isZero()) {
+                caps.denies(Capability.REPLAY, "topics are created without message retention (topic.retention=0): "
+                        + "a new subscription cannot seek to events published before it");
+            } else {
+                caps.supports(Capability.REPLAY);
+            }
+        }
+        return caps.build();
+    }
+
+    /** Follows the channel's state where we own it: TRANSIENT_FAILURE is a disconnect, READY after it a reconnect. */
+    private void watchChannel(ConnectivityState last) {
+        if (closed.get()) {
+            return;
+        }
+        ConnectivityState now = channel.getState(false);
+        if (now == ConnectivityState.TRANSIENT_FAILURE) {
+            disconnected(null);
+        } else if (now == ConnectivityState.READY) {
+            reachable();
+        }
+        if (now != ConnectivityState.SHUTDOWN) {
+            channel.notifyWhenStateChanged(now, () -> watchChannel(now));
+        }
+    }
+
+    /** An RPC or the channel failed to reach the server. */
+    void disconnected(Throwable cause) {
+        if (!closed.get() && down.compareAndSet(false, true)) {
+            log.warn("{}: lost {} ({}); reconnecting", NAME, context.redactedUrl(),
+                    cause == null ? "channel in TRANSIENT_FAILURE" : cause.getMessage());
+            context.connectionState(ConnectionState.DISCONNECTED, cause);
+        }
+    }
+
+    /**
+     * An RPC succeeded or the channel is ready; on an emulator, not before its receivers have replaced the
+     * subscriptions whose streams died (see {@link PubSubReceiver}), so events published once the connection is
+     * reported back reach a live stream.
+     */
+    void reachable() {
+        if (emulator) {
+            for (PubSubReceiver r : receivers) {
+                if (r.recovering()) {
+                    return;
+                }
+            }
+        }
+        if (!closed.get() && down.compareAndSet(true, false)) {
+            log.info("{}: reconnected to {}", NAME, context.redactedUrl());
+            context.connectionState(ConnectionState.RECONNECTED, null);
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> send(String topic, CloudEvent event) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(closedError());
+        }
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        try {
+            validateId("topic", topic);
+            Object key = event.getExtension(Extensions.PARTITION_KEY);
+            String orderingKey = key == null ? null : key.toString();
+            if (orderingKey != null && orderingKey.getBytes(StandardCharsets.UTF_8).length > MAX_ORDERING_KEY_BYTES) {
+                throw new InvalidArgumentException(NAME + ": event " + event.getId() + " has a partitionkey of more "
+                        + "than " + MAX_ORDERING_KEY_BYTES + " bytes, the longest Pub/Sub ordering key");
+            }
+            Publisher publisher = publisher(topic);
+            PubsubMessage message = binding.encode(event, orderingKey);
+            ApiFuture<String> sent = publisher.publish(message);
+            ApiFutures.addCallback(sent, new ApiFutureCallback<>() {
+                @Override
+                public void onSuccess(String messageId) {
+                    reachable();
+                    result.complete(new PublishReceipt(topic, event.getId(), messageId, false));
+                }
+
+                @Override
+                public void onFailure(Throwable error) {
+                    if (orderingKey != null) {
+                        publisher.resumePublish(orderingKey);
+                    }
+                    result.completeExceptionally(publishFailure(topic, error));
+                }
+            }, Runnable::run);
+        } catch (RuntimeException e) {
+            result.completeExceptionally(classify(e));
+        }
+        return result;
+    }
+
+    private OmnibusException publishFailure(String topic, Throwable error) {
+        OmnibusException e = classify(error);
+        if (e.code() == ErrorCode.NOT_FOUND && !closed.get()) {
+            // deleted, or an emulator restarted: re-create it (and our subscriptions to it) on the next publish
+            provisioned.remove(topic);
+            return new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": topic '" + topic + "' no longer exists on "
+                    + context.redactedUrl() + " (deleted, or the emulator restarted); the next publish re-creates "
+                    + "it with the subscriptions of this connection", error, true);
+        }
+        return e;
+    }
+
+    private Publisher publisher(String topic) {
+        if (!provisioned.contains(topic)) {
+            ensureTopic(topic);
+            for (PubSubReceiver r : receivers) {
+                if (r.topic().equals(topic)) {
+                    r.ensureSubscription();
+                }
+            }
+            provisioned.add(topic);
+        }
+        return publishers.computeIfAbsent(topic, t -> {
+            try {
+                return Publisher.newBuilder(TopicName.of(project, t))
+                        .setChannelProvider(transport)
+                        .setCredentialsProvider(credentials)
+                        .setExecutorProvider(FixedExecutorProvider.create(executor))
+                        .setEnableMessageOrdering(true)
+                        .setBatchingSettings(batching)
+                        .setRetrySettings(retry)
+                        .build();
+            } catch (IOException e) {
+                throw new OmnibusException(ErrorCode.INTERNAL, NAME + ": cannot create a publisher for '" + t
+                        + "': " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Creates {@code topic} unless it exists (getTopic first, so publishing needs no create permission). */
+    void ensureTopic(String topic) {
+        String name = topicPath(topic);
+        try {
+            topics.getTopicCallable().call(GetTopicRequest.newBuilder().setTopic(name).build(), call());
+            return;
+        } catch (ApiException e) {
+            if (e.getStatusCode().getCode() != StatusCode.Code.NOT_FOUND) {
+                throw classify(e);
+            }
+        }
+        Topic.Builder t = Topic.newBuilder().setName(name);
+        if (!topicRetention.isZero()) {
+            t.setMessageRetentionDuration(duration(topicRetention));
+        }
+        try {
+            topics.createTopicCallable().call(t.build(), call());
+            log.debug("{}: created topic {}", NAME, name);
+        } catch (ApiException e) {
+            if (e.getStatusCode().getCode() != StatusCode.Code.ALREADY_EXISTS) {
+                throw classify(e);
+            }
+        }
+    }
+
+    static Duration duration(java.time.Duration d) {
+        return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+    }
+
+    /** A call context bounded by the publish timeout, for administrative and settling calls. */
+    ApiCallContext call() {
+        return GrpcCallContext.createDefault().withTimeoutDuration(context.publishTimeout());
+    }
+
+    /** Throws {@link InvalidArgumentException} unless {@code id} is a valid Pub/Sub topic or subscription id. */
+    static void validateId(String what, String id) {
+        if (id.length() < 3 || id.length() > 255 || !Character.isLetter(id.charAt(0)) || id.charAt(0) > 'z'
+                || id.regionMatches(true, 0, "goog", 0, 4)) {
+            throw new InvalidArgumentException(NAME + ": " + what + " '" + id + "' is not a valid Pub/Sub " + what
+                    + " id: " + ID_RULE + " (the portable topic rules allow it, Pub/Sub does not)");
+        }
+    }
+
+    String topicPath(String topic) {
+        return "projects/" + project + "/topics/" + topic;
+    }
+
+    String subscriptionPath(String subscription) {
+        return "projects/" + project + "/subscriptions/" + subscription;
+    }
+
+    @Override
+    public Receiver receiver(ReceiverSpec spec) {
+        if (closed.get()) {
+            throw closedError();
+        }
+        validateId("topic", spec.topic());
+        PubSubReceiver r = new PubSubReceiver(this, spec);
+        receivers.add(r);
+        try {
+            r.start();
+        } catch (RuntimeException e) {
+            receivers.remove(r);
+            r.close();
+            throw classify(e);
+        }
+        return r;
+    }
+
+    void forget(PubSubReceiver r) {
+        receivers.remove(r);
+    }
+
+    GrpcSubscriberStub subscriber() {
+        return subscriber;
+    }
+
+    PubSubBinding binding() {
+        return binding;
+    }
+
+    BackendContext context() {
+        return context;
+    }
+
+    ScheduledThreadPoolExecutor executor() {
+        return executor;
+    }
+
+    String subscriptionTemplate() {
+        return subscriptionTemplate;
+    }
+
+    boolean isEmulator() {
+        return emulator;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    @Override
+    public OmnibusException classify(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException
+                || t instanceof com.google.api.gax.rpc.AsyncTaskException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof OmnibusException) {
+            return (OmnibusException) t;
+        }
+        String where = NAME + ": " + context.redactedUrl();
+        if (t instanceof FlowController.FlowControlException) {
+            return new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, where + ": too many publishes await the "
+                    + "server (publish.max.outstanding); retry later", t);
+        }
+        StatusCode.Code code = null;
+        if (t instanceof ApiException) {
+            code = ((ApiException) t).getStatusCode().getCode();
+        } else if (t instanceof StatusRuntimeException) {
+            code = StatusCode.Code.valueOf(((StatusRuntimeException) t).getStatus().getCode().name());
+        }
+        if (closed.get() && (code == StatusCode.Code.CANCELLED || code == StatusCode.Code.UNAVAILABLE
+                || t instanceof CancellationException || t instanceof IllegalStateException)) {
+            return closedError();
+        }
+        if (code == null) {
+            if (t instanceof CancellationException) {
+                return new OmnibusException(ErrorCode.UNAVAILABLE, where + ": call cancelled", t);
+            }
+            return new OmnibusException(ErrorCode.UNKNOWN, where + ": " + t, t);
+        }
+        String what = where + " answered " + code + ": " + t.getMessage();
+        switch (code) {
+            case UNAVAILABLE:
+            case CANCELLED:
+            case ABORTED:
+            case INTERNAL:
+            case UNKNOWN:
+                disconnected(t);
+                return new OmnibusException(ErrorCode.UNAVAILABLE, what, t, true);
+            case DEADLINE_EXCEEDED:
+                return new OmnibusException(ErrorCode.TIMEOUT, where + ": no answer in time (" + t.getMessage()
+                        + "); the server may have accepted the request", t);
+            case RESOURCE_EXHAUSTED:
+                return new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, what, t);
+            case NOT_FOUND:
+                return new OmnibusException(ErrorCode.NOT_FOUND, what, t);
+            case PERMISSION_DENIED:
+            case UNAUTHENTICATED:
+                return new OmnibusException(ErrorCode.PERMISSION_DENIED, what, t);
+            case INVALID_ARGUMENT:
+            case FAILED_PRECONDITION:
+            case OUT_OF_RANGE:
+            case ALREADY_EXISTS:
+                return new OmnibusException(ErrorCode.INVALID_ARGUMENT, what, t);
+            case UNIMPLEMENTED:
+                return new OmnibusException(ErrorCode.UNSUPPORTED, what, t);
+            default:
+                return new OmnibusException(ErrorCode.UNKNOWN, what, t);
+        }
+    }
+
+    /**
+     * Shuts the publishers down, waiting up to {@link #CLOSE_WAIT} for their outstanding publishes: the client's
+     * {@code shutdown()} blocks until every outstanding publish ends, which an unreachable server can make last, so it
+     * runs on a thread of its own and the channel is closed after the wait either way.
+     */
+    private void shutDownPublishers() {
+        if (publishers.isEmpty()) {
+            return;
+        }
+        Thread closer = new Thread(() -> {
+            for (Publisher p : publishers.values()) {
+                try {
+                    p.shutdown();
+                } catch (RuntimeException e) {
+                    log.debug("{}: shutting down a publisher failed", NAME, e);
+                }
+            }
+        }, "omnibus-gcp-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(CLOSE_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            log.warn("{}: publishes to {} still outstanding after {}; closing the channel fails them", NAME,
+                    context.redactedUrl(), CLOSE_WAIT);
+        }
+    }
+
+    /** Lets the channel reconnect now instead of after gRPC's own backoff: the library's policy paces retries. */
+    void reconnectNow() {
+        channel.resetConnectBackoff();
+    }
+
+    OmnibusException closedError() {
+        return new OmnibusException(ErrorCode.CLOSED, NAME + ": the connection to " + context.redactedUrl()
+                + " is closed");
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (PubSubReceiver r : receivers) {
+            r.close();
+        }
+        shutDownPublishers();
+        topics.close();
+        subscriber.close();
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            executor.shutdownNow();
+            eventLoop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).await(CLOSE_WAIT.toMillis());
+            executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        context.connectionState(ConnectionState.CLOSED, null);
+    }
+}

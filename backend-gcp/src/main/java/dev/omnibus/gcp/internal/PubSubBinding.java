@@ -1,0 +1,165 @@
+package dev.omnibus.gcp.internal;
+
+import com.google.protobuf.ByteString;
+import com.google.pubsub.v1.PubsubMessage;
+import dev.omnibus.Extensions;
+import dev.omnibus.spi.ReceivedMessage;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.CloudEventData;
+import io.cloudevents.SpecVersion;
+import io.cloudevents.core.CloudEventUtils;
+import io.cloudevents.core.data.BytesCloudEventData;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.core.message.impl.BaseGenericBinaryMessageReaderImpl;
+import io.cloudevents.core.provider.EventFormatProvider;
+import io.cloudevents.jackson.JsonFormat;
+import io.cloudevents.rw.CloudEventContextWriter;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The CloudEvents Pub/Sub protocol binding; stateless and thread-safe.
+ *
+ * <p>Binary mode: attribute {@code ce-<name>} per context attribute and extension (canonical string form),
+ * {@code content-type} for {@code datacontenttype}, the data bytes as the message data. Structured mode:
+ * {@code content-type: application/cloudevents+json} and the JSON event as data. An event whose attributes do not fit
+ * Pub/Sub's limits ({@value #MAX_ATTRIBUTES} attributes, keys up to {@value #MAX_KEY_BYTES} bytes, values up to
+ * {@value #MAX_VALUE_BYTES} bytes) is published in structured mode instead: never truncated. A reader picks the mode
+ * per message from {@code content-type}, and takes {@code ce-datacontenttype} too.
+ */
+final class PubSubBinding {
+    static final String PREFIX = "ce-";
+    static final String CONTENT_TYPE = "content-type";
+    static final int MAX_ATTRIBUTES = 100;
+    static final int MAX_KEY_BYTES = 256;
+    static final int MAX_VALUE_BYTES = 1024;
+    private static final String SPECVERSION = "specversion";
+    private static final String DATACONTENTTYPE = "datacontenttype";
+    private static final String STRUCTURED_PREFIX = "application/cloudevents";
+
+    private final boolean structured;
+
+    PubSubBinding(boolean structured) {
+        this.structured = structured;
+    }
+
+    /** The message for {@code event}, with {@code orderingKey} (empty for none). */
+    PubsubMessage encode(CloudEvent event, String orderingKey) {
+        PubsubMessage.Builder b = PubsubMessage.newBuilder();
+        if (orderingKey != null) {
+            b.setOrderingKey(orderingKey);
+        }
+        if (!structured) {
+            Map<String, String> attributes = binaryAttributes(event);
+            if (attributes != null) {
+                CloudEventData data = event.getData();
+                return b.putAllAttributes(attributes)
+                        .setData(data == null ? ByteString.EMPTY : ByteString.copyFrom(data.toBytes())).build();
+            }
+        }
+        EventFormat json = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
+        return b.putAttributes(CONTENT_TYPE, JsonFormat.CONTENT_TYPE).setData(ByteString.copyFrom(json.serialize(event)))
+                .build();
+    }
+
+    /** Binary-mode attributes, or {@code null} when they exceed Pub/Sub's attribute limits. */
+    private static Map<String, String> binaryAttributes(CloudEvent event) {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        boolean[] fits = {true};
+        attributes.put(PREFIX + SPECVERSION, event.getSpecVersion().toString());
+        CloudEventUtils.toContextReader(event).readContext(new CloudEventContextWriter() {
+            @Override
+            public CloudEventContextWriter withContextAttribute(String name, String value) {
+                String key = name.equals(DATACONTENTTYPE) ? CONTENT_TYPE : PREFIX + name;
+                if (!name.equals(SPECVERSION)) {
+                    attributes.put(key, value);
+                    fits[0] &= key.getBytes(StandardCharsets.UTF_8).length <= MAX_KEY_BYTES
+                            && value.getBytes(StandardCharsets.UTF_8).length <= MAX_VALUE_BYTES;
+                }
+                return this;
+            }
+        });
+        return fits[0] && attributes.size() <= MAX_ATTRIBUTES ? attributes : null;
+    }
+
+    /**
+     * Decodes one message; a message that is not a CloudEvent (no {@code ce-specversion} and no structured
+     * content type, a missing required attribute, unparsable JSON) becomes {@link ReceivedMessage#invalid}.
+     */
+    ReceivedMessage decode(String topic, PubsubMessage m, int deliveryCount, Object handle) {
+        String id = m.getMessageId();
+        Map<String, String> attributes = m.getAttributesMap();
+        String contentType = attributes.get(CONTENT_TYPE);
+        byte[] data = m.getData().toByteArray();
+        String orderingKey = m.getOrderingKey().isEmpty() ? null : m.getOrderingKey();
+        try {
+            CloudEvent event;
+            if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(STRUCTURED_PREFIX)) {
+                EventFormat format = EventFormatProvider.getInstance().resolveFormat(contentType);
+                if (format == null) {
+                    return ReceivedMessage.invalid(topic, data, attributes, "no event format for content-type '"
+                            + contentType + "'", deliveryCount, id, id, handle);
+                }
+                event = format.deserialize(data);
+            } else {
+                String specVersion = attributes.get(PREFIX + SPECVERSION);
+                if (specVersion == null) {
+                    return ReceivedMessage.invalid(topic, data, attributes, "no attribute " + PREFIX + SPECVERSION
+                            + " and no structured content-type: not a CloudEvent", deliveryCount, id, id, handle);
+                }
+                event = new AttributesReader(SpecVersion.parse(specVersion), attributes,
+                        m.getData().isEmpty() && !attributes.containsKey(CONTENT_TYPE)
+                                && !attributes.containsKey(PREFIX + DATACONTENTTYPE) ? null : data).toEvent();
+            }
+            Object key = event.getExtension(Extensions.PARTITION_KEY);
+            return ReceivedMessage.of(topic, event, deliveryCount, id,
+                    orderingKey != null ? orderingKey : key == null ? null : key.toString(), id, handle);
+        } catch (RuntimeException e) {
+            return ReceivedMessage.invalid(topic, data, attributes, "not a valid CloudEvent: " + e.getMessage(),
+                    deliveryCount, id, id, handle);
+        }
+    }
+
+    /** Reads binary-mode attributes with the SDK's generic header reader; {@code ce-datacontenttype} is read too. */
+    private static final class AttributesReader extends BaseGenericBinaryMessageReaderImpl<String, String> {
+        private final Map<String, String> attributes;
+
+        AttributesReader(SpecVersion version, Map<String, String> attributes, byte[] data) {
+            super(version, data == null ? null : BytesCloudEventData.wrap(data));
+            this.attributes = attributes;
+        }
+
+        @Override
+        protected boolean isContentTypeHeader(String key) {
+            return key.equals(CONTENT_TYPE);
+        }
+
+        @Override
+        protected boolean isCloudEventsHeader(String key) {
+            return key.length() > PREFIX.length() && key.startsWith(PREFIX);
+        }
+
+        @Override
+        protected String toCloudEventsKey(String key) {
+            return key.substring(PREFIX.length());
+        }
+
+        @Override
+        protected void forEachHeader(BiConsumer<String, String> fn) {
+            attributes.forEach((k, v) -> {
+                if (!(k.equals(PREFIX + DATACONTENTTYPE) && attributes.containsKey(CONTENT_TYPE))) {
+                    fn.accept(k, v);
+                }
+            });
+        }
+
+        @Override
+        protected String toCloudEventsValue(String value) {
+            return value;
+        }
+    }
+}
