@@ -48,6 +48,7 @@ public final class NatsConnector {
     private final BackendContext context;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong reconnects = new AtomicLong();
+    private final Object flushLock = new Object();
     private volatile boolean down;
     private volatile Connection connection;
 
@@ -144,7 +145,7 @@ public final class NatsConnector {
                 break;
             case RECONNECTED:
                 try {
-                    conn.flush(RECONNECT_FLUSH);
+                    flush(RECONNECT_FLUSH);
                 } catch (TimeoutException | RuntimeException e) {
                     log.debug("{}: flush after reconnecting to {} failed", backend, context.redactedUrl(), e);
                 } catch (InterruptedException e) {
@@ -157,6 +158,19 @@ public final class NatsConnector {
                 break;
             default:
                 break;
+        }
+    }
+
+    /**
+     * Flushes the connection: returns once the server has answered a PING sent after everything queued before.
+     * Every flush of the NATS backends goes through here, one at a time: jnats counts a flush as an outstanding
+     * ping and drops the connection when more than its limit (2, with its own ping timer's) are out at once.
+     *
+     * @throws TimeoutException when no answer comes within {@code timeout} (disconnected, say)
+     */
+    public void flush(Duration timeout) throws TimeoutException, InterruptedException {
+        synchronized (flushLock) {
+            connection.flush(timeout);
         }
     }
 

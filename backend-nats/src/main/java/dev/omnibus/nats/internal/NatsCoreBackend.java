@@ -143,7 +143,7 @@ public final class NatsCoreBackend implements Backend {
                 unflushed.drainTo(batch);
                 OmnibusException failure = null;
                 try {
-                    connector.connection().flush(flushTimeout);
+                    connector.flush(flushTimeout);
                 } catch (TimeoutException | RuntimeException e) {
                     failure = connector.isClosed() ? connector.closedError()
                             : new OmnibusException(ErrorCode.TIMEOUT, NAME + ": no flush confirmation from "

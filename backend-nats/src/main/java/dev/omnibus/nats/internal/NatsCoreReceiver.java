@@ -9,10 +9,13 @@ import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -22,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * receive thread; ack is a no-op (the message is gone once delivered).
  */
 final class NatsCoreReceiver implements Receiver {
+    private static final Logger log = LoggerFactory.getLogger(NatsCoreReceiver.class);
     private static final Duration POLL_NOW = Duration.ofNanos(1);
 
     private final NatsCoreBackend backend;
@@ -34,6 +38,18 @@ final class NatsCoreReceiver implements Receiver {
         this.topic = spec.topic();
         this.subscription = spec.group() == null ? backend.connector().connection().subscribe(topic)
                 : backend.connector().connection().subscribe(topic, spec.group());
+        // NATS core delivers only to interest the server already has: the flush returns once it has the SUB, so an
+        // event published after subscribe() returns reaches this subscription (while disconnected, jnats sends the
+        // SUB on reconnect and the flush times out: subscribe still succeeds)
+        Duration wait = backend.connector().context().publishTimeout();
+        try {
+            backend.connector().flush(wait);
+        } catch (TimeoutException | RuntimeException e) {
+            log.debug("{}: no flush confirmed the subscription to '{}' within {}", NatsCoreBackend.NAME, topic, wait,
+                    e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
