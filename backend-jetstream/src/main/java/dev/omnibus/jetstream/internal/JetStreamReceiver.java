@@ -83,7 +83,9 @@ final class JetStreamReceiver implements Receiver {
         this.own = spec.group() == null;
         this.consumer = own ? "omnibus_" + UUID.randomUUID().toString().replace("-", "")
                 : durableName(spec.group(), topic);
-        this.batch = Math.max(1, Math.min(spec.maxInFlight(), 1024));
+        // at least 2: with a batch of 1, jnats' simplified consumer computes a re-pull threshold of 0 and, once its
+        // one message is processed, never pulls again (seen with maxInFlight 1: the consumer stalled after a message)
+        this.batch = Math.max(2, Math.min(spec.maxInFlight(), 1024));
         this.stream = backend.streams().forSubscription(topic);
         try {
             ensureConsumer();
@@ -181,6 +183,8 @@ final class JetStreamReceiver implements Receiver {
         }
         stopPulling();
         startPulling();
+        log.debug("{}: pull of '{}' restarted; {} messages taken from the old one", JetStreamBackend.NAME, consumer,
+                taken.size());
         return taken;
     }
 
@@ -283,6 +287,7 @@ final class JetStreamReceiver implements Receiver {
 
     private ReceivedMessage decode(Message m) {
         long seq = m.metaData().streamSequence();
+        log.trace("{}: '{}' received sequence {}", JetStreamBackend.NAME, consumer, seq);
         lastSequence = Math.max(lastSequence, seq);
         unsettled.put(seq, m);
         String position = String.valueOf(seq);
@@ -370,7 +375,7 @@ final class JetStreamReceiver implements Receiver {
                 m.nak();
             }
             unsettled.clear();
-            backend.connector().connection().flush(CLOSE_FLUSH);
+            backend.connector().flush(CLOSE_FLUSH);
             awaitAcksApplied();
             if (own) {
                 backend.jsm().deleteConsumer(stream, consumer);
