@@ -53,7 +53,8 @@ import java.util.function.Supplier;
  *   {@link #messagingSystem(String)}), {@code messaging.destination.name}, {@code messaging.operation.type}
  *   ({@code send}, {@code process}), {@code messaging.operation.name}, {@code messaging.message.id} (the event id),
  *   {@code messaging.consumer.group.name}; plus {@code omnibus.delivery.attempt} and, on the producer span,
- *   {@code omnibus.publish.position} (the broker's position for the event, e.g. a stream entry id).</li>
+ *   {@code omnibus.publish.position} (the broker's position for the event, e.g. a stream entry id); on Kafka also
+ *   {@code messaging.destination.partition.id} and {@code messaging.kafka.offset}, on both spans.</li>
  * </ul>
  * Without a recording SDK (a no-op {@link OpenTelemetry}) spans are not sampled and events are sent unchanged.
  */
@@ -82,6 +83,8 @@ public final class OmnibusTracing implements Instrumentation {
     static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("omnibus.delivery.attempt");
     static final AttributeKey<String> POSITION = AttributeKey.stringKey("omnibus.publish.position");
     static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+    static final AttributeKey<String> PARTITION = AttributeKey.stringKey("messaging.destination.partition.id");
+    static final AttributeKey<Long> KAFKA_OFFSET = AttributeKey.longKey("messaging.kafka.offset");
 
     private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
     private static final List<String> FIELDS = List.of(TRACEPARENT, TRACESTATE);
@@ -210,6 +213,7 @@ public final class OmnibusTracing implements Instrumentation {
                 public void published(PublishReceipt receipt) {
                     if (receipt.position() != null) {
                         span.setAttribute(POSITION, receipt.position());
+                        kafkaPosition(system, receipt.position(), span);
                     }
                     span.end();
                 }
@@ -249,6 +253,9 @@ public final class OmnibusTracing implements Instrumentation {
                     if (!sc.isValid()) {
                         return null;
                     }
+                    if (delivery.position() != null) {
+                        kafkaPosition(system, delivery.position(), span);
+                    }
                     Scope scope = span.makeCurrent();
                     return new Handling(span, scope, sc);
                 }
@@ -260,6 +267,29 @@ public final class OmnibusTracing implements Instrumentation {
                     }
                 }
             };
+        }
+    }
+
+    /**
+     * On Kafka, whose positions read {@code <partition>:<offset>}, sets {@code messaging.destination.partition.id}
+     * and {@code messaging.kafka.offset} from {@code position}; does nothing for other systems or other shapes.
+     */
+    static void kafkaPosition(String system, String position, Span span) {
+        if (!"kafka".equals(system)) {
+            return;
+        }
+        int colon = position.indexOf(':');
+        if (colon <= 0 || colon == position.length() - 1) {
+            return;
+        }
+        try {
+            long offset = Long.parseLong(position.substring(colon + 1));
+            String partition = position.substring(0, colon);
+            Integer.parseInt(partition);
+            span.setAttribute(PARTITION, partition);
+            span.setAttribute(KAFKA_OFFSET, offset);
+        } catch (NumberFormatException e) {
+            // not a Kafka position after all: leave the attributes out
         }
     }
 
