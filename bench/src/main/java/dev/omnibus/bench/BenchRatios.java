@@ -11,7 +11,7 @@ import java.util.TreeMap;
 /**
  * Not thread-safe (a command-line entry point): runs JMH with the usual command-line options and then prints, for
  * every pair of benchmarks named {@code <op>Raw} and {@code <op>Omnibus} in the run with the same parameters (event
- * size, say), the Omnibus score divided by the raw client's (both from the same run, so on the same broker and
+ * size, say; parameters named {@code raw*} configure the raw client only and are not compared), the Omnibus score divided by the raw client's (both from the same run, so on the same broker and
  * machine state).
  *
  * <pre>
@@ -42,7 +42,12 @@ public final class BenchRatios {
             String label = r.getParams().getBenchmark();
             StringBuilder key = new StringBuilder(label.substring(label.lastIndexOf('.') + 1));
             for (String param : r.getParams().getParamsKeys()) {
-                key.append(' ').append(param).append('=').append(r.getParams().getParam(param));
+                String value = r.getParams().getParam(param);
+                // raw-only knobs (named raw*, e.g. a pipeline depth) and parameters a method does not use do not
+                // tell a pair apart
+                if (!param.startsWith("raw") && value != null && !value.equals("N/A")) {
+                    key.append(' ').append(param).append('=').append(value);
+                }
             }
             scores.put(key.toString(), r.getPrimaryResult().getScore());
         }
