@@ -1,13 +1,9 @@
 package dev.omnibus.bench;
 
-import dev.omnibus.AckMode;
 import dev.omnibus.Config;
 import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
-import dev.omnibus.StartPosition;
-import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
-import dev.omnibus.SubscriptionStats;
 import dev.omnibus.kafka.KafkaHarness;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
@@ -347,20 +343,13 @@ public class KafkaBenchmark {
             topic = k.fillBacklog("bench.consume.omnibus");
             group = "omnibus-" + topic.replace('.', '-');
             latch.arm(BACKLOG);
-            subscription = k.bus.subscriber().subscribe(SubscribeOptions.topic(topic).group(group)
-                    .startAt(StartPosition.earliest()).ackMode(AckMode.AUTO).concurrency(1).maxInFlight(1024),
-                    handler);
+            subscription = Backlogs.subscribe(k.bus, topic, group, 1024, handler);
         }
 
         /** Closes the subscription (its last commit) and checks everything was acked and committed. */
         @TearDown(Level.Invocation)
         public void check() throws Exception {
-            subscription.close(Duration.ofSeconds(10));
-            SubscriptionStats stats = subscription.stats();
-            if (subscription.failure().isPresent() || stats.acked() != BACKLOG || stats.delivered() != BACKLOG) {
-                throw new IllegalStateException("subscription misbehaved: " + stats,
-                        subscription.failure().orElse(null));
-            }
+            Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
             kafka.requireCommitted(group, topic);
         }
     }

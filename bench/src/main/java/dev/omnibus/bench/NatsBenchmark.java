@@ -1,12 +1,8 @@
 package dev.omnibus.bench;
 
-import dev.omnibus.AckMode;
 import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
-import dev.omnibus.StartPosition;
-import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
-import dev.omnibus.SubscriptionStats;
 import dev.omnibus.nats.NatsBinding;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
@@ -370,20 +366,13 @@ public class NatsBenchmark {
             topic = b.fillBacklog("omnibus");
             group = "g" + b.backlogs;
             latch.arm(BACKLOG);
-            subscription = b.jetStreamBus.subscriber().subscribe(SubscribeOptions.topic(topic).group(group)
-                    .startAt(StartPosition.earliest()).ackMode(AckMode.AUTO).concurrency(1).maxInFlight(PULL_BATCH),
-                    handler);
+            subscription = Backlogs.subscribe(b.jetStreamBus, topic, group, PULL_BATCH, handler);
         }
 
         /** Closes the subscription (its last acks go out) and checks that nothing is left unacked. */
         @TearDown(Level.Invocation)
         public void check() throws Exception {
-            subscription.close(Duration.ofSeconds(10));
-            SubscriptionStats stats = subscription.stats();
-            if (subscription.failure().isPresent() || stats.acked() != BACKLOG || stats.delivered() != BACKLOG) {
-                throw new IllegalStateException("subscription misbehaved: " + stats,
-                        subscription.failure().orElse(null));
-            }
+            Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
             // the group's durable consumer, as the JetStream backend names it: <group>_<topic, dots as underscores>
             nats.requireAllAcked(group + "_" + topic.replace('.', '_'), topic);
         }

@@ -1,12 +1,8 @@
 package dev.omnibus.bench;
 
-import dev.omnibus.AckMode;
 import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
-import dev.omnibus.StartPosition;
-import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
-import dev.omnibus.SubscriptionStats;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.lettuce.core.Consumer;
@@ -389,20 +385,13 @@ public class RedisStreamsBenchmark {
             redis = b;
             key = b.fillBacklog("bench.consume.omnibus");
             latch.arm(BACKLOG);
-            subscription = b.bus.subscriber().subscribe(SubscribeOptions.topic(s(key)).group(GROUP)
-                    .startAt(StartPosition.earliest()).ackMode(AckMode.AUTO).concurrency(1).maxInFlight(1024),
-                    handler);
+            subscription = Backlogs.subscribe(b.bus, s(key), GROUP, 1024, handler);
         }
 
         /** Closes the subscription (which sends its last acks) and checks that nothing is left pending. */
         @TearDown(Level.Invocation)
         public void check() throws Exception {
-            subscription.close(Duration.ofSeconds(10));
-            SubscriptionStats stats = subscription.stats();
-            if (subscription.failure().isPresent() || stats.acked() != BACKLOG || stats.delivered() != BACKLOG) {
-                throw new IllegalStateException("subscription misbehaved: " + stats,
-                        subscription.failure().orElse(null));
-            }
+            Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
             redis.requireAllAcked(key);
         }
     }
