@@ -60,11 +60,10 @@ import java.util.regex.Pattern;
  * publishing, to a Redis server. Each {@link RedisReceiver} adds a connection of its own for blocking reads. Owns
  * Lettuce's I/O and computation threads ({@code omnibus-redis-*}), stopped by {@link #close()}.
  *
- * <p>Publishing pipelines: the publish connection has auto-flush off, and every {@code XADD} is followed by a flush
- * that is never more than one hand-off away. The first command after a flush schedules a flush task on one of
- * Lettuce's computation threads; commands queued until that task runs go out with it in one write (so a lone
- * publish is flushed at once, and a burst is written in batches as large as the burst outpaces the flusher), and a
- * publisher that queues {@value #FLUSH_BATCH} commands before the task has run flushes them itself.
+ * <p>Publishing pipelines: the publish connection has auto-flush off and a {@link PublishCork} decides when its
+ * queued {@code XADD}s are written. A publish on an idle connection is written at once; while written commands
+ * await their replies, new ones wait for those replies and then go out together in one write, or are written by the
+ * publisher once {@value #FLUSH_BATCH} have queued.
  */
 public final class RedisBackend implements Backend {
     private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
@@ -87,13 +86,12 @@ public final class RedisBackend implements Backend {
     /** Auto-flush off: XADDs only, flushed by {@link #flushPublishes()}. */
     private volatile StatefulRedisConnection<byte[], byte[]> publishing;
     private volatile RedisAsyncCommands<byte[], byte[]> publishCommands;
-    /** XADDs queued since the last flush; the one that finds 0 schedules the flush. */
-    private final AtomicInteger unflushed = new AtomicInteger();
     /** XADDs sent and not yet answered, bounded by request.queue.size (also while disconnected). */
     private final AtomicInteger outstanding = new AtomicInteger();
     private final int requestQueue;
     private final Executor flusher;
-    private final Runnable flushTask = this::flushPublishes;
+    private final PublishCork cork;
+    private volatile TopicKey lastKey;
     private volatile boolean down;
     private Capabilities capabilities;
 
@@ -113,6 +111,7 @@ public final class RedisBackend implements Backend {
                 .build();
         this.client = RedisClient.create(resources);
         this.flusher = resources.eventExecutorGroup().next();
+        this.cork = new PublishCork(FLUSH_BATCH, this::flushPublishes, flusher);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
@@ -234,17 +233,13 @@ public final class RedisBackend implements Backend {
         }
         try {
             XAddArgs trim = trim();
-            Map<byte[], byte[]> fields = binding.encode(event);
-            RedisFuture<String> added = trim == null ? publishCommands.xadd(key(topic), fields)
-                    : publishCommands.xadd(key(topic), trim, fields);
-            int queued = unflushed.getAndIncrement();
-            if (queued == 0) {
-                flusher.execute(flushTask);
-            } else if (queued + 1 >= FLUSH_BATCH) {
-                flushPublishes();
-            }
+            Object[] fields = binding.encode(event);
+            RedisFuture<String> added = trim == null ? publishCommands.xadd(publishKey(topic), fields)
+                    : publishCommands.xadd(publishKey(topic), trim, fields);
+            cork.queued();
             added.whenComplete((id, error) -> {
                 outstanding.decrementAndGet();
+                cork.answered();
                 if (error != null) {
                     result.completeExceptionally(classify(error));
                 } else {
@@ -259,13 +254,10 @@ public final class RedisBackend implements Backend {
     }
 
     /**
-     * Writes every queued XADD. Whoever resets the counter flushes afterwards, so each XADD, queued before it counts
-     * itself, is written by the flush of whoever next resets the counter (the task its predecessor scheduled, or the
-     * one it schedules). While the connection is down the commands stay queued; {@link StateListener} flushes them
-     * on reconnect.
+     * Writes every queued XADD ({@link #cork} decides when). While the connection is down the commands stay queued;
+     * {@link StateListener} flushes them on reconnect.
      */
     private void flushPublishes() {
-        unflushed.set(0);
         try {
             publishing.flushCommands();
         } catch (RuntimeException e) {
@@ -323,6 +315,26 @@ public final class RedisBackend implements Backend {
 
     static byte[] key(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The stream key of {@code topic}; the last one is kept, as a publisher mostly repeats its topic. */
+    private byte[] publishKey(String topic) {
+        TopicKey k = lastKey;
+        if (k == null || !k.topic.equals(topic)) {
+            k = new TopicKey(topic, key(topic));
+            lastKey = k;
+        }
+        return k.key;
+    }
+
+    private static final class TopicKey {
+        final String topic;
+        final byte[] key;
+
+        TopicKey(String topic, byte[] key) {
+            this.topic = topic;
+            this.key = key;
+        }
     }
 
     @Override
@@ -432,8 +444,8 @@ public final class RedisBackend implements Backend {
             if (handler == publishing && !closed.get()) {
                 // XADDs queued while the publish connection was down wait for a flush: send them now, and once more
                 // shortly after in case this event came before the endpoint took the new channel.
-                flusher.execute(flushTask);
-                context.scheduler().schedule(flushTask, 50, TimeUnit.MILLISECONDS);
+                flusher.execute(cork::flush);
+                context.scheduler().schedule(cork::flush, 50, TimeUnit.MILLISECONDS);
             }
             if (handler == connection && down && !closed.get()) {
                 down = false;

@@ -13,13 +13,16 @@ import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.rw.CloudEventContextWriter;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
- * The CloudEvents binding for Redis stream entries; stateless and thread-safe.
+ * The CloudEvents binding for Redis stream entries; thread-safe (its only state is caches of encoded field names and
+ * of recently repeated values, which never change what is written).
  *
  * <p>Binary mode: one field {@code ce-<name>} per attribute and extension (values in their canonical string
  * form), {@code content-type} for {@code datacontenttype}, the data bytes in {@code data} (absent when the event
@@ -34,38 +37,125 @@ final class StreamBinding {
     private static final String DATACONTENTTYPE = "datacontenttype";
     private static final String STRUCTURED_PREFIX = "application/cloudevents";
 
+    /** Distinct extension names whose encoded field name is kept; beyond it names are encoded per event. */
+    private static final int NAME_CACHE_LIMIT = 1024;
+    private static final byte[] CONTENT_TYPE_FIELD = bytes(CONTENT_TYPE);
+    private static final byte[] DATA_FIELD = bytes(DATA);
+    private static final byte[] STRUCTURED_CONTENT_TYPE = bytes(JsonFormat.CONTENT_TYPE);
+
     private final boolean structured;
+    /** Field names ({@code ce-<name>}) by attribute or extension name, shared by every entry written. */
+    private final ConcurrentHashMap<String, byte[]> fieldNames = new ConcurrentHashMap<>();
+    /** Values that repeat from event to event in a stream (specversion, source, type, content type). */
+    private final RepeatCache specVersions = new RepeatCache();
+    private final RepeatCache sources = new RepeatCache();
+    private final RepeatCache types = new RepeatCache();
+    private final RepeatCache contentTypes = new RepeatCache();
 
     StreamBinding(boolean structured) {
         this.structured = structured;
     }
 
-    /** The entry fields for {@code event}, in a stable order. */
-    Map<byte[], byte[]> encode(CloudEvent event) {
-        Map<byte[], byte[]> fields = new LinkedHashMap<>();
+    /**
+     * The entry fields for {@code event} as alternating field names and values, in a stable order ({@code
+     * ce-specversion}, the context attributes as the SDK reads them, {@code content-type}, {@code data} last). The
+     * arrays may be shared with other entries and must not be modified.
+     */
+    Object[] encode(CloudEvent event) {
         if (structured) {
             EventFormat json = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
-            fields.put(bytes(CONTENT_TYPE), bytes(JsonFormat.CONTENT_TYPE));
-            fields.put(bytes(DATA), json.serialize(event));
-            return fields;
+            return new Object[] {CONTENT_TYPE_FIELD, STRUCTURED_CONTENT_TYPE, DATA_FIELD, json.serialize(event)};
         }
-        fields.put(bytes(PREFIX + SPECVERSION), bytes(event.getSpecVersion().toString()));
-        CloudEventUtils.toContextReader(event).readContext(new CloudEventContextWriter() {
-            @Override
-            public CloudEventContextWriter withContextAttribute(String name, String value) {
-                if (name.equals(DATACONTENTTYPE)) {
-                    fields.put(bytes(CONTENT_TYPE), bytes(value));
-                } else if (!name.equals(SPECVERSION)) {
-                    fields.put(bytes(PREFIX + name), bytes(value));
-                }
-                return this;
-            }
-        });
+        // room for specversion, the seven other v1 attributes, every extension and data: one array, never grown
+        Fields fields = new Fields(2 * (9 + event.getExtensionNames().size()));
+        fields.add(fieldName(SPECVERSION), specVersions.bytes(event.getSpecVersion().toString()));
+        CloudEventUtils.toContextReader(event).readContext(fields);
         CloudEventData data = event.getData();
         if (data != null) {
-            fields.put(bytes(DATA), data.toBytes());
+            fields.add(DATA_FIELD, data.toBytes());
         }
-        return fields;
+        return fields.toArray();
+    }
+
+    private byte[] fieldName(String attribute) {
+        byte[] name = fieldNames.get(attribute);
+        if (name == null) {
+            name = bytes(PREFIX + attribute);
+            if (fieldNames.size() < NAME_CACHE_LIMIT) {
+                fieldNames.putIfAbsent(attribute, name);
+            }
+        }
+        return name;
+    }
+
+    /** Not thread-safe (one per encode): collects fields in order. */
+    private final class Fields implements CloudEventContextWriter {
+        private Object[] items;
+        private int size;
+
+        Fields(int capacity) {
+            items = new Object[capacity];
+        }
+
+        void add(byte[] name, byte[] value) {
+            if (size + 2 > items.length) {
+                items = Arrays.copyOf(items, items.length * 2);
+            }
+            items[size++] = name;
+            items[size++] = value;
+        }
+
+        @Override
+        public CloudEventContextWriter withContextAttribute(String name, String value) {
+            switch (name) {
+                case SPECVERSION:
+                    break;
+                case DATACONTENTTYPE:
+                    add(CONTENT_TYPE_FIELD, contentTypes.bytes(value));
+                    break;
+                case "source":
+                    add(fieldName(name), sources.bytes(value));
+                    break;
+                case "type":
+                    add(fieldName(name), types.bytes(value));
+                    break;
+                default:
+                    add(fieldName(name), bytes(value));
+            }
+            return this;
+        }
+
+        Object[] toArray() {
+            return size == items.length ? items : Arrays.copyOf(items, size);
+        }
+    }
+
+    /**
+     * Thread-safe: the UTF-8 bytes of the last text asked for, reused while the same text repeats (a stream's events
+     * mostly share their source and type); a different text replaces it.
+     */
+    private static final class RepeatCache {
+        private volatile Entry last;
+
+        byte[] bytes(String text) {
+            Entry e = last;
+            if (e != null && e.text.equals(text)) {
+                return e.bytes;
+            }
+            byte[] b = StreamBinding.bytes(text);
+            last = new Entry(text, b);
+            return b;
+        }
+
+        private static final class Entry {
+            final String text;
+            final byte[] bytes;
+
+            Entry(String text, byte[] bytes) {
+                this.text = text;
+                this.bytes = bytes;
+            }
+        }
     }
 
     /**
