@@ -153,6 +153,45 @@ class RedisStreamsIT {
         }
     }
 
+    /**
+     * A backlog read in full batches triggers the receiver's read-ahead; with handlers on four lanes the in-flight
+     * limit then lets a receive take only part of what was read ahead, so the rest is kept until there is room. Kept
+     * entries must be delivered once each and never taken over by XAUTOCLAIM while they wait. (The handler work is
+     * sized so that nothing waits in the library's lanes past the ack deadline: an event still queued there at its
+     * deadline is redelivered by design.)
+     */
+    @Test
+    void entriesReadAheadBeyondTheInFlightLimitAreDeliveredOnceEvenWhenTheyWaitPastTheAckDeadline() {
+        String t = topic("read-ahead");
+        int total = 1200;
+        for (int i = 0; i < total; i++) {
+            bus.publisher().publish(t, event("ra-" + i));
+        }
+        await("the backlog is written").until(() -> raw().xlen(b(t)) == total);
+        Map<String, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        List<String> repeated = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger laterAttempts = new java.util.concurrent.atomic.AtomicInteger();
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("g")
+                .startAt(dev.omnibus.StartPosition.earliest()).concurrency(4).maxInFlight(300)
+                .ackDeadline(DEADLINE), d -> {
+                    if (seen.merge(d.event().getId(), 1, Integer::sum) > 1) {
+                        repeated.add(d.event().getId());
+                    }
+                    if (d.attempt() > 1) {
+                        laterAttempts.incrementAndGet();
+                    }
+                    // handler work: 300 in flight on 4 lanes drain in ~0.4 s, well inside the 1 s deadline
+                    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+                });
+        opened.add(() -> s.close(Duration.ofSeconds(5)));
+        Awaitility.await("every backlog entry handled").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(50)).until(() -> seen.size() == total);
+        await("every entry acked").until(() -> raw().xpending(b(t), b("g")).getCount() == 0);
+        assertThat(repeated).as("entries delivered more than once (taken over while kept, or returned twice)")
+                .isEmpty();
+        assertThat(laterAttempts.get()).as("deliveries with attempt > 1").isZero();
+    }
+
     @Test
     void aNackDelayLongerThanTheAckDeadlineIsNotCutShortByAnotherMember() {
         String t = topic("long-nack");

@@ -43,6 +43,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * close), reading with {@code XREADGROUP} on a connection of its own. Receive runs on the library's receive thread;
  * ack, nack and extend are thread-safe and never block (acks are batched into one {@code XACK} per receive or
  * upkeep tick; touches go out at once on the shared connection).
+ *
+ * <p>Read-ahead: when a read returns a full batch (a backlog), the next {@code XREADGROUP} (same {@code COUNT}, no
+ * {@code BLOCK}) is sent before this batch is decoded and handed over, so the server's reply is on its way while the
+ * library dispatches; the next {@code receive} takes it. Entries it read beyond what that {@code receive} may return
+ * (the library's in-flight limit shrank meanwhile) are kept, in order, for the following calls, and their idle time
+ * is reset while they wait so no member's {@code XAUTOCLAIM} takes them. A receiver closed with a read-ahead or kept
+ * entries leaves them pending, as it does entries the library hands back: other members take them over after the ack
+ * deadline.
  */
 final class RedisReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(RedisReceiver.class);
@@ -64,6 +72,10 @@ final class RedisReceiver implements Receiver {
     private final Consumer<byte[]> consumer;
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private final RedisCommands<byte[], byte[]> reads;
+    /** The reading connection's async view: the receive thread's XACKs go ahead of its next read on it. */
+    private final RedisAsyncCommands<byte[], byte[]> readsAsync;
+    /** The last XACK sent on the reading connection: close waits for it before closing that connection. */
+    private volatile RedisFuture<Long> lastReadAcks;
     private final Duration ackDeadline;
     private final long autoClaimPeriodNanos;
     private final long touchAfterNanos;
@@ -76,6 +88,17 @@ final class RedisReceiver implements Receiver {
     private long nextAutoClaim = System.nanoTime();
     private String autoClaimCursor = "0-0";
     private Duration lastMaxWait;
+    /** The COUNT of {@link #readAhead}, and when it was sent (its entries' idle time at the server starts then). */
+    private int aheadCount;
+    private long aheadSentNanos;
+    /** The largest {@code max} the library has asked for: a smaller one means its in-flight limit binds. */
+    private int largestMax;
+    /** The read sent ahead after a full batch, not yet taken; receive thread only. */
+    private RedisFuture<List<StreamMessage<byte[], byte[]>>> readAhead;
+    /** Entries read ahead beyond what a receive could return, oldest first; receive thread only. */
+    private final java.util.ArrayDeque<ReceivedMessage> kept = new java.util.ArrayDeque<>();
+    /** The kept entries' ids and when their idle time started or was last reset, for {@link #upkeep()}. */
+    private final Map<String, Long> keptTouched = new ConcurrentHashMap<>();
 
     RedisReceiver(RedisBackend backend, ReceiverSpec spec, StatefulRedisConnection<byte[], byte[]> connection) {
         this.backend = backend;
@@ -89,6 +112,7 @@ final class RedisReceiver implements Receiver {
         this.consumer = Consumer.from(group, RedisBackend.key("omnibus-" + ProcessHandle.current().pid() + "-" + suffix));
         this.connection = connection;
         this.reads = connection.sync();
+        this.readsAsync = connection.async();
         this.ackDeadline = spec.ackDeadline();
         long deadline = ackDeadline.toNanos();
         this.autoClaimPeriodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(20),
@@ -137,13 +161,17 @@ final class RedisReceiver implements Receiver {
                     + topic + "' from " + backend.context().redactedUrl() + " is down; Lettuce is reconnecting", null,
                     true);
         }
-        flushAcks();
+        flushAcks(readsAsync);
         if (!maxWait.equals(lastMaxWait)) {
             lastMaxWait = maxWait;
             connection.setTimeout(maxWait.plus(RECEIVE_SLACK));
         }
         try {
-            List<ReceivedMessage> out = claimDue(max);
+            List<ReceivedMessage> out = takeKept(max);
+            if (!out.isEmpty()) {
+                return out;
+            }
+            out = claimDue(max);
             if (!out.isEmpty()) {
                 return out;
             }
@@ -155,12 +183,44 @@ final class RedisReceiver implements Receiver {
                     return out;
                 }
             }
-            XReadArgs args = XReadArgs.Builder.count(max);
-            if (maxWait.toMillis() > 0) {
-                args.block(maxWait.toMillis());
+            largestMax = Math.max(largestMax, max);
+            List<StreamMessage<byte[], byte[]>> read = null;
+            int asked = max;
+            long readAt = 0;
+            if (readAhead != null) {
+                RedisFuture<List<StreamMessage<byte[], byte[]>>> ahead = readAhead;
+                readAhead = null;
+                asked = aheadCount;
+                readAt = aheadSentNanos;
+                read = LettuceFutures.awaitOrCancel(ahead, maxWait.plus(RECEIVE_SLACK).toMillis(),
+                        TimeUnit.MILLISECONDS);
             }
-            List<StreamMessage<byte[], byte[]>> read = reads.xreadgroup(consumer, args, stream);
-            return decodeFresh(read);
+            if (read == null || read.isEmpty()) {
+                asked = max;
+                XReadArgs args = XReadArgs.Builder.count(max);
+                if (maxWait.toMillis() > 0) {
+                    args.block(maxWait.toMillis());
+                }
+                read = reads.xreadgroup(consumer, args, stream);
+                readAt = System.nanoTime(); // a blocked read's entries were delivered when it returned
+            }
+            // read ahead only on a backlog and while the library takes full batches (its in-flight limit not binding)
+            if (read != null && read.size() >= asked && max == largestMax && kept.isEmpty() && !closed.get()) {
+                aheadCount = max;
+                aheadSentNanos = System.nanoTime();
+                readAhead = readsAsync.xreadgroup(consumer, XReadArgs.Builder.count(max), stream);
+            }
+            List<ReceivedMessage> decoded = decodeFresh(read);
+            if (!decoded.isEmpty() && System.nanoTime() - readAt >= touchAfterNanos / 2) {
+                // read ahead a while ago: reset the entries' idle time, which started at the read, not now
+                List<String> ids = new ArrayList<>(decoded.size());
+                for (ReceivedMessage m : decoded) {
+                    ids.add((String) m.handle());
+                }
+                touch(ids, Duration.ZERO);
+                readAt = System.nanoTime();
+            }
+            return keepBeyond(decoded, max, readAt);
         } catch (RedisCommandExecutionException e) {
             if (String.valueOf(e.getMessage()).startsWith(NOGROUP)) {
                 recreateLostGroup();
@@ -185,6 +245,32 @@ final class RedisReceiver implements Receiver {
                 + "entries still in the stream are delivered again", RedisBackend.NAME, groupName, topic,
                 backend.context().redactedUrl());
         createGroup(RESTART_ID);
+    }
+
+    /** Up to {@code max} kept entries, oldest first. */
+    private List<ReceivedMessage> takeKept(int max) {
+        if (kept.isEmpty()) {
+            return List.of();
+        }
+        List<ReceivedMessage> out = new ArrayList<>(Math.min(max, kept.size()));
+        while (out.size() < max && !kept.isEmpty()) {
+            ReceivedMessage m = kept.poll();
+            keptTouched.remove((String) m.handle());
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** The first {@code max} of {@code decoded}; the rest are kept for the next receives. */
+    private List<ReceivedMessage> keepBeyond(List<ReceivedMessage> decoded, int max, long readAt) {
+        if (decoded.size() <= max) {
+            return decoded;
+        }
+        for (ReceivedMessage m : decoded.subList(max, decoded.size())) {
+            kept.add(m);
+            keptTouched.put((String) m.handle(), readAt);
+        }
+        return new ArrayList<>(decoded.subList(0, max));
     }
 
     private List<ReceivedMessage> decodeFresh(List<StreamMessage<byte[], byte[]>> read) {
@@ -272,18 +358,30 @@ final class RedisReceiver implements Receiver {
         }
     }
 
-    /** The library's acks of one inline batch: one XACK for all of them, sent now. */
+    /**
+     * The library's acks of one inline batch: one XACK for all of them, sent now, on the reading connection (the
+     * library calls this on the receive thread, so the XACK is pipelined just ahead of the next read, as a raw
+     * consumer would send it).
+     */
     @Override
     public void ackAll(List<ReceivedMessage> messages) {
         for (ReceivedMessage m : messages) {
             acks.add((String) m.handle());
         }
         queuedAcks.addAndGet(messages.size());
-        flushAcks();
+        flushAcks(readsAsync);
     }
 
     /** Sends the queued acks as one {@code XACK} on the shared connection; returns it, or {@code null}. */
     private RedisFuture<Long> flushAcks() {
+        return flushAcks(backend.async());
+    }
+
+    /**
+     * Sends the queued acks as one {@code XACK} through {@code via}: the reading connection from the receive thread
+     * (never blocked behind a read then), the shared connection from anywhere else; returns it, or {@code null}.
+     */
+    private RedisFuture<Long> flushAcks(RedisAsyncCommands<byte[], byte[]> via) {
         List<String> ids = new ArrayList<>();
         String id;
         while ((id = acks.poll()) != null) {
@@ -293,7 +391,10 @@ final class RedisReceiver implements Receiver {
             return null;
         }
         queuedAcks.addAndGet(-ids.size());
-        RedisFuture<Long> sent = backend.async().xack(key, group, ids.toArray(new String[0]));
+        RedisFuture<Long> sent = via.xack(key, group, ids.toArray(new String[0]));
+        if (via == readsAsync) {
+            lastReadAcks = sent;
+        }
         sent.whenComplete((n, error) -> {
             if (error != null) {
                 log.warn("{}: XACK of {} entries of '{}' failed; they will be redelivered after the ack deadline: {}",
@@ -353,6 +454,12 @@ final class RedisReceiver implements Receiver {
                     stale.add(e.getKey());
                 }
             }
+            for (Map.Entry<String, Long> e : keptTouched.entrySet()) {
+                if (now - e.getValue() >= touchAfterNanos) {
+                    e.setValue(now);
+                    stale.add(e.getKey());
+                }
+            }
             touch(stale, Duration.ZERO);
         } catch (RuntimeException e) {
             log.debug("{}: upkeep of '{}' failed", RedisBackend.NAME, topic, e);
@@ -405,6 +512,15 @@ final class RedisReceiver implements Receiver {
             return;
         }
         upkeep.cancel(false);
+        RedisFuture<Long> readAcks = lastReadAcks;
+        if (readAcks != null) {
+            try {
+                // sent ahead of any later read on that connection, so answered before a blocked read returns
+                LettuceFutures.awaitAll(CLOSE_WAIT, readAcks);
+            } catch (RuntimeException e) {
+                log.debug("{}: the last XACK on the reading connection of '{}' failed", RedisBackend.NAME, topic, e);
+            }
+        }
         connection.closeAsync();
         try {
             RedisFuture<Long> lastAcks = flushAcks();

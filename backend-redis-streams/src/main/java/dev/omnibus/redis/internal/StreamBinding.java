@@ -15,7 +15,6 @@ import io.cloudevents.rw.CloudEventContextWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
@@ -51,6 +50,11 @@ final class StreamBinding {
     private final RepeatCache sources = new RepeatCache();
     private final RepeatCache types = new RepeatCache();
     private final RepeatCache contentTypes = new RepeatCache();
+    /** The same, for decoding: texts of repeated field values. */
+    private final RepeatCache readSpecVersions = new RepeatCache();
+    private final RepeatCache readSources = new RepeatCache();
+    private final RepeatCache readTypes = new RepeatCache();
+    private final RepeatCache readContentTypes = new RepeatCache();
 
     StreamBinding(boolean structured) {
         this.structured = structured;
@@ -75,6 +79,25 @@ final class StreamBinding {
             fields.add(DATA_FIELD, data.toBytes());
         }
         return fields.toArray();
+    }
+
+    /** The read cache for a field's value, or null for fields whose values do not repeat (id, time, ...). */
+    private RepeatCache readCache(String field) {
+        if (field == null) {
+            return null;
+        }
+        switch (field) {
+            case "ce-source":
+                return readSources;
+            case "ce-type":
+                return readTypes;
+            case "ce-specversion":
+                return readSpecVersions;
+            case CONTENT_TYPE:
+                return readContentTypes;
+            default:
+                return null;
+        }
     }
 
     private byte[] fieldName(String attribute) {
@@ -131,11 +154,23 @@ final class StreamBinding {
     }
 
     /**
-     * Thread-safe: the UTF-8 bytes of the last text asked for, reused while the same text repeats (a stream's events
-     * mostly share their source and type); a different text replaces it.
+     * Thread-safe: the UTF-8 bytes of the last text asked for (or the text of the last bytes), reused while the same
+     * value repeats (a stream's events mostly share their source and type); a different value replaces it. Use one
+     * instance per direction: its entry holds its own copy of the bytes.
      */
     private static final class RepeatCache {
         private volatile Entry last;
+
+        /** The text of UTF-8 {@code bytes}: the last one when the bytes are the same. */
+        String text(byte[] bytes) {
+            Entry e = last;
+            if (e != null && Arrays.equals(e.bytes, bytes)) {
+                return e.text;
+            }
+            String t = StreamBinding.text(bytes);
+            last = new Entry(t, bytes.clone());
+            return t;
+        }
 
         byte[] bytes(String text) {
             Entry e = last;
@@ -164,13 +199,14 @@ final class StreamBinding {
      */
     ReceivedMessage decode(String topic, String id, Map<byte[], byte[]> body, int deliveryCount, Object handle) {
         Map<String, byte[]> fields = new LinkedHashMap<>();
-        body.forEach((k, v) -> fields.put(new String(k, StandardCharsets.UTF_8), v == null ? new byte[0] : v));
+        body.forEach((k, v) -> fields.put(KnownField.name(k), v == null ? new byte[0] : v));
         byte[] contentType = fields.get(CONTENT_TYPE);
         String reason;
         try {
             CloudEvent event;
-            if (contentType != null && text(contentType).toLowerCase(Locale.ROOT).startsWith(STRUCTURED_PREFIX)) {
-                EventFormat format = EventFormatProvider.getInstance().resolveFormat(text(contentType));
+            String type = contentType == null ? null : readContentTypes.text(contentType);
+            if (type != null && type.regionMatches(true, 0, STRUCTURED_PREFIX, 0, STRUCTURED_PREFIX.length())) {
+                EventFormat format = EventFormatProvider.getInstance().resolveFormat(type);
                 if (format == null) {
                     return invalid(topic, id, fields, "no event format for content-type '" + text(contentType) + "'",
                             deliveryCount, handle);
@@ -182,7 +218,7 @@ final class StreamBinding {
                     return invalid(topic, id, fields, "no field " + PREFIX + SPECVERSION
                             + " and no structured content-type: not a CloudEvent", deliveryCount, handle);
                 }
-                event = new FieldsReader(SpecVersion.parse(text(specVersion)), fields).toEvent();
+                event = new FieldsReader(SpecVersion.parse(readSpecVersions.text(specVersion)), fields, this).toEvent();
             }
             return ReceivedMessage.of(topic, event, deliveryCount, id, partitionKey(event), id, handle);
         } catch (RuntimeException e) {
@@ -221,13 +257,21 @@ final class StreamBinding {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    /** Reads binary-mode fields with the SDK's generic header reader, as the Kafka and HTTP bindings do. */
+    /**
+     * Not thread-safe (one per decode): reads binary-mode fields with the SDK's generic header reader, as the Kafka
+     * and HTTP bindings do. Values of the attributes that repeat across a stream's entries come from the binding's
+     * caches instead of being decoded again.
+     */
     private static final class FieldsReader extends BaseGenericBinaryMessageReaderImpl<String, byte[]> {
         private final Map<String, byte[]> fields;
+        private final StreamBinding binding;
+        /** The field whose value the base class converts next ({@link #toCloudEventsValue} sees only the value). */
+        private String current;
 
-        FieldsReader(SpecVersion version, Map<String, byte[]> fields) {
+        FieldsReader(SpecVersion version, Map<String, byte[]> fields, StreamBinding binding) {
             super(version, fields.containsKey(DATA) ? BytesCloudEventData.wrap(fields.get(DATA)) : null);
             this.fields = fields;
+            this.binding = binding;
         }
 
         @Override
@@ -242,17 +286,61 @@ final class StreamBinding {
 
         @Override
         protected String toCloudEventsKey(String key) {
-            return key.substring(PREFIX.length());
+            String attribute = KnownField.attribute(key);
+            return attribute != null ? attribute : key.substring(PREFIX.length());
         }
 
         @Override
         protected void forEachHeader(BiConsumer<String, byte[]> fn) {
-            fields.forEach(fn);
+            fields.forEach((k, v) -> {
+                current = k;
+                fn.accept(k, v);
+            });
         }
 
         @Override
         protected String toCloudEventsValue(byte[] value) {
-            return text(value);
+            RepeatCache cache = binding.readCache(current);
+            return cache == null ? text(value) : cache.text(value);
+        }
+    }
+
+    /**
+     * Thread-safe (constants): the field names the binding writes, so that reading an entry turns their bytes into
+     * the same String instances (and attribute names) instead of decoding each one again.
+     */
+    private static final class KnownField {
+        private static final String[] NAMES = {PREFIX + SPECVERSION, PREFIX + "id", PREFIX + "source", PREFIX + "type",
+                CONTENT_TYPE, DATA, PREFIX + "time", PREFIX + "subject", PREFIX + "dataschema",
+                PREFIX + dev.omnibus.Extensions.PARTITION_KEY, PREFIX + "traceparent", PREFIX + "tracestate"};
+        private static final byte[][] BYTES = new byte[NAMES.length][];
+        private static final Map<String, String> ATTRIBUTES = new java.util.HashMap<>();
+
+        static {
+            for (int i = 0; i < NAMES.length; i++) {
+                BYTES[i] = bytes(NAMES[i]);
+                if (NAMES[i].startsWith(PREFIX)) {
+                    ATTRIBUTES.put(NAMES[i], NAMES[i].substring(PREFIX.length()));
+                }
+            }
+        }
+
+        private KnownField() {
+        }
+
+        /** The field name of {@code raw}: a shared constant when it is one the binding writes. */
+        static String name(byte[] raw) {
+            for (int i = 0; i < BYTES.length; i++) {
+                if (BYTES[i].length == raw.length && Arrays.equals(BYTES[i], raw)) {
+                    return NAMES[i];
+                }
+            }
+            return text(raw);
+        }
+
+        /** The attribute name of a known {@code ce-} field, or null. */
+        static String attribute(String field) {
+            return ATTRIBUTES.get(field);
         }
     }
 }
