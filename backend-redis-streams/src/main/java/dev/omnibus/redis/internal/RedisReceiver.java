@@ -44,11 +44,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ack, nack and extend are thread-safe and never block (acks are batched into one {@code XACK} per receive or
  * upkeep tick; touches go out at once on the shared connection).
  *
- * <p>Read-ahead: when a read returns a full batch (a backlog), the next {@code XREADGROUP} (same {@code COUNT}, no
- * {@code BLOCK}) is sent before this batch is decoded and handed over, so the server's reply is on its way while the
- * library dispatches; the next {@code receive} takes it. Entries it read beyond what that {@code receive} may return
- * (the library's in-flight limit shrank meanwhile) are kept, in order, for the following calls, and their idle time
- * is reset while they wait so no member's {@code XAUTOCLAIM} takes them. A receiver closed with a read-ahead or kept
+ * <p>Read-ahead: when a read returns a full batch (a backlog) of at least {@value #READ_AHEAD_MIN} entries and the
+ * library asked for as many as it ever has (its in-flight limit is not what holds it back), the next
+ * {@code XREADGROUP} (same {@code COUNT}, no {@code BLOCK}) is sent before this batch is decoded and handed over, so
+ * the server's reply is on its way while the library dispatches; the next {@code receive} takes it. Entries it read
+ * beyond what that {@code receive} may return are kept, in order, for the following calls. While read-ahead or kept
+ * entries wait, their idle time is reset (as for held nacks) so no member's {@code XAUTOCLAIM} takes them. Until they
+ * are handed over they count as delivered at the server: the group's lag is lower by at most one batch. A receiver closed with a read-ahead or kept
  * entries leaves them pending, as it does entries the library hands back: other members take them over after the ack
  * deadline.
  */
@@ -58,6 +60,8 @@ final class RedisReceiver implements Receiver {
     private static final String BUSYGROUP = "BUSYGROUP";
     private static final String RESTART_ID = "0";
     private static final int ACK_BATCH = 512;
+    /** Batches smaller than this are not read ahead: small in-flight limits mean slow handlers, not a backlog. */
+    static final int READ_AHEAD_MIN = 32;
     private static final Duration RECEIVE_SLACK = Duration.ofSeconds(5);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
@@ -90,11 +94,11 @@ final class RedisReceiver implements Receiver {
     private Duration lastMaxWait;
     /** The COUNT of {@link #readAhead}, and when it was sent (its entries' idle time at the server starts then). */
     private int aheadCount;
-    private long aheadSentNanos;
+    private volatile long aheadSentNanos;
     /** The largest {@code max} the library has asked for: a smaller one means its in-flight limit binds. */
     private int largestMax;
     /** The read sent ahead after a full batch, not yet taken; receive thread only. */
-    private RedisFuture<List<StreamMessage<byte[], byte[]>>> readAhead;
+    private volatile RedisFuture<List<StreamMessage<byte[], byte[]>>> readAhead;
     /** Entries read ahead beyond what a receive could return, oldest first; receive thread only. */
     private final java.util.ArrayDeque<ReceivedMessage> kept = new java.util.ArrayDeque<>();
     /** The kept entries' ids and when their idle time started or was last reset, for {@link #upkeep()}. */
@@ -205,7 +209,8 @@ final class RedisReceiver implements Receiver {
                 readAt = System.nanoTime(); // a blocked read's entries were delivered when it returned
             }
             // read ahead only on a backlog and while the library takes full batches (its in-flight limit not binding)
-            if (read != null && read.size() >= asked && max == largestMax && kept.isEmpty() && !closed.get()) {
+            if (read != null && read.size() >= asked && max >= READ_AHEAD_MIN && max == largestMax && kept.isEmpty()
+                    && !closed.get()) {
                 aheadCount = max;
                 aheadSentNanos = System.nanoTime();
                 readAhead = readsAsync.xreadgroup(consumer, XReadArgs.Builder.count(max), stream);
@@ -452,6 +457,17 @@ final class RedisReceiver implements Receiver {
                 if (now - h.touchedNanos >= touchAfterNanos && h.dueNanos - now > 0) {
                     h.touchedNanos = now;
                     stale.add(e.getKey());
+                }
+            }
+            RedisFuture<List<StreamMessage<byte[], byte[]>>> ahead = readAhead;
+            long aheadAt = aheadSentNanos;
+            if (ahead != null && ahead.isDone() && !ahead.toCompletableFuture().isCompletedExceptionally()
+                    && now - aheadAt >= touchAfterNanos) {
+                // a read-ahead the receive loop has not taken (the library's in-flight limit is full): keep its
+                // entries from XAUTOCLAIM as kept ones are; the receive thread touches them again if it takes them late
+                aheadSentNanos = now;
+                for (StreamMessage<byte[], byte[]> m : ahead.toCompletableFuture().join()) {
+                    stale.add(m.getId());
                 }
             }
             for (Map.Entry<String, Long> e : keptTouched.entrySet()) {

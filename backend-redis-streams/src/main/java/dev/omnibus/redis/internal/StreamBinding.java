@@ -5,13 +5,17 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.SpecVersion;
 import io.cloudevents.core.CloudEventUtils;
+import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.core.data.BytesCloudEventData;
 import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.message.impl.BaseGenericBinaryMessageReaderImpl;
 import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.rw.CloudEventContextWriter;
+import io.cloudevents.rw.CloudEventWriter;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -55,6 +59,7 @@ final class StreamBinding {
     private final RepeatCache readSources = new RepeatCache();
     private final RepeatCache readTypes = new RepeatCache();
     private final RepeatCache readContentTypes = new RepeatCache();
+    private volatile SourceUri lastSource;
 
     StreamBinding(boolean structured) {
         this.structured = structured;
@@ -198,8 +203,8 @@ final class StreamBinding {
      * attribute, unparsable structured JSON) becomes {@link ReceivedMessage#invalid}, never an exception.
      */
     ReceivedMessage decode(String topic, String id, Map<byte[], byte[]> body, int deliveryCount, Object handle) {
-        Map<String, byte[]> fields = new LinkedHashMap<>();
-        body.forEach((k, v) -> fields.put(KnownField.name(k), v == null ? new byte[0] : v));
+        EntryFields fields = new EntryFields(body.size());
+        body.forEach((k, v) -> fields.add(KnownField.name(k), v == null ? new byte[0] : v));
         byte[] contentType = fields.get(CONTENT_TYPE);
         String reason;
         try {
@@ -211,14 +216,16 @@ final class StreamBinding {
                     return invalid(topic, id, fields, "no event format for content-type '" + text(contentType) + "'",
                             deliveryCount, handle);
                 }
-                event = format.deserialize(fields.getOrDefault(DATA, new byte[0]));
+                byte[] json = fields.get(DATA);
+                event = format.deserialize(json == null ? new byte[0] : json);
             } else {
                 byte[] specVersion = fields.get(PREFIX + SPECVERSION);
                 if (specVersion == null) {
                     return invalid(topic, id, fields, "no field " + PREFIX + SPECVERSION
                             + " and no structured content-type: not a CloudEvent", deliveryCount, handle);
                 }
-                event = new FieldsReader(SpecVersion.parse(readSpecVersions.text(specVersion)), fields, this).toEvent();
+                event = new FieldsReader(SpecVersion.parse(readSpecVersions.text(specVersion)), fields, this)
+                        .toEventCachingSource();
             }
             return ReceivedMessage.of(topic, event, deliveryCount, id, partitionKey(event), id, handle);
         } catch (RuntimeException e) {
@@ -236,9 +243,9 @@ final class StreamBinding {
      * The raw body of a foreign entry is its {@code data} field, else its only field's value, else empty; the other
      * fields become headers.
      */
-    private static ReceivedMessage invalid(String topic, String id, Map<String, byte[]> fields, String reason,
+    private static ReceivedMessage invalid(String topic, String id, EntryFields fields, String reason,
                                            int deliveryCount, Object handle) {
-        String bodyField = fields.containsKey(DATA) ? DATA : fields.size() == 1 ? fields.keySet().iterator().next() : null;
+        String bodyField = fields.get(DATA) != null ? DATA : fields.size() == 1 ? fields.name(0) : null;
         Map<String, String> headers = new LinkedHashMap<>();
         fields.forEach((k, v) -> {
             if (!k.equals(bodyField)) {
@@ -263,13 +270,13 @@ final class StreamBinding {
      * caches instead of being decoded again.
      */
     private static final class FieldsReader extends BaseGenericBinaryMessageReaderImpl<String, byte[]> {
-        private final Map<String, byte[]> fields;
+        private final EntryFields fields;
         private final StreamBinding binding;
         /** The field whose value the base class converts next ({@link #toCloudEventsValue} sees only the value). */
         private String current;
 
-        FieldsReader(SpecVersion version, Map<String, byte[]> fields, StreamBinding binding) {
-            super(version, fields.containsKey(DATA) ? BytesCloudEventData.wrap(fields.get(DATA)) : null);
+        FieldsReader(SpecVersion version, EntryFields fields, StreamBinding binding) {
+            super(version, fields.get(DATA) != null ? BytesCloudEventData.wrap(fields.get(DATA)) : null);
             this.fields = fields;
             this.binding = binding;
         }
@@ -292,10 +299,15 @@ final class StreamBinding {
 
         @Override
         protected void forEachHeader(BiConsumer<String, byte[]> fn) {
-            fields.forEach((k, v) -> {
-                current = k;
-                fn.accept(k, v);
-            });
+            for (int i = 0; i < fields.size(); i++) {
+                current = fields.name(i);
+                fn.accept(current, fields.value(i));
+            }
+        }
+
+        /** Reads into a builder that takes a repeated source as its already parsed URI. */
+        CloudEvent toEventCachingSource() {
+            return read(version -> new SourceCachingWriter(CloudEventBuilder.fromSpecVersion(version), binding));
         }
 
         @Override
@@ -341,6 +353,115 @@ final class StreamBinding {
         /** The attribute name of a known {@code ce-} field, or null. */
         static String attribute(String field) {
             return ATTRIBUTES.get(field);
+        }
+    }
+
+    /** The parsed URI of a source text, the last one kept; null when the text is not a URI (the SDK reports it). */
+    private URI sourceUri(String text) {
+        SourceUri last = lastSource;
+        if (last != null && (last.text == text || last.text.equals(text))) {
+            return last.uri;
+        }
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            return null;
+        }
+        lastSource = new SourceUri(text, uri);
+        return uri;
+    }
+
+    private static final class SourceUri {
+        final String text;
+        final URI uri;
+
+        SourceUri(String text, URI uri) {
+            this.text = text;
+            this.uri = uri;
+        }
+    }
+
+    /** Not thread-safe (one per decode): passes everything to the SDK's builder, the source as a cached URI. */
+    private static final class SourceCachingWriter implements CloudEventWriter<CloudEvent> {
+        private final CloudEventBuilder builder;
+        private final StreamBinding binding;
+
+        SourceCachingWriter(CloudEventBuilder builder, StreamBinding binding) {
+            this.builder = builder;
+            this.binding = binding;
+        }
+
+        @Override
+        public CloudEventContextWriter withContextAttribute(String name, String value) {
+            URI uri = "source".equals(name) ? binding.sourceUri(value) : null;
+            if (uri != null) {
+                builder.withContextAttribute(name, uri);
+            } else {
+                builder.withContextAttribute(name, value);
+            }
+            return this;
+        }
+
+        @Override
+        public CloudEvent end(CloudEventData data) {
+            return builder.end(data);
+        }
+
+        @Override
+        public CloudEvent end() {
+            return builder.end();
+        }
+    }
+
+    /** Not thread-safe (one per decode): an entry's fields in order, looked up by a short linear scan. */
+    private static final class EntryFields {
+        private final String[] names;
+        private final byte[][] values;
+        private int size;
+
+        EntryFields(int capacity) {
+            names = new String[capacity];
+            values = new byte[capacity][];
+        }
+
+        void add(String name, byte[] value) {
+            names[size] = name;
+            values[size] = value;
+            size++;
+        }
+
+        int size() {
+            return size;
+        }
+
+        String name(int i) {
+            return names[i];
+        }
+
+        byte[] value(int i) {
+            return values[i];
+        }
+
+        /** The value of {@code name} (known names are shared constants, so identity mostly decides), or null. */
+        byte[] get(String name) {
+            for (int i = 0; i < size; i++) {
+                if (names[i] == name) {
+                    return values[i];
+                }
+            }
+            for (int i = 0; i < size; i++) {
+                if (names[i].equals(name)) {
+                    return values[i];
+                }
+            }
+            return null;
+        }
+
+        void forEach(BiConsumer<String, byte[]> fn) {
+            for (int i = 0; i < size; i++) {
+                fn.accept(names[i], values[i]);
+            }
         }
     }
 }
