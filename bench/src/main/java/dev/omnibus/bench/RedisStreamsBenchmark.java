@@ -56,9 +56,9 @@ import java.util.concurrent.TimeoutException;
  * <h2>Running</h2>
  * <pre>
  * mvn -B -o -q install -DskipTests -pl backend-redis-streams,bench -am
- * java -jar bench/target/benchmarks.jar RedisStreams -f 1 -wi 2 -i 3
+ * java -jar bench/target/benchmarks.jar RedisStreams -f 1 -wi 6 -i 5
  * # the same run, followed by a table of the Omnibus / raw ratios:
- * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios RedisStreamsBenchmark -f 1 -wi 2 -i 3
+ * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios RedisStreamsBenchmark -f 1 -wi 6 -i 5
  * </pre>
  * Needs {@code redis-server} on the {@code PATH}. Each trial (one JMH fork per benchmark method) starts its own
  * {@code redis-server} on a free loopback port with a temporary dir and no persistence ({@code --save ""
@@ -96,7 +96,7 @@ import java.util.concurrent.TimeoutException;
  * after every iteration so the server's memory stays flat.
  */
 @Fork(1)
-@Warmup(iterations = 2, time = 3, timeUnit = TimeUnit.SECONDS)
+@Warmup(iterations = 6, time = 3, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 3, time = 3, timeUnit = TimeUnit.SECONDS)
 @Threads(1)
 @BenchmarkMode(Mode.Throughput)
