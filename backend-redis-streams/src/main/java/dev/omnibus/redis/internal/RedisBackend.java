@@ -91,7 +91,7 @@ public final class RedisBackend implements Backend {
     private final int requestQueue;
     private final Executor flusher;
     private final PublishCork cork;
-    private volatile TopicKey lastKey;
+    private final StreamBinding.RepeatCache publishKeys = new StreamBinding.RepeatCache();
     private volatile boolean down;
     private Capabilities capabilities;
 
@@ -319,22 +319,7 @@ public final class RedisBackend implements Backend {
 
     /** The stream key of {@code topic}; the last one is kept, as a publisher mostly repeats its topic. */
     private byte[] publishKey(String topic) {
-        TopicKey k = lastKey;
-        if (k == null || !k.topic.equals(topic)) {
-            k = new TopicKey(topic, key(topic));
-            lastKey = k;
-        }
-        return k.key;
-    }
-
-    private static final class TopicKey {
-        final String topic;
-        final byte[] key;
-
-        TopicKey(String topic, byte[] key) {
-            this.topic = topic;
-            this.key = key;
-        }
+        return publishKeys.bytes(topic);
     }
 
     @Override

@@ -163,7 +163,7 @@ final class StreamBinding {
      * value repeats (a stream's events mostly share their source and type); a different value replaces it. Use one
      * instance per direction: its entry holds its own copy of the bytes.
      */
-    private static final class RepeatCache {
+    static final class RepeatCache {
         private volatile Entry last;
 
         /** The text of UTF-8 {@code bytes}: the last one when the bytes are the same. */
