@@ -39,8 +39,7 @@ import java.util.concurrent.locks.LockSupport;
  * The portable subscription: one receive thread pulls batches from the {@link Receiver} only while fewer than
  * {@code maxInFlight} deliveries are unsettled, runs the handler inline (concurrency 1) or on key-affine lanes,
  * settles per ack mode, counts attempts where the broker does not, dead-letters where the broker cannot, keeps
- * the broker's deadline from expiring for events it holds (running handlers, events later in the inline batch, events
- * queued for a busy lane) and expires forgotten manual deliveries.
+ * running handlers' deadlines extended and expires forgotten manual deliveries.
  */
 final class SubscriptionImpl implements Subscription {
     private static final Logger log = LoggerFactory.getLogger(SubscriptionImpl.class);
@@ -63,8 +62,6 @@ final class SubscriptionImpl implements Subscription {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final ConcurrentLinkedQueue<DeliveryImpl> awaitingSettle = new ConcurrentLinkedQueue<>();
-    /** The inline batch being run (concurrency 1), for housekeeping to extend what waits in it; null between. */
-    private volatile InlineBatch inlineBatch;
     private final AttemptCounter attempts = new AttemptCounter();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final LongAdder delivered = new LongAdder();
@@ -212,28 +209,16 @@ final class SubscriptionImpl implements Subscription {
             inFlight.addAndGet(size);
             batchingAcks = lanes == null;
             clockHint = 0;
-            InlineBatch waiting = lanes == null && size > 1 ? new InlineBatch(batch, System.nanoTime()) : null;
-            inlineBatch = waiting;
             try {
                 for (int i = 0; i < size; i++) {
-                    if (waiting != null) {
-                        waiting.next.lazySet(i + 1);
-                    }
                     ReceivedMessage m = batch.get(i);
                     if (stopping) {
                         handBack(m);
                         continue;
                     }
-                    DeliveryImpl d = newDelivery(m);
-                    dispatch(d);
-                    if (waiting != null && d.createdNanos - waiting.ackFlushedNanos > ackDeadlineNanos / 4) {
-                        // a long inline batch: send the acks gathered so far before their broker deadline nears
-                        flushAcks();
-                        waiting.ackFlushedNanos = d.createdNanos;
-                    }
+                    dispatch(newDelivery(m));
                 }
             } finally {
-                inlineBatch = null;
                 batchingAcks = false;
                 flushAcks();
             }
@@ -576,69 +561,11 @@ final class SubscriptionImpl implements Subscription {
                     extend.add(d.message);
                 }
             }
-            extend = extendWaiting(now, extend);
             if (extend != null) {
                 receiver.extend(extend);
             }
         } catch (RuntimeException e) {
             log.warn("{}: housekeeping of '{}' failed", backend.name(), options.topic(), e);
-        }
-    }
-
-    /**
-     * Adds to {@code extend} the events received but not yet handed to a handler whose broker deadline is half gone:
-     * later events of the inline batch, and deliveries queued for a busy lane. They wait for their turn, not for a
-     * forgotten ack, so the broker must not redeliver them meanwhile.
-     */
-    private List<ReceivedMessage> extendWaiting(long now, List<ReceivedMessage> extend) {
-        InlineBatch batch = inlineBatch;
-        if (batch != null && now - batch.extendedNanos >= ackDeadlineNanos / 2) {
-            batch.extendedNanos = now;
-            List<ReceivedMessage> messages = batch.messages;
-            for (int i = batch.next.get(); i < messages.size(); i++) {
-                if (extend == null) {
-                    extend = new ArrayList<>();
-                }
-                extend.add(messages.get(i));
-            }
-        }
-        if (lanes != null) {
-            for (ThreadPoolExecutor lane : lanes) {
-                for (Runnable queued : lane.getQueue()) {
-                    if (queued instanceof Dispatch) {
-                        DeliveryImpl d = ((Dispatch) queued).delivery;
-                        if (d.deadlineNanos - now < ackDeadlineNanos / 2) {
-                            d.deadlineNanos = now + ackDeadlineNanos;
-                            if (extend == null) {
-                                extend = new ArrayList<>();
-                            }
-                            extend.add(d.message);
-                        }
-                    }
-                }
-            }
-        }
-        return extend;
-    }
-
-    /**
-     * Thread-safe: an inline batch; the receive thread advances {@code next} (the first event not yet started),
-     * housekeeping reads it. Events before {@code next} are covered otherwise: the running one by its slot, handled
-     * ones by the acks the receive thread sends at least every quarter deadline, unsettled manual ones by their own
-     * deadline (they are meant to expire).
-     */
-    private static final class InlineBatch {
-        final List<ReceivedMessage> messages;
-        final AtomicInteger next = new AtomicInteger();
-        /** When the waiting events' broker deadline last started: at receipt, then at each extension. */
-        volatile long extendedNanos;
-        /** When the batched acks were last sent (receive thread only): at receipt, then at each mid-batch flush. */
-        long ackFlushedNanos;
-
-        InlineBatch(List<ReceivedMessage> messages, long receivedNanos) {
-            this.messages = messages;
-            this.extendedNanos = receivedNanos;
-            this.ackFlushedNanos = receivedNanos;
         }
     }
 

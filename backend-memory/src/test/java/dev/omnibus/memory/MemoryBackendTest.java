@@ -166,42 +166,6 @@ class MemoryBackendTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("e-1"));
     }
 
-    /**
-     * Events the library has received but not yet handed to a handler (later in an inline batch, or queued for a
-     * busy lane) wait longer than the ack deadline here; the library keeps the broker's deadline from expiring for
-     * them as it does for running handlers, so none is redelivered while it waits its turn.
-     */
-    @org.junit.jupiter.params.ParameterizedTest(name = "concurrency {0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 4})
-    void eventsWaitingForTheirTurnAreNotRedeliveredPastTheAckDeadline(int concurrency) {
-        Omnibus bus = connect("");
-        Duration deadline = Duration.ofMillis(300);
-        java.util.Map<String, Integer> seen = new ConcurrentHashMap<>();
-        java.util.concurrent.atomic.AtomicInteger laterAttempts = new java.util.concurrent.atomic.AtomicInteger();
-        int total = 400;
-        Publisher p = bus.publisher();
-        for (int i = 0; i < total; i++) {
-            p.publish("waiting", event(i)).toCompletableFuture().join();
-        }
-        // two members: one that is free takes over what the other's deadline let go
-        for (int member = 0; member < 2; member++) {
-            bus.subscriber().subscribe(SubscribeOptions.topic("waiting").group("g")
-                    .startAt(dev.omnibus.StartPosition.earliest()).concurrency(concurrency).maxInFlight(256)
-                    .ackDeadline(deadline), d -> {
-                        seen.merge(d.event().getId(), 1, Integer::sum);
-                        if (d.attempt() > 1) {
-                            laterAttempts.incrementAndGet();
-                        }
-                        // handler work: the last of a 256-event batch waits 256 x 5 ms / concurrency, past the
-                        // deadline
-                        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
-                    });
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() == total);
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> laterAttempts.get() == 0
-                && seen.values().stream().allMatch(n -> n == 1));
-    }
-
     @Test
     void manyUnsettledDeliveriesExpireOnceEachInOrder() {
         Omnibus bus = connect("");
