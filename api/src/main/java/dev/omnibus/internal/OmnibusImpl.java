@@ -36,6 +36,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -53,6 +55,7 @@ final class OmnibusImpl implements Omnibus, Subscriber {
     private final ReconnectPolicy reconnectPolicy;
     private final Duration publishTimeout;
     private final PublishTimeouts publishTimeouts;
+    private final ThreadPoolExecutor completer;
     private volatile ConnectionState state;
     private Backend backend;
     private Capabilities capabilities;
@@ -69,7 +72,15 @@ final class OmnibusImpl implements Omnibus, Subscriber {
             return t;
         });
         this.scheduler.setRemoveOnCancelPolicy(true);
-        this.publishTimeouts = new PublishTimeouts(publishTimeout);
+        // overdue publishes are failed on threads of their own (started on demand, gone when idle): the user's
+        // continuations run there, and one that blocks must not stall the scheduler's housekeeping
+        this.completer = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "omnibus-" + config.scheme + "-publish-timeout");
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.publishTimeouts = new PublishTimeouts(publishTimeout, completer);
         long sweep = publishTimeouts.sweepPeriod().toNanos();
         this.scheduler.scheduleAtFixedRate(publishTimeouts::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
     }
@@ -81,6 +92,7 @@ final class OmnibusImpl implements Omnibus, Subscriber {
             bus.capabilities = Objects.requireNonNull(bus.backend.capabilities(), "backend capabilities");
         } catch (RuntimeException e) {
             bus.scheduler.shutdownNow();
+            bus.completer.shutdown();
             if (e instanceof OmnibusException) {
                 throw e;
             }
@@ -227,8 +239,13 @@ final class OmnibusImpl implements Omnibus, Subscriber {
         }
         List<SubscriptionImpl> open = new ArrayList<>(subscriptions);
         long deadline = System.nanoTime() + drain.toNanos();
+        // every subscription stops fetching and starts draining now, so each gets the whole drain at once rather
+        // than what the ones closed before it left over
         for (SubscriptionImpl s : open) {
-            s.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            s.beginClose();
+        }
+        for (SubscriptionImpl s : open) {
+            s.close(deadline, drain);
         }
         try {
             backend.close();
@@ -236,8 +253,10 @@ final class OmnibusImpl implements Omnibus, Subscriber {
             log.warn("closing backend {} failed", backend.name(), e);
         }
         scheduler.shutdownNow();
+        completer.shutdown();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            completer.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -7,6 +7,8 @@ import dev.omnibus.PublishReceipt;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -14,6 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * has the same timeout, so deadlines arrive in submission order: pending publishes wait in one lock-free queue and a
  * single periodic {@link #sweep()} completes the done ones from its head and fails the overdue ones, instead of a
  * timer scheduled and cancelled per publish. A publish fails at most one sweep period after its deadline.
+ *
+ * <p>The sweep runs on the bus's housekeeping thread, but overdue publishes are failed on the {@code completer}
+ * executor: failing a stage runs the user's continuations on the failing thread, and a continuation that blocks must
+ * not stop timeouts, lease renewal and expiry of every subscription of the bus.
  */
 final class PublishTimeouts {
     /** Above this many tracked publishes, a sweep also drops done ones stuck behind an older pending one. */
@@ -23,8 +29,16 @@ final class PublishTimeouts {
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
 
+    private final Executor completer;
+
+    /** Timeouts failing overdue publishes on the sweeping thread itself (for tests). */
     PublishTimeouts(Duration timeout) {
+        this(timeout, Runnable::run);
+    }
+
+    PublishTimeouts(Duration timeout, Executor completer) {
         this.timeout = timeout;
+        this.completer = completer;
     }
 
     /** How often to sweep: a quarter of the timeout, between 5 ms and 100 ms. */
@@ -50,9 +64,15 @@ final class PublishTimeouts {
             queue.poll();
             size.decrementAndGet();
             if (!done) {
-                head.result.completeExceptionally(new OmnibusException(ErrorCode.TIMEOUT, "publish of event '"
+                Pending overdue = head;
+                OmnibusException error = new OmnibusException(ErrorCode.TIMEOUT, "publish of event '"
                         + head.eventId + "' to '" + head.topic + "' not confirmed within " + Durations.format(timeout)
-                        + " (publish.timeout); the broker may still accept it"));
+                        + " (publish.timeout); the broker may still accept it");
+                try {
+                    completer.execute(() -> overdue.result.completeExceptionally(error));
+                } catch (RejectedExecutionException closing) {
+                    overdue.result.completeExceptionally(error);
+                }
             }
         }
         if (size.get() > COMPACT_ABOVE) {

@@ -4,7 +4,7 @@ import dev.omnibus.AckMode;
 import dev.omnibus.Capabilities;
 import dev.omnibus.Capability;
 import dev.omnibus.DeliveryHandler;
-import dev.omnibus.Extensions;
+import dev.omnibus.ErrorCode;
 import dev.omnibus.InvalidArgumentException;
 import dev.omnibus.InvalidMessagePolicy;
 import dev.omnibus.OmnibusException;
@@ -12,11 +12,10 @@ import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
 import dev.omnibus.SubscriptionStats;
 import dev.omnibus.UnsupportedCapabilityException;
+import dev.omnibus.instrument.SubscriptionObserver;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.Receiver;
-import io.cloudevents.CloudEvent;
-import io.cloudevents.core.builder.CloudEventBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
@@ -38,8 +39,18 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The portable subscription: one receive thread pulls batches from the {@link Receiver} only while fewer than
  * {@code maxInFlight} deliveries are unsettled, runs the handler inline (concurrency 1) or on key-affine lanes,
- * settles per ack mode, counts attempts where the broker does not, dead-letters where the broker cannot, keeps
- * running handlers' deadlines extended and expires forgotten manual deliveries.
+ * settles per ack mode, counts attempts where the broker does not, dead-letters where the broker cannot
+ * ({@link DeadLetters}), keeps every message it holds alive at the broker ({@link Leases}) and expires manual
+ * deliveries a handler left unsettled past the ack deadline.
+ *
+ * <p>Threads: the receive thread ({@code omnibus-<backend>-recv-<topic>}) receives, converts and, inline, runs the
+ * handler; lane threads ({@code omnibus-<backend>-handler-<topic>-<n>}) run handlers when concurrency is above 1;
+ * the bus's scheduler runs {@link #housekeeping} (expiry and lease renewal, never user code). Settling may come
+ * from any thread.
+ *
+ * <p>Nothing ends a subscription silently: a handler's {@link Throwable}, an {@link Error} included, fails only its
+ * own delivery; a message that cannot be turned into a delivery is handed back on its own; anything that still
+ * escapes the receive loop sets {@link #failure()}, makes {@link #isActive()} false and is logged at ERROR once.
  */
 final class SubscriptionImpl implements Subscription {
     private static final Logger log = LoggerFactory.getLogger(SubscriptionImpl.class);
@@ -47,6 +58,10 @@ final class SubscriptionImpl implements Subscription {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final long POLL_NANOS = POLL.toNanos();
     private static final int MAX_REASON = 1024;
+    /** Inline AUTO acks are sent once this many are gathered, or once the oldest waited {@link #ackFlushNanos}. */
+    private static final int ACK_FLUSH_COUNT = 128;
+    /** How long close waits beyond the drain for threads that are not running a handler (receive calls). */
+    private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final OmnibusImpl bus;
     private final Backend backend;
@@ -54,11 +69,17 @@ final class SubscriptionImpl implements Subscription {
     private final Receiver receiver;
     private final SubscribeOptions options;
     private final DeliveryHandler handler;
-    private final boolean libraryDeadLetter;
     private final long ackDeadlineNanos;
+    private final long ackFlushNanos;
     private final Thread receiveThread;
     private final ThreadPoolExecutor[] lanes;
+    private final Set<Thread> laneThreads = ConcurrentHashMap.newKeySet();
     private final Running[] running;
+    private final Leases leases;
+    /** Dead-lettering after {@code maxAttempts} is the library's (the broker has no native dead letter). */
+    private final boolean libraryDeadLetter;
+    private final DeadLetters deadLetters;
+    private final SettleGate gate = new SettleGate();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final ConcurrentLinkedQueue<DeliveryImpl> awaitingSettle = new ConcurrentLinkedQueue<>();
@@ -68,26 +89,28 @@ final class SubscriptionImpl implements Subscription {
     private final LongAdder acked = new LongAdder();
     private final LongAdder nacked = new LongAdder();
     private final LongAdder redelivered = new LongAdder();
-    private final LongAdder deadLettered = new LongAdder();
     private final LongAdder expired = new LongAdder();
     private final LongAdder invalid = new LongAdder();
-    private final AtomicInteger deadLettering = new AtomicInteger();
-    /** AUTO acks made on the receive thread while it runs a batch inline; flushed with one ackAll per batch. */
+    /**
+     * AUTO acks made on the receive thread while it runs a batch inline, sent with one ackAll when
+     * {@link #ACK_FLUSH_COUNT} are gathered, when the oldest has waited {@link #ackFlushNanos}, and at the end of the
+     * batch (receive thread only). Their leases stay held until they are sent.
+     */
     private final List<DeliveryImpl> ackBatch = new ArrayList<>();
+    private long ackBatchSinceNanos;
     private boolean batchingAcks;
+    /** Receive thread only: the clock reading that ended the last inline handler. */
+    private long lastClockNanos;
     private volatile boolean stopping;
     private volatile boolean terminated;
     private volatile boolean drainedCleanly = true;
+    /** An interrupt arrived while close was waiting; close sets the caller's status again on return. */
+    private volatile boolean closeInterrupted;
     private volatile OmnibusException failure;
     private ScheduledFuture<?> housekeeping;
     /** The instrumentations' observers; {@code null} when none is on (set before the receive thread starts). */
     private Observers.Sub observers;
-    /**
-     * Receive thread only, with observers: the clock reading that ended the previous inline handler of the current
-     * batch, which the next delivery takes as its own start instead of reading the clock again (0: none).
-     */
-    private long clockHint;
-    /** {@link Receiver#dropped()} when last reported to the observers (housekeeping thread only). */
+    /** {@link Receiver#dropped()} when last reported to the observers (housekeeping and close only). */
     private long droppedReported;
 
     SubscriptionImpl(OmnibusImpl bus, Receiver receiver, SubscribeOptions options, DeliveryHandler handler) {
@@ -97,9 +120,14 @@ final class SubscriptionImpl implements Subscription {
         this.receiver = receiver;
         this.options = options;
         this.handler = handler;
+        this.ackDeadlineNanos = options.ackDeadline().toNanos();
+        this.ackFlushNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(100), ackDeadlineNanos / 10);
+        this.leases = new Leases(ackDeadlineNanos);
         this.libraryDeadLetter = options.deadLetterTopic() != null
                 && !capabilities.has(Capability.NATIVE_DEAD_LETTER);
-        this.ackDeadlineNanos = options.ackDeadline().toNanos();
+        // also with a native dead letter: raw messages under onInvalidMessage(DEAD_LETTER) are published by the library
+        this.deadLetters = options.deadLetterTopic() == null ? null
+                : new DeadLetters(backend, receiver, options, gate, capabilities.has(Capability.DELAYED_NACK));
         String base = "omnibus-" + backend.name() + "-";
         this.receiveThread = new Thread(this::receiveLoop, base + "recv-" + options.topic());
         this.receiveThread.setDaemon(true);
@@ -117,6 +145,7 @@ final class SubscriptionImpl implements Subscription {
                 lanes[i] = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, name);
                     t.setDaemon(true);
+                    laneThreads.add(t);
                     return t;
                 });
             }
@@ -164,12 +193,33 @@ final class SubscriptionImpl implements Subscription {
     @Override
     public SubscriptionStats stats() {
         return new SubscriptionStats(delivered.sum(), acked.sum(), nacked.sum(), redelivered.sum(),
-                deadLettered.sum(), expired.sum(), invalid.sum(), receiver.dropped(), inFlight.get());
+                deadLetters == null ? 0 : deadLetters.count(), expired.sum(), invalid.sum(), receiver.dropped(),
+                inFlight.get());
+    }
+
+    /** Messages the library holds at the broker now (received, not yet settled there); for tests. */
+    int leasesHeld() {
+        return leases.held();
     }
 
     // ---------------------------------------------------------------- receiving
 
     private void receiveLoop() {
+        try {
+            receiveUntilStopped();
+        } catch (Throwable t) {
+            // A bug in the library or the driver; without this the thread would end while isActive() stayed true.
+            OmnibusException error = t instanceof OmnibusException ? (OmnibusException) t
+                    : new OmnibusException(ErrorCode.INTERNAL, "the receive loop of '" + options.topic()
+                    + "' failed: " + t, t, false);
+            fail(error);
+        }
+        if (failure != null) {
+            shutdown(System.nanoTime() + TimeUnit.SECONDS.toNanos(5), Duration.ofSeconds(5));
+        }
+    }
+
+    private void receiveUntilStopped() {
         int failures = 0;
         while (!stopping) {
             int free = options.maxInFlight() - inFlight.get();
@@ -202,29 +252,51 @@ final class SubscriptionImpl implements Subscription {
                 pause(delay);
                 continue;
             }
-            int size = batch.size();
-            if (size == 0) {
-                continue;
-            }
-            inFlight.addAndGet(size);
-            batchingAcks = lanes == null;
-            clockHint = 0;
-            try {
-                for (int i = 0; i < size; i++) {
-                    ReceivedMessage m = batch.get(i);
-                    if (stopping) {
-                        handBack(m);
-                        continue;
-                    }
-                    dispatch(newDelivery(m));
-                }
-            } finally {
-                batchingAcks = false;
-                flushAcks();
+            if (!batch.isEmpty()) {
+                runBatch(batch);
             }
         }
-        if (failure != null) {
-            shutdown(Duration.ofSeconds(5), true);
+    }
+
+    private void runBatch(List<ReceivedMessage> batch) {
+        int size = batch.size();
+        inFlight.addAndGet(size);
+        long now = System.nanoTime();
+        lastClockNanos = now;
+        DeliveryImpl[] deliveries = new DeliveryImpl[size];
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            ReceivedMessage m = batch.get(i);
+            try {
+                deliveries[n] = newDelivery(m);
+                n++;
+            } catch (Throwable t) {
+                unconvertible(m, t);
+            }
+        }
+        if (n < size) {
+            deliveries = java.util.Arrays.copyOf(deliveries, n);
+        }
+        leases.hold(deliveries, now);
+        batchingAcks = lanes == null;
+        try {
+            for (DeliveryImpl d : deliveries) {
+                if (stopping) {
+                    if (d.expire()) {
+                        handBack(d);
+                    }
+                    continue;
+                }
+                dispatch(d);
+                if (batchingAcks && !ackBatch.isEmpty() && (ackBatch.size() >= ACK_FLUSH_COUNT
+                        || lastClockNanos - ackBatchSinceNanos >= ackFlushNanos)) {
+                    // a long inline batch: send what is gathered rather than hold it to the end of the batch
+                    flushAcks();
+                }
+            }
+        } finally {
+            batchingAcks = false;
+            flushAcks();
         }
     }
 
@@ -245,13 +317,28 @@ final class SubscriptionImpl implements Subscription {
         if (attempt > 1) {
             redelivered.increment();
         }
-        long now = clockHint;
-        if (now == 0) {
-            now = System.nanoTime();
-        } else {
-            clockHint = 0;
+        return new DeliveryImpl(this, m, attempt);
+    }
+
+    /**
+     * A message that could not become a delivery (a driver handed over something the library cannot read): it
+     * affects only itself. It is handed back for redelivery after the retry backoff where the broker can, so a
+     * driver that recovers delivers it, and the loop goes on.
+     */
+    private void unconvertible(ReceivedMessage m, Throwable t) {
+        invalid.increment();
+        log.error("{}: a message on '{}' could not be turned into a delivery ({}); handing it back", backend.name(),
+                options.topic(), m, t);
+        try {
+            if (capabilities.has(Capability.DELAYED_NACK)) {
+                receiver.nack(m, options.retryDelay(1));
+            } else if (capabilities.has(Capability.NACK)) {
+                receiver.nack(m, Duration.ZERO);
+            }
+        } catch (RuntimeException e) {
+            log.debug("{}: handing back {} failed; the broker redelivers it after the deadline", backend.name(), m, e);
         }
-        return new DeliveryImpl(this, m, attempt, now, now + ackDeadlineNanos);
+        release();
     }
 
     /**
@@ -267,7 +354,7 @@ final class SubscriptionImpl implements Subscription {
     }
 
     /** Stops counting attempts of {@code m}: it is settled for good. */
-    private void forgetAttempts(ReceivedMessage m) {
+    void forgetAttempts(ReceivedMessage m) {
         if (m.deliveryCount() == 0) {
             String key = attemptKey(m);
             if (key != null) {
@@ -311,45 +398,24 @@ final class SubscriptionImpl implements Subscription {
         }
     }
 
+    /**
+     * Runs the handler on {@code d}; the ack deadline starts now (the handler's time, not the time it waited for its
+     * turn). Catches every {@link Throwable} the handler throws: it fails only this delivery.
+     */
     private void runHandler(DeliveryImpl d, int lane) {
         if (stopping) {
             if (d.expire()) {
-                handBack(d.message);
+                handBack(d);
             }
             return;
         }
         Running slot = running[lane];
+        long start = System.nanoTime();
+        d.deadlineNanos = start + ackDeadlineNanos;
         slot.delivery = d;
         delivered.increment();
         Observers.Sub observers = this.observers;
-        if (observers != null) {
-            runObserved(observers, d, slot);
-            return;
-        }
-        try {
-            handler.handle(d);
-            if (options.ackMode() == AckMode.AUTO) {
-                d.ack();
-            }
-        } catch (Throwable t) {
-            handlerFailed(d, t);
-        } finally {
-            slot.delivery = null;
-            if (d.isPending()) {
-                awaitingSettle.add(d);
-            }
-        }
-    }
-
-    /**
-     * {@link #runHandler} with the observers told before and after, and the handler timed. Inline, the delivery's
-     * creation (just before) is the start and the end becomes the next delivery's creation time: timing costs no
-     * clock reading beyond the one every delivery takes for its deadline.
-     */
-    private void runObserved(Observers.Sub observers, DeliveryImpl d, Running slot) {
-        Object token = observers.handling(d);
-        boolean inline = lanes == null;
-        long start = inline ? d.createdNanos : System.nanoTime();
+        Object token = observers == null ? null : observers.handling(d);
         Throwable error = null;
         try {
             handler.handle(d);
@@ -361,10 +427,12 @@ final class SubscriptionImpl implements Subscription {
             handlerFailed(d, t);
         } finally {
             long end = System.nanoTime();
-            if (inline) {
-                clockHint = end;
+            if (lanes == null) {
+                lastClockNanos = end;
             }
-            observers.handled(d, token, end - start, error);
+            if (observers != null) {
+                observers.handled(d, token, end - start, error);
+            }
             slot.delivery = null;
             if (d.isPending()) {
                 awaitingSettle.add(d);
@@ -375,13 +443,19 @@ final class SubscriptionImpl implements Subscription {
     private void handlerFailed(DeliveryImpl d, Throwable t) {
         if (t instanceof UnsupportedCapabilityException) {
             log.error("{}: handler on '{}' asked for an unsupported capability", backend.name(), options.topic(), t);
+        } else if (t instanceof Error && !(t instanceof AssertionError)) {
+            log.error("{}: handler on '{}' threw an Error for event {}; the delivery fails, the subscription goes on",
+                    backend.name(), options.topic(), d.event().getId(), t);
         } else {
             log.debug("{}: handler on '{}' failed for event {}", backend.name(), options.topic(), d.event().getId(),
                     t);
         }
-        d.failed(Duration.ZERO, reason(t));
-        if (t instanceof Error && !(t instanceof AssertionError)) {
-            throw (Error) t;
+        Duration delay = capabilities.has(Capability.DELAYED_NACK) ? options.retryDelay(d.attempt) : Duration.ZERO;
+        try {
+            d.failed(delay, reason(t));
+        } catch (RuntimeException e) {
+            log.warn("{}: settling the failed delivery of event {} on '{}' failed", backend.name(), d.event().getId(),
+                    options.topic(), e);
         }
     }
 
@@ -396,8 +470,20 @@ final class SubscriptionImpl implements Subscription {
         capabilities.require(backend.name(), capability);
     }
 
+    /** Admits one settle call (see {@link SettleGate}); false once close has closed the receiver's door. */
+    boolean enterSettle() {
+        return gate.enter();
+    }
+
+    void exitSettle() {
+        gate.exit();
+    }
+
     void settleAck(DeliveryImpl d) {
         if (batchingAcks && Thread.currentThread() == receiveThread) {
+            if (ackBatch.isEmpty()) {
+                ackBatchSinceNanos = lastClockNanos;
+            }
             ackBatch.add(d);
             return;
         }
@@ -406,6 +492,7 @@ final class SubscriptionImpl implements Subscription {
         } catch (RuntimeException e) {
             log.warn("{}: ack of {} failed; the broker will redeliver it", backend.name(), d.message, e);
         }
+        leases.end(d);
         acked(d);
         release();
     }
@@ -426,6 +513,7 @@ final class SubscriptionImpl implements Subscription {
             log.warn("{}: ack of {} messages failed; the broker will redeliver them", backend.name(), n, e);
         }
         for (DeliveryImpl d : ackBatch) {
+            leases.end(d);
             acked(d);
         }
         ackBatch.clear();
@@ -460,66 +548,44 @@ final class SubscriptionImpl implements Subscription {
             log.warn("{}: event {} on '{}' failed and cannot be redelivered (at-most-once backend): {}",
                     backend.name(), d.event().getId(), d.topic(), reason);
             if (observers != null) {
-                observers.dropped(dev.omnibus.instrument.SubscriptionObserver.NOT_REDELIVERABLE, 1);
+                observers.dropped(SubscriptionObserver.NOT_REDELIVERABLE, 1);
             }
         }
+        leases.end(d);
         release();
     }
 
-    /** Publishes {@code d} to the dead-letter topic, then settles it on the source; on failure leaves it for redelivery. */
+    /** Publishes {@code d} to the dead-letter topic, then settles it on the source (see {@link DeadLetters}). */
     private void deadLetter(DeliveryImpl d, String reason) {
-        CloudEvent dead;
-        try {
-            dead = CloudEventBuilder.from(d.event())
-                    .withExtension(Extensions.DEAD_LETTER_REASON, reason.length() > MAX_REASON
-                            ? reason.substring(0, MAX_REASON) : reason)
-                    .withExtension(Extensions.DEAD_LETTER_TOPIC, d.topic())
-                    .withExtension(Extensions.DEAD_LETTER_ATTEMPTS, d.attempt)
-                    .build();
-        } catch (RuntimeException e) {
-            log.error("{}: cannot build the dead letter for {}", backend.name(), d.message, e);
-            receiver.nack(d.message, Duration.ZERO);
-            release();
+        if (deadLetters == null) {
+            // raw messages with onInvalidMessage(DEAD_LETTER) and no dead-letter topic never get here (checked at
+            // subscribe time); stay safe and leave the message to the broker
+            handBack(d);
             return;
         }
-        deadLettering.incrementAndGet();
-        backend.send(options.deadLetterTopic(), dead).whenComplete((receipt, error) -> {
-            try {
-                if (error == null) {
-                    receiver.deadLettered(d.message);
-                    deadLettered.increment();
-                    forgetAttempts(d.message);
-                    if (observers != null) {
-                        observers.deadLettered(d, options.deadLetterTopic(), reason);
-                    }
-                } else {
-                    log.warn("{}: publishing event {} to dead-letter topic '{}' failed; it stays on '{}' for "
-                            + "redelivery", backend.name(), d.event().getId(), options.deadLetterTopic(), d.topic(),
-                            error);
-                    receiver.nack(d.message, Duration.ZERO);
-                }
-            } catch (RuntimeException e) {
-                log.warn("{}: settling dead-lettered {} failed", backend.name(), d.message, e);
-            } finally {
-                release();
-                if (deadLettering.decrementAndGet() == 0) {
-                    synchronized (deadLettering) {
-                        deadLettering.notifyAll();
-                    }
+        deadLetters.publish(d, reason, succeeded -> {
+            if (succeeded) {
+                forgetAttempts(d.message);
+                if (observers != null) {
+                    observers.deadLettered(d, options.deadLetterTopic(), reason);
                 }
             }
+            leases.end(d);
+            release();
         });
     }
 
-    /** Gives a not-yet-delivered message back to the broker (closing). */
-    private void handBack(ReceivedMessage m) {
+    /** Gives a delivery no handler will settle back to the broker (closing, expired). */
+    private void handBack(DeliveryImpl d) {
         try {
             if (capabilities.has(Capability.NACK)) {
-                receiver.nack(m, Duration.ZERO);
+                receiver.nack(d.message, Duration.ZERO);
             }
         } catch (RuntimeException e) {
-            log.debug("{}: handing back {} failed; the broker redelivers it after the deadline", backend.name(), m, e);
+            log.debug("{}: handing back {} failed; the broker redelivers it after the deadline", backend.name(),
+                    d.message, e);
         }
+        leases.end(d);
         release();
     }
 
@@ -534,6 +600,12 @@ final class SubscriptionImpl implements Subscription {
         }
     }
 
+    /**
+     * Runs on the bus's scheduler every quarter deadline (20 ms to 1 s): expires manual deliveries their handler
+     * left unsettled past the ack deadline (handing them back, so the broker redelivers them now rather than after
+     * a deadline the library kept extending), renews the leases of everything else held, and reports drops. Never
+     * runs user code.
+     */
     private void housekeeping() {
         try {
             long now = System.nanoTime();
@@ -546,23 +618,23 @@ final class SubscriptionImpl implements Subscription {
                     if (observers != null) {
                         observers.expired(d);
                     }
-                    release();
+                    if (gate.enter()) {
+                        try {
+                            handBack(d);
+                        } finally {
+                            gate.exit();
+                        }
+                    }
                 }
             }
             reportDrops();
-            List<ReceivedMessage> extend = null;
-            for (Running slot : running) {
-                DeliveryImpl d = slot.delivery;
-                if (d != null && d.deadlineNanos - now < ackDeadlineNanos / 2) {
-                    d.deadlineNanos = now + ackDeadlineNanos;
-                    if (extend == null) {
-                        extend = new ArrayList<>();
-                    }
-                    extend.add(d.message);
+            List<ReceivedMessage> due = leases.renew(now);
+            if (!due.isEmpty() && gate.enter()) {
+                try {
+                    receiver.extend(due);
+                } finally {
+                    gate.exit();
                 }
-            }
-            if (extend != null) {
-                receiver.extend(extend);
             }
         } catch (RuntimeException e) {
             log.warn("{}: housekeeping of '{}' failed", backend.name(), options.topic(), e);
@@ -577,7 +649,7 @@ final class SubscriptionImpl implements Subscription {
         synchronized (running) {
             long now = receiver.dropped();
             if (now > droppedReported) {
-                observers.dropped(dev.omnibus.instrument.SubscriptionObserver.OVERFLOW, now - droppedReported);
+                observers.dropped(SubscriptionObserver.OVERFLOW, now - droppedReported);
                 droppedReported = now;
             }
         }
@@ -591,25 +663,76 @@ final class SubscriptionImpl implements Subscription {
         log.error("{}: subscription to '{}' ended: {}", backend.name(), options.topic(), error.getMessage(), error);
     }
 
+    /** Stops taking new messages at once (the bus starts every subscription's drain together this way). */
+    void beginClose() {
+        stopping = true;
+        LockSupport.unpark(receiveThread);
+    }
+
+    /** Whether the calling thread runs this subscription's handlers. */
+    private boolean onHandlerThread() {
+        Thread me = Thread.currentThread();
+        return me == receiveThread || laneThreads.contains(me);
+    }
+
+    /**
+     * Closes: see {@link Subscription#close(Duration)}. Three cases need care:
+     * <ul>
+     *   <li>From one of this subscription's own handlers, close cannot wait for that handler (it would wait on
+     *       itself): it stops fetching, finishes the close on a thread of its own once the handler returns (the
+     *       handler's delivery is settled by its ack mode first, with the same drain for the others) and returns
+     *       {@code false} at once, as nothing is drained yet.</li>
+     *   <li>From an interrupted thread, it still waits the drain (an interrupt is not a shorter drain); the
+     *       interrupt status is set again on return.</li>
+     *   <li>With a zero drain, running handlers are interrupted at once, without a warning (that is what was
+     *       asked); it returns {@code true} if none was running.</li>
+     * </ul>
+     */
     @Override
     public boolean close(Duration drain) {
         if (drain == null || drain.isNegative()) {
             throw new InvalidArgumentException("drain must be zero or positive, was " + drain);
         }
-        shutdown(drain, false);
+        return close(System.nanoTime() + drain.toNanos(), drain);
+    }
+
+    /** {@link #close(Duration)} with an absolute deadline, which the bus shares among its subscriptions. */
+    boolean close(long deadlineNanos, Duration drain) {
+        if (onHandlerThread()) {
+            beginClose();
+            Thread closer = new Thread(() -> shutdown(deadlineNanos, drain), receiveThread.getName() + "-close");
+            closer.setDaemon(true);
+            closer.start();
+            return false;
+        }
+        // an interrupt is not a shorter drain: clear it for the waits below, set it again on return
+        boolean interrupted = Thread.interrupted();
+        try {
+            shutdown(deadlineNanos, drain);
+        } finally {
+            if (interrupted || closeInterrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return drainedCleanly;
     }
 
-    private void shutdown(Duration drain, boolean fromReceiveThread) {
+    /**
+     * Stops fetching, hands back what no handler has started, waits until {@code deadlineNanos} for running handlers
+     * (their AUTO acks go out as usual), interrupts those still running, waits for dead-letter publishes, shuts the
+     * settle gate so no ack races the receiver's close, then closes the receiver. Waits are uninterruptible: a
+     * close must not return while handlers still run just because its thread was interrupted.
+     */
+    private void shutdown(long deadlineNanos, Duration drain) {
         if (!closing.compareAndSet(false, true)) {
-            if (!fromReceiveThread) {
-                awaitTerminated(drain.plusSeconds(5));
+            if (Thread.currentThread() != receiveThread) {
+                awaitTerminated(Math.max(0, deadlineNanos - System.nanoTime()) + GRACE_NANOS * 2);
             }
             return;
         }
         stopping = true;
-        long deadline = System.nanoTime() + drain.toNanos();
-        if (!fromReceiveThread) {
+        boolean self = Thread.currentThread() == receiveThread;
+        if (!self) {
             LockSupport.unpark(receiveThread);
         }
         if (lanes != null) {
@@ -619,54 +742,36 @@ final class SubscriptionImpl implements Subscription {
                 for (Runnable r : pending) {
                     DeliveryImpl d = ((Dispatch) r).delivery;
                     if (d.expire()) {
-                        handBack(d.message);
+                        handBack(d);
                     }
                 }
                 lane.shutdown();
             }
         }
-        boolean finished = true;
-        try {
-            if (!fromReceiveThread) {
-                receiveThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                finished = !receiveThread.isAlive();
-            }
-            if (lanes != null) {
-                for (ThreadPoolExecutor lane : lanes) {
-                    finished &= lane.awaitTermination(Math.max(0, deadline - System.nanoTime()),
-                            TimeUnit.NANOSECONDS);
-                }
-            }
-            if (!finished) {
+        boolean finished = awaitHandlers(self, deadlineNanos);
+        if (!finished) {
+            if (drain.isZero()) {
+                log.debug("{}: closing '{}' with no drain; interrupting its running handlers", backend.name(),
+                        options.topic());
+            } else {
                 log.warn("{}: handlers of '{}' still running after the drain of {}; interrupting them",
-                        backend.name(), options.topic(), drain);
-                if (!fromReceiveThread) {
-                    receiveThread.interrupt();
-                }
-                if (lanes != null) {
-                    for (ThreadPoolExecutor lane : lanes) {
-                        lane.shutdownNow();
-                    }
-                }
-                if (!fromReceiveThread) {
-                    receiveThread.join(5_000);
-                }
-                if (lanes != null) {
-                    for (ThreadPoolExecutor lane : lanes) {
-                        lane.awaitTermination(5, TimeUnit.SECONDS);
-                    }
-                }
+                        backend.name(), options.topic(), Durations.format(drain));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interruptHandlers(self);
         }
-        finished &= awaitDeadLetters(deadline);
+        // whatever was not running a handler (a receive call, the final ack flush) gets a grace period
+        awaitHandlers(self, System.nanoTime() + GRACE_NANOS);
+        if (deadLetters != null) {
+            finished &= deadLetters.await(deadlineNanos);
+        }
         drainedCleanly = finished;
         if (housekeeping != null) {
             housekeeping.cancel(false);
         }
+        gate.shut(GRACE_NANOS);
         for (DeliveryImpl d : awaitingSettle) {
             if (d.expire()) {
+                leases.end(d);
                 release();
             }
         }
@@ -687,36 +792,74 @@ final class SubscriptionImpl implements Subscription {
         }
     }
 
-    /** Waits until dead-letter publishes started by handlers have settled, or the drain deadline passes. */
-    private boolean awaitDeadLetters(long deadline) {
-        synchronized (deadLettering) {
-            long left;
-            while (deadLettering.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(deadLettering, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+    /**
+     * Waits, uninterruptibly, until {@code deadlineNanos} for the receive thread (unless {@code self}) and the lanes
+     * to end; true when no handler is running at the end (a receive thread still inside {@code receive} is not
+     * handler work).
+     */
+    private boolean awaitHandlers(boolean self, long deadlineNanos) {
+        long left;
+        while ((left = deadlineNanos - System.nanoTime()) > 0 && !allEnded(self)) {
+            try {
+                if (!self && receiveThread.isAlive()) {
+                    TimeUnit.NANOSECONDS.timedJoin(receiveThread, Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
+                } else if (lanes != null) {
+                    for (ThreadPoolExecutor lane : lanes) {
+                        lane.awaitTermination(Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
+                    }
+                } else {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                closeInterrupted = true; // keep waiting; close(...) sets the status again on return
+            }
+        }
+        for (Running r : running) {
+            if (r.delivery != null && (lanes != null || !self)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean allEnded(boolean self) {
+        if (!self && receiveThread.isAlive()) {
+            return false;
+        }
+        if (lanes != null) {
+            for (ThreadPoolExecutor lane : lanes) {
+                if (!lane.isTerminated()) {
                     return false;
                 }
             }
-            return deadLettering.get() == 0;
+        }
+        return true;
+    }
+
+    private void interruptHandlers(boolean self) {
+        if (!self) {
+            receiveThread.interrupt();
+        }
+        if (lanes != null) {
+            for (ThreadPoolExecutor lane : lanes) {
+                lane.shutdownNow();
+            }
         }
     }
 
-    private synchronized void awaitTerminated(Duration max) {
-        long end = System.nanoTime() + max.toNanos();
+    private synchronized void awaitTerminated(long maxNanos) {
+        long end = System.nanoTime() + maxNanos;
         long left;
         while (!terminated && (left = end - System.nanoTime()) > 0) {
             try {
                 TimeUnit.NANOSECONDS.timedWait(this, left);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                closeInterrupted = true;
             }
         }
     }
 
-    /** What a handler slot is running now, for deadline extension. */
+    /** What a handler slot is running now. */
     private static final class Running {
         volatile DeliveryImpl delivery;
     }

@@ -1,0 +1,442 @@
+package dev.omnibus.internal;
+
+import dev.omnibus.AckMode;
+import dev.omnibus.Capabilities;
+import dev.omnibus.Capability;
+import dev.omnibus.Config;
+import dev.omnibus.Delivery;
+import dev.omnibus.ErrorCode;
+import dev.omnibus.Omnibus;
+import dev.omnibus.OmnibusException;
+import dev.omnibus.PublishReceipt;
+import dev.omnibus.SubscribeOptions;
+import dev.omnibus.Subscription;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The portable subscription against {@link FakeBroker}: lease management, no silent death, retry backoff, ack
+ * flushing and close, each in milliseconds and without a broker. If one fails, check {@code SubscriptionImpl},
+ * {@code Leases}, {@code SettleGate} or {@code DeadLetters}.
+ */
+class SubscriptionImplTest {
+    private final List<Omnibus> buses = new ArrayList<>();
+
+    @AfterEach
+    void closeBuses() {
+        buses.forEach(b -> b.close(Duration.ofSeconds(2)));
+    }
+
+    private Omnibus connect(FakeBroker broker) {
+        return connect(broker, Map.of());
+    }
+
+    private Omnibus connect(FakeBroker broker, Map<String, String> properties) {
+        Omnibus bus = Omnibus.connect(Config.builder().url(broker.url()).properties(properties).useEnvironment(false)
+                .build());
+        buses.add(bus);
+        return bus;
+    }
+
+    private static void await(String what, Duration max, BooleanSupplier condition) {
+        long end = System.nanoTime() + max.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - end > 0) {
+                throw new AssertionError("timed out after " + max + " waiting for: " + what);
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(2); // polling interval of a condition wait, not synchronisation
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private static void work(long millis) {
+        try {
+            new CountDownLatch(1).await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Set<String> ids(List<dev.omnibus.spi.ReceivedMessage> messages) {
+        return messages.stream().map(m -> m.event().getId()).collect(Collectors.toSet());
+    }
+
+    // ------------------------------------------------------------------ leases
+
+    /**
+     * A backlog four times what one deadline's worth of handler time allows, handled slowly: nothing lapses at the
+     * broker, everything is handled once with attempt 1, and no lease is left once all is acked.
+     */
+    @ParameterizedTest(name = "concurrency {0}")
+    @ValueSource(ints = {1, 4})
+    void aSlowBacklogIsKeptAliveAndDeliveredOnce(int concurrency) {
+        FakeBroker broker = FakeBroker.create(Duration.ofMillis(200));
+        List<String> ids = broker.offer("slow", 40 * concurrency);
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t")
+                .ackDeadline(Duration.ofMillis(200)).concurrency(concurrency), d -> {
+            seen.merge(d.event().getId(), 1, Integer::sum);
+            attempts.add(d.attempt());
+            work(15);
+        });
+        await("every event acked", Duration.ofSeconds(20), () -> broker.acked.size() >= ids.size());
+        broker.sweep();
+        assertThat(broker.lapsed).as("held messages whose broker deadline ran out").isEmpty();
+        assertThat(seen.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(seen.values()).as("deliveries per event").allMatch(n -> n == 1);
+        assertThat(attempts).allMatch(a -> a == 1);
+        assertThat(broker.extended).as("waiting events were renewed").isNotEmpty();
+        await("no lease left", Duration.ofSeconds(2), () -> ((SubscriptionImpl) s).leasesHeld() == 0);
+    }
+
+    /** Inline AUTO acks reach the broker while a long batch is still running, not only at its end. */
+    @Test
+    void inlineAutoAcksAreSentWithinABoundNotAtTheEndOfTheBatch() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        broker.offer("flush", 60);
+        AtomicInteger ackedWhenLastStarted = new AtomicInteger(-1);
+        AtomicInteger handled = new AtomicInteger();
+        connect(broker).subscriber().subscribe(SubscribeOptions.topic("t").ackDeadline(Duration.ofSeconds(1)), d -> {
+            if (handled.incrementAndGet() == 60) {
+                ackedWhenLastStarted.set(broker.acked.size());
+            }
+            work(5);
+        });
+        await("all acked", Duration.ofSeconds(10), () -> broker.acked.size() == 60);
+        // 59 handlers of >= 5 ms take >= 295 ms; acks are flushed at least every 100 ms (a tenth of the deadline)
+        assertThat(ackedWhenLastStarted.get()).as("acks sent before the batch's last event started").isPositive();
+    }
+
+    // ------------------------------------------------------------------ no silent death
+
+    /** A handler throwing an Error fails its delivery; the subscription stays active and delivers the next one. */
+    @Test
+    void aHandlerErrorFailsOnlyItsDelivery() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        List<String> seen = new CopyOnWriteArrayList<>();
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t"), d -> {
+            seen.add(d.event().getId());
+            if (d.event().getId().equals("err-0")) {
+                throw new StackOverflowError("deep payload");
+            }
+        });
+        broker.offer("err", 1);
+        await("the failed delivery is nacked", Duration.ofSeconds(5), () -> broker.nacked.size() == 1);
+        broker.offer("after", 1);
+        await("the next event is delivered", Duration.ofSeconds(5), () -> seen.contains("after-0"));
+        assertThat(s.isActive()).isTrue();
+        assertThat(s.failure()).isEmpty();
+    }
+
+    /** A raw message on a topic no URI may hold verbatim is delivered raw, the subscription going on. */
+    @Test
+    void aRawMessageOnAnOddTopicIsDeliveredRaw() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        List<Delivery> raw = new CopyOnWriteArrayList<>();
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t"), d -> {
+            if (d.isRaw()) {
+                raw.add(d);
+            }
+        });
+        broker.offerRaw("a|b%\"c d", new byte[] {1, 2});
+        broker.offer("next", 1);
+        await("the next event is acked", Duration.ofSeconds(5), () -> broker.acked.size() == 2);
+        assertThat(raw).hasSize(1);
+        assertThat(raw.get(0).event().getSource().toString()).isEqualTo("omnibus:raw/a%7Cb%25%22c%20d");
+        assertThat(s.isActive()).isTrue();
+    }
+
+    /** An Error escaping the receiver ends the subscription visibly: failure set, inactive. */
+    @Test
+    void anErrorEscapingTheReceiveLoopIsReportedNotSilent() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        broker.receiveFailure = new LinkageError("driver bug");
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t"), d -> { });
+        await("failure reported", Duration.ofSeconds(5), () -> s.failure().isPresent());
+        assertThat(s.isActive()).isFalse();
+        assertThat(s.failure().get().code()).isEqualTo(ErrorCode.INTERNAL);
+        assertThat(s.failure().get().getMessage()).contains("driver bug");
+    }
+
+    /** A dead-letter publish that throws leaves the event for redelivery; the subscription goes on. */
+    @Test
+    void aDeadLetterPublishThatThrowsLeavesTheEventAndGoesOn() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        broker.onSend = e -> {
+            throw new IllegalStateException("dead-letter topic refused");
+        };
+        List<String> seen = new CopyOnWriteArrayList<>();
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t").deadLetter("dlq", 1),
+                d -> {
+                    seen.add(d.event().getId());
+                    if (d.event().getId().startsWith("poison")) {
+                        throw new IllegalArgumentException("poison");
+                    }
+                });
+        broker.offer("poison", 1);
+        await("the event is handed back", Duration.ofSeconds(5), () -> broker.nacked.size() == 1);
+        broker.offer("good", 1);
+        await("the next event is acked", Duration.ofSeconds(5), () -> broker.acked.size() == 1);
+        assertThat(broker.deadLettered).isEmpty();
+        assertThat(s.isActive()).isTrue();
+    }
+
+    // ------------------------------------------------------------------ retry backoff
+
+    /** A failing AUTO handler's deliveries are nacked with a jittered delay that grows with the attempt. */
+    @Test
+    void failingHandlersBackOffExponentially() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        connect(broker).subscriber().subscribe(SubscribeOptions.topic("t")
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(350)), d -> {
+            throw new IllegalStateException("always");
+        });
+        for (int attempt = 1; attempt <= 4; attempt++) {
+            broker.queue.add(dev.omnibus.spi.ReceivedMessage.of("t", FakeBroker.event("p"), attempt, null, null,
+                    "p", null));
+        }
+        await("four nacks", Duration.ofSeconds(5), () -> broker.nacked.size() == 4);
+        List<Long> delays = broker.nacked.stream().map(n -> n.delay().toMillis()).collect(Collectors.toList());
+        assertThat(delays.get(0)).isBetween(50L, 150L);
+        assertThat(delays.get(1)).isBetween(100L, 300L);
+        assertThat(delays.get(2)).isBetween(150L, 350L);
+        assertThat(delays.get(3)).isLessThanOrEqualTo(350L);
+    }
+
+    /** An explicit nack keeps its meaning: at once. */
+    @Test
+    void anExplicitNackIsNotDelayed() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        connect(broker).subscriber().subscribe(SubscribeOptions.topic("t").ackMode(AckMode.MANUAL), Delivery::nack);
+        broker.offer("n", 1);
+        await("nacked", Duration.ofSeconds(5), () -> broker.nacked.size() == 1);
+        assertThat(broker.nacked.get(0).delay()).isZero();
+    }
+
+    // ------------------------------------------------------------------ expiry
+
+    /** A manual delivery left unsettled is handed back at the handler deadline, counted as expired. */
+    @Test
+    void anUnsettledManualDeliveryIsHandedBackAtTheDeadline() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t").ackMode(AckMode.MANUAL)
+                .ackDeadline(Duration.ofMillis(200)), d -> { });
+        broker.offer("forgotten", 1);
+        await("handed back", Duration.ofSeconds(5), () -> broker.nacked.size() == 1);
+        assertThat(s.stats().expired()).isEqualTo(1);
+        assertThat(s.stats().inFlight()).isZero();
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /**
+     * close() from inside the handler returns false at once (it cannot wait for itself), the handler's own
+     * delivery is still acked, and the receiver is closed once the handler returned.
+     */
+    @ParameterizedTest(name = "concurrency {0}")
+    @ValueSource(ints = {1, 3})
+    void closeFromInsideAHandlerDoesNotWaitOnItselfAndLosesNoAck(int concurrency) {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        AtomicReference<Subscription> sub = new AtomicReference<>();
+        AtomicReference<Boolean> returned = new AtomicReference<>();
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch subscribed = new CountDownLatch(1);
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t").concurrency(concurrency),
+                d -> {
+                    if (calls.incrementAndGet() == 1) {
+                        subscribed.await();
+                        long start = System.nanoTime();
+                        returned.set(sub.get().close(Duration.ofSeconds(5)));
+                        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(1));
+                    }
+                });
+        sub.set(s);
+        subscribed.countDown();
+        broker.offer("c", 1);
+        await("the receiver closed", Duration.ofSeconds(10), () -> broker.receiverClosed);
+        assertThat(returned.get()).isFalse();
+        assertThat(ids(broker.acked)).as("the closing handler's own delivery").containsExactly("c-0");
+        assertThat(broker.callsAfterClose).isEmpty();
+        assertThat(s.isActive()).isFalse();
+    }
+
+    /** close() from an interrupted thread still waits the drain and says so truthfully; the interrupt is kept. */
+    @Test
+    void closeFromAnInterruptedThreadWaitsTheDrain() throws Exception {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean finished = new AtomicBoolean();
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t"), d -> {
+            started.countDown();
+            work(300);
+            finished.set(true);
+        });
+        broker.offer("i", 1);
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        AtomicReference<Boolean> result = new AtomicReference<>();
+        AtomicBoolean stillInterrupted = new AtomicBoolean();
+        Thread closer = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            result.set(s.close(Duration.ofSeconds(5)));
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
+        });
+        closer.start();
+        closer.join(10_000);
+        assertThat(result.get()).isTrue();
+        assertThat(finished.get()).as("the handler ran to its end before close returned").isTrue();
+        assertThat(ids(broker.acked)).containsExactly("i-0");
+        assertThat(stillInterrupted.get()).isTrue();
+    }
+
+    /** close(ZERO) on an idle subscription returns true; with a running handler false, after interrupting it. */
+    @Test
+    void closeWithZeroDrainIsTruthful() throws Exception {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        Omnibus bus = connect(broker);
+        Subscription idle = bus.subscriber().subscribe(SubscribeOptions.topic("t"), d -> { });
+        assertThat(idle.close(Duration.ZERO)).isTrue();
+
+        FakeBroker busy = FakeBroker.create(Duration.ofSeconds(10));
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        Subscription s = connect(busy).subscriber().subscribe(SubscribeOptions.topic("t"), d -> {
+            started.countDown();
+            try {
+                new CountDownLatch(1).await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+            }
+        });
+        busy.offer("z", 1);
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(s.close(Duration.ZERO)).isFalse();
+        assertThat(interrupted.get()).isTrue();
+    }
+
+    /**
+     * Acks made from another thread while close runs: every ack that returned true reached the receiver before it
+     * closed, none came after, and the rest is left to the broker.
+     */
+    @Test
+    void closeUnderConcurrentAcksLosesNoAck() throws Exception {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        List<Delivery> held = new CopyOnWriteArrayList<>();
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t").ackMode(AckMode.MANUAL)
+                .maxInFlight(500), held::add);
+        broker.offer("ca", 400);
+        await("all delivered", Duration.ofSeconds(5), () -> held.size() == 400);
+        broker.ackMicros = 500; // 400 acks take ~200 ms: close lands in the middle of them
+        Set<String> ackedTrue = ConcurrentHashMap.newKeySet();
+        CountDownLatch go = new CountDownLatch(1);
+        Thread acker = new Thread(() -> {
+            try {
+                go.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            for (Delivery d : held) {
+                if (d.ack()) {
+                    ackedTrue.add(d.event().getId());
+                }
+            }
+        });
+        acker.start();
+        go.countDown();
+        await("acks under way", Duration.ofSeconds(5), () -> broker.acked.size() >= 20);
+        s.close(Duration.ofSeconds(2));
+        acker.join(5_000);
+        assertThat(ids(broker.acked)).as("acks that returned true reached the receiver")
+                .containsAll(ackedTrue);
+        assertThat(broker.acked).hasSameSizeAs(ackedTrue);
+        assertThat(broker.callsAfterClose).as("settle calls that reached the receiver after its close").isEmpty();
+        assertThat(ackedTrue.size()).as("close came before the last ack").isLessThan(400);
+    }
+
+    /** The bus's drain is every subscription's: all stop fetching at once and drain side by side. */
+    @Test
+    void busCloseDrainsEverySubscriptionAtOnce() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        Omnibus bus = connect(broker);
+        AtomicInteger started = new AtomicInteger();
+        for (int i = 0; i < 3; i++) {
+            bus.subscriber().subscribe(SubscribeOptions.topic("t").maxInFlight(1), d -> {
+                started.incrementAndGet();
+                work(300);
+            });
+        }
+        broker.offer("b", 30);
+        await("three handlers running", Duration.ofSeconds(5), () -> started.get() >= 3);
+        long start = System.nanoTime();
+        bus.close(Duration.ofSeconds(2));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        // sequential draining would let later subscriptions start more 300 ms handlers while earlier ones close
+        assertThat(started.get()).as("handlers started").isLessThanOrEqualTo(4);
+        assertThat(tookMs).isLessThan(800);
+        assertThat(broker.acked.size()).isEqualTo(started.get());
+    }
+
+    // ------------------------------------------------------------------ publish stages
+
+    /** A continuation that blocks on a publish timeout does not stall other publishes' timeouts. */
+    @Test
+    void aBlockingContinuationDoesNotStallOtherTimeouts() throws Exception {
+        Omnibus bus = Omnibus.connect(Config.builder().url("hangtest://x").property("publish.timeout", "100ms")
+                .useEnvironment(false).build());
+        buses.add(bus);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<PublishReceipt> first = bus.publisher().publish("t", FakeBroker.event("a"))
+                .toCompletableFuture();
+        first.whenComplete((r, e) -> {
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                // test ends
+            }
+        });
+        try {
+            long start = System.nanoTime();
+            CompletableFuture<PublishReceipt> second = bus.publisher().publish("t", FakeBroker.event("b"))
+                    .toCompletableFuture();
+            await("the second publish times out", Duration.ofSeconds(2), second::isDone);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1000);
+            assertThat(second.isCompletedExceptionally()).isTrue();
+            Throwable cause = second.handle((r, e) -> e).join();
+            assertThat(cause).isInstanceOf(OmnibusException.class);
+            assertThat(((OmnibusException) cause).code()).isEqualTo(ErrorCode.TIMEOUT);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void capabilitiesOfTheFakeAreWhatTheTestsAssume() {
+        Capabilities caps = FakeBroker.create(Duration.ofSeconds(1)).capabilities;
+        assertThat(caps.has(Capability.DELAYED_NACK)).isTrue();
+        assertThat(caps.has(Capability.NATIVE_DEAD_LETTER)).isFalse();
+    }
+}
