@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Why: the library takes a batch from the broker at once, then runs it one event at a time (inline) or queues it
  * for busy handler threads; with a slow handler and a backlog, events wait their turn long past the broker's
  * deadline and came back although nothing failed. Now every held message is renewed with the receiver's
- * {@link dev.omnibus.spi.Receiver#extend} once half a deadline has passed since it was received or last renewed.
+ * {@link dev.omnibus.spi.Receiver#extend} once a quarter deadline has passed since it was received or last renewed.
+ * A quarter, not a half: the broker's clock started before the receiver returned the message (it may have waited in
+ * the driver's own buffer), and the housekeeping tick adds up to an eighth more.
  *
  * <p>Cost: messages are held in <em>lots</em>, one per received batch, so holding a batch is one queue insertion
  * and ending a lease is a field write and a decrement; only {@link #renew} (the housekeeping tick) walks the lots.
@@ -64,7 +66,7 @@ final class Leases {
     }
 
     /**
-     * The messages whose broker deadline is at least half gone at {@code nowNanos}, with their lease restarted from
+     * The messages whose broker deadline is at least a quarter gone at {@code nowNanos}, with their lease restarted from
      * now: the caller passes them to {@code Receiver.extend}. Drops lots whose leases all ended. Housekeeping thread.
      */
     List<ReceivedMessage> renew(long nowNanos) {
@@ -75,7 +77,7 @@ final class Leases {
                 it.remove();
                 continue;
             }
-            if (nowNanos - lot.renewedNanos < ackDeadlineNanos / 2) {
+            if (nowNanos - lot.renewedNanos < ackDeadlineNanos / 4) {
                 continue;
             }
             lot.renewedNanos = nowNanos;

@@ -20,7 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -60,6 +62,8 @@ final class SubscriptionImpl implements Subscription {
     private static final int MAX_REASON = 1024;
     /** Inline AUTO acks are sent once this many are gathered, or once the oldest waited {@link #ackFlushNanos}. */
     private static final int ACK_FLUSH_COUNT = 128;
+    /** How long a mid-batch top-up waits for the driver: it takes only what is already there. */
+    private static final Duration TOP_UP_WAIT = Duration.ofMillis(1);
     /** How long close waits beyond the drain for threads that are not running a handler (receive calls). */
     private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -157,7 +161,7 @@ final class SubscriptionImpl implements Subscription {
         if (busObservers != null) {
             observers = busObservers.subscribed(this);
         }
-        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(ackDeadlineNanos / 4,
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(ackDeadlineNanos / 8,
                 TimeUnit.SECONDS.toNanos(1)));
         housekeeping = bus.scheduler().scheduleAtFixedRate(this::housekeeping, period, period, TimeUnit.NANOSECONDS);
         receiveThread.start();
@@ -259,6 +263,49 @@ final class SubscriptionImpl implements Subscription {
     }
 
     private void runBatch(List<ReceivedMessage> batch) {
+        if (lanes != null) {
+            for (DeliveryImpl d : take(batch)) {
+                if (stopping) {
+                    if (d.expire()) {
+                        handBack(d);
+                    }
+                } else {
+                    dispatch(d);
+                }
+            }
+            return;
+        }
+        // Inline: the batch is a rolling queue. Acks are sent while it runs (at least every ackFlushNanos), which
+        // frees broker credit, so a driver that reads ahead (jnats' pull buffer, Pub/Sub's stream, Kafka's fetch)
+        // holds more messages before this thread could ask for them; after each mid-batch flush the thread takes what
+        // the freed slots allow, so those messages come under the library's leases at once instead of waiting in
+        // the driver, unrenewed, until the batch ends.
+        ArrayDeque<DeliveryImpl> queue = new ArrayDeque<>(take(batch));
+        batchingAcks = true;
+        try {
+            DeliveryImpl d;
+            while ((d = queue.poll()) != null) {
+                if (stopping) {
+                    if (d.expire()) {
+                        handBack(d);
+                    }
+                    continue;
+                }
+                dispatch(d);
+                if (!ackBatch.isEmpty() && (ackBatch.size() >= ACK_FLUSH_COUNT
+                        || lastClockNanos - ackBatchSinceNanos >= ackFlushNanos)) {
+                    flushAcks();
+                    topUp(queue);
+                }
+            }
+        } finally {
+            batchingAcks = false;
+            flushAcks();
+        }
+    }
+
+    /** Turns a received batch into deliveries under lease; counts it in flight. Receive thread. */
+    private List<DeliveryImpl> take(List<ReceivedMessage> batch) {
         int size = batch.size();
         inFlight.addAndGet(size);
         long now = System.nanoTime();
@@ -275,28 +322,30 @@ final class SubscriptionImpl implements Subscription {
             }
         }
         if (n < size) {
-            deliveries = java.util.Arrays.copyOf(deliveries, n);
+            deliveries = Arrays.copyOf(deliveries, n);
         }
         leases.hold(deliveries, now);
-        batchingAcks = lanes == null;
+        return Arrays.asList(deliveries);
+    }
+
+    /** Mid-batch: takes what the driver already holds, as far as free slots allow, into the inline queue. */
+    private void topUp(ArrayDeque<DeliveryImpl> queue) {
+        int free = options.maxInFlight() - inFlight.get();
+        if (free <= 0 || stopping) {
+            return;
+        }
+        List<ReceivedMessage> more;
         try {
-            for (DeliveryImpl d : deliveries) {
-                if (stopping) {
-                    if (d.expire()) {
-                        handBack(d);
-                    }
-                    continue;
-                }
-                dispatch(d);
-                if (batchingAcks && !ackBatch.isEmpty() && (ackBatch.size() >= ACK_FLUSH_COUNT
-                        || lastClockNanos - ackBatchSinceNanos >= ackFlushNanos)) {
-                    // a long inline batch: send what is gathered rather than hold it to the end of the batch
-                    flushAcks();
-                }
-            }
-        } finally {
-            batchingAcks = false;
-            flushAcks();
+            more = receiver.receive(Math.min(free, MAX_BATCH), TOP_UP_WAIT);
+        } catch (InterruptedException e) {
+            return; // close interrupts only handlers it gave up on; the loop sees stopping
+        } catch (RuntimeException e) {
+            log.debug("{}: taking more from '{}' mid-batch failed; the receive loop retries", backend.name(),
+                    options.topic(), e);
+            return;
+        }
+        if (!more.isEmpty()) {
+            queue.addAll(take(more));
         }
     }
 
@@ -601,7 +650,7 @@ final class SubscriptionImpl implements Subscription {
     }
 
     /**
-     * Runs on the bus's scheduler every quarter deadline (20 ms to 1 s): expires manual deliveries their handler
+     * Runs on the bus's scheduler every eighth of a deadline (20 ms to 1 s): expires manual deliveries their handler
      * left unsettled past the ack deadline (handing them back, so the broker redelivers them now rather than after
      * a deadline the library kept extending), renews the leases of everything else held, and reports drops. Never
      * runs user code.

@@ -21,21 +21,21 @@ class LeasesTest {
     }
 
     @Test
-    void nothingIsRenewedBeforeHalfTheDeadline() {
+    void nothingIsRenewedBeforeAQuarterOfTheDeadline() {
         Leases leases = new Leases(DEADLINE);
         leases.hold(deliveries(3), 0);
-        assertThat(leases.renew(DEADLINE / 2 - 1)).isEmpty();
+        assertThat(leases.renew(DEADLINE / 4 - 1)).isEmpty();
         assertThat(leases.held()).isEqualTo(3);
     }
 
     @Test
-    void heldMessagesAreRenewedAtHalfTheDeadlineAndThenEveryHalfDeadline() {
+    void heldMessagesAreRenewedAtAQuarterDeadlineAndThenEveryQuarter() {
         Leases leases = new Leases(DEADLINE);
         DeliveryImpl[] ds = deliveries(3);
         leases.hold(ds, 0);
+        assertThat(leases.renew(DEADLINE / 4)).hasSize(3);
+        assertThat(leases.renew(DEADLINE / 4 + 1)).as("just renewed").isEmpty();
         assertThat(leases.renew(DEADLINE / 2)).hasSize(3);
-        assertThat(leases.renew(DEADLINE / 2 + 1)).as("just renewed").isEmpty();
-        assertThat(leases.renew(DEADLINE)).hasSize(3);
     }
 
     @Test
@@ -46,7 +46,7 @@ class LeasesTest {
         leases.end(ds[1]);
         leases.end(ds[1]);
         assertThat(leases.held()).as("ending twice counts once").isEqualTo(2);
-        assertThat(leases.renew(DEADLINE / 2)).extracting(m -> m.event().getId()).containsExactly("e0", "e2");
+        assertThat(leases.renew(DEADLINE / 4)).extracting(m -> m.event().getId()).containsExactly("e0", "e2");
         assertThat(ds[1].lot.deliveries[1]).as("an ended lease's slot is cleared").isNull();
         leases.end(ds[0]);
         leases.end(ds[2]);

@@ -221,6 +221,15 @@ public final class KafkaHarness implements TckHarness {
             p.put(ProducerConfig.CLIENT_ID_CONFIG, "omnibus-tck-raw");
             rawProducer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         }
+        // a foreign producer writes to topics that exist; the broker does not auto-create them
+        try {
+            admin().createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, java.util.Optional.empty(),
+                    java.util.Optional.empty()))).all().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw e;
+            }
+        }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, body);
         headers.forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
         rawProducer.send(record).get(30, TimeUnit.SECONDS);

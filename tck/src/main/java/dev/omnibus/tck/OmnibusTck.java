@@ -58,6 +58,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -73,7 +74,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The Omnibus technology compatibility kit: the executable form of the contract's rules R01 to R20. A backend
+ * The Omnibus technology compatibility kit: the executable form of the contract's rules R01 to R24 (R23 not yet). A backend
  * runs it as a short subclass in its tests:
  *
  * <pre>{@code
@@ -871,6 +872,30 @@ public abstract class OmnibusTck {
             assertThat(afterMs).as(what("R09", "ms before redelivery with a deadline of " + deadline.toMillis() + "ms"))
                     .isGreaterThanOrEqualTo(deadline.toMillis() * 9 / 10);
             assertThat(seen.get(1).attempt).as(what("R09", "attempt of the redelivery")).isEqualTo(2);
+        }
+
+        /**
+         * The broker's own deadline: a live subscription hands back what its handler left unsettled, so only a
+         * member that stops holding an event (closed, or its process gone) shows whether the broker redelivers.
+         */
+        @Test
+        void R09_anEventLeftUnsettledByAClosedMemberGoesToTheGroupAfterTheDeadline() {
+            requires(Capability.AT_LEAST_ONCE);
+            requires(Capability.GROUPS);
+            Duration deadline = harness.ackDeadline();
+            String t = topic("r09c");
+            Recorder left = recorder();
+            Subscription first = subscribe(SubscribeOptions.topic(t).group("r09c").ackMode(AckMode.MANUAL)
+                    .ackDeadline(deadline), left);
+            CloudEvent e = TestEvents.text("r09c-" + UUID.randomUUID(), "x");
+            publish("R09", t, e);
+            await("R09", "delivered to the first member").until(() -> left.count(e.getId()) > 0);
+            first.close(Duration.ZERO);
+            Recorder next = recorder();
+            subscribe(SubscribeOptions.topic(t).group("r09c").ackDeadline(deadline), next);
+            Awaitility.await(what("R09", "an event a closed member left unsettled is redelivered to the group after "
+                    + "the ack deadline of " + deadline.toMillis() + "ms")).atMost(deadline.plus(harness.timeout()))
+                    .pollInterval(Duration.ofMillis(20)).until(() -> next.count(e.getId()) > 0);
         }
 
         @Test
@@ -1691,6 +1716,242 @@ public abstract class OmnibusTck {
             for (Recorder r : recorders) {
                 await("R20", "a claimed capability (replay / wildcards) delivers").until(() -> r.size() >= 1);
             }
+        }
+    }
+
+    /**
+     * R21: a slow backlog is delivered once. A backlog several times {@code maxInFlight}, handlers slower than the
+     * ack deadline divided by the batch, nothing failing: every event is delivered exactly once, all with attempt 1,
+     * inline and on several handler threads, with one member and with two.
+     * If this fails, check: {@code Receiver.extend} renews every message it is given with the broker's own verb
+     * (the library renews everything it holds: waiting in a batch or a lane queue, acked but not yet sent), and
+     * messages the driver itself buffers or reads ahead are kept alive by the driver.
+     */
+    @Nested
+    @Tag("R21")
+    @DisplayName("R21 a slow backlog is delivered once")
+    class R21_SlowBacklog {
+        @Test
+        void R21_aSlowBacklogIsDeliveredOnceInline() {
+            slowBacklog("r21i", 1, 1, 8, 24, Duration.ofMillis(150));
+        }
+
+        @Test
+        void R21_aSlowBacklogIsDeliveredOnceOnSeveralHandlerThreads() {
+            slowBacklog("r21c", 1, 4, 16, 48, Duration.ofMillis(300));
+        }
+
+        @Test
+        void R21_aSlowBacklogIsDeliveredOnceToTwoMembers() {
+            requires(Capability.GROUPS);
+            slowBacklog("r21g", 2, 1, 8, 32, Duration.ofMillis(150));
+        }
+
+        /**
+         * {@code members} subscriptions (a group when more than one) with {@code lanes} handler threads each, a
+         * one-second deadline and handlers of {@code work}: {@code work * maxInFlight / lanes} is above the deadline,
+         * so whatever waits its turn outlives the deadline unless it is kept alive.
+         */
+        private void slowBacklog(String hint, int members, int lanes, int maxInFlight, int events, Duration work) {
+            requires(Capability.AT_LEAST_ONCE);
+            String t = topic(hint);
+            Recorder r = new Recorder(d -> work(work));
+            for (int i = 0; i < members; i++) {
+                SubscribeOptions o = SubscribeOptions.topic(t).ackDeadline(Duration.ofSeconds(1)).concurrency(lanes)
+                        .maxInFlight(maxInFlight);
+                subscribe(members > 1 ? o.group(hint) : o, r);
+            }
+            List<CloudEvent> backlog = TestEvents.many(hint, events);
+            publishAll("R21", t, backlog);
+            Duration expected = work.multipliedBy(events / (members * lanes));
+            Awaitility.await(what("R21", "the backlog of " + events + " delivered")).atMost(expected.multipliedBy(3)
+                    .plus(harness.timeout())).pollInterval(Duration.ofMillis(20))
+                    .until(() -> r.hasAll(TestEvents.ids(backlog)));
+            assertStays("R21", "no event of the backlog comes again", Duration.ofMillis(1200),
+                    () -> r.size() == events);
+            assertThat(r.size()).as(what("R21", "deliveries of " + events + " events nobody failed (redelivered "
+                    + "while waiting their turn?)")).isEqualTo(events);
+            assertThat(r.all()).as(what("R21", "every delivery is the first attempt"))
+                    .allMatch(s -> s.attempt == 1);
+        }
+    }
+
+    /**
+     * R22: nothing ends a subscription silently. A handler throwing an {@link Error}, a raw message on the oddest
+     * topic the broker allows, a dead-letter publish that fails: the subscription keeps delivering, or reports its
+     * end through {@code failure()} and {@code isActive() == false}.
+     * If this fails, check: the driver turns every wire message into a {@code ReceivedMessage} without throwing
+     * (an unreadable one as {@code ReceivedMessage.invalid}), and no thread of the driver dies on one message.
+     */
+    @Nested
+    @Tag("R22")
+    @DisplayName("R22 nothing ends a subscription silently")
+    class R22_NoSilentDeath {
+        @Test
+        void R22_aHandlerErrorFailsOnlyItsDelivery() {
+            String t = topic("r22e");
+            CloudEvent poison = TestEvents.text("r22e-poison-" + UUID.randomUUID(), "deep");
+            AtomicInteger thrown = new AtomicInteger();
+            Recorder r = new Recorder(d -> {
+                if (d.event().getId().equals(poison.getId()) && thrown.getAndIncrement() == 0) {
+                    throw new StackOverflowError("a deep payload");
+                }
+            });
+            Subscription s = subscribe(SubscribeOptions.topic(t), r);
+            publish("R22", t, poison);
+            await("R22", "the event whose handler threw an Error was delivered").until(() -> thrown.get() > 0);
+            CloudEvent after = TestEvents.text("r22e-after-" + UUID.randomUUID(), "x");
+            publish("R22", t, after);
+            await("R22", "an event after a handler's Error is delivered (did the Error kill the receive thread?)")
+                    .until(() -> r.count(after.getId()) > 0 || s.failure().isPresent());
+            assertThat(s.failure()).as(what("R22", "a handler's Error must fail only its delivery")).isEmpty();
+            assertThat(s.isActive()).as(what("R22", "active after a handler's Error")).isTrue();
+            if (caps.has(Capability.AT_LEAST_ONCE) && caps.has(Capability.NACK)) {
+                await("R22", "the event whose handler threw an Error is redelivered")
+                        .until(() -> r.count(poison.getId()) >= 2);
+            }
+        }
+
+        @Test
+        void R22_aRawMessageOnTheOddestTopicDoesNotEndAWildcardSubscription() throws Exception {
+            requires(Capability.WILDCARDS);
+            String base = topic("r22w");
+            Recorder r = recorder();
+            Subscription s = subscribe(SubscribeOptions.topic(base + ".>"), r);
+            String odd = base + "." + harness.oddestTopicToken();
+            harness.injectRaw(odd, "from a foreign producer".getBytes(StandardCharsets.UTF_8), Map.of());
+            CloudEvent after = TestEvents.text("r22w-after-" + UUID.randomUUID(), "x");
+            publish("R22", base + ".next", after);
+            await("R22", "a valid event after a raw one on topic '" + odd + "' is delivered, or the end reported")
+                    .until(() -> r.count(after.getId()) > 0 || s.failure().isPresent());
+            assertThat(s.failure()).as(what("R22", "a raw message on '" + odd + "' ended the subscription")).isEmpty();
+            assertThat(r.all().stream().filter(x -> x.raw).count())
+                    .as(what("R22", "the raw message on '" + odd + "' delivered raw")).isEqualTo(1);
+        }
+
+        @Test
+        void R22_aFailingDeadLetterPublishDoesNotEndTheSubscription() {
+            requires(Capability.AT_LEAST_ONCE);
+            requires(Capability.OVERFLOW_POLICY); // the portable way to make a publish fail: a full BLOCK buffer
+            String t = topic("r22d");
+            String dlq = topic("r22d-dlq");
+            CountDownLatch release = new CountDownLatch(1);
+            try {
+                subscribe(SubscribeOptions.topic(dlq).maxInFlight(1).bufferCapacity(1)
+                        .overflow(OverflowPolicy.block(Duration.ofMillis(50))), d -> release.await(30, TimeUnit.SECONDS));
+                Publisher p = bus.publisher();
+                for (int i = 0; i < 3; i++) {
+                    p.publish(dlq, TestEvents.text("r22d-fill-" + i + "-" + UUID.randomUUID(), "x"));
+                }
+                Recorder r = new Recorder(d -> {
+                    if (d.event().getId().startsWith("r22d-poison")) {
+                        throw new IllegalStateException("poison");
+                    }
+                });
+                Subscription s = subscribe(SubscribeOptions.topic(t).deadLetter(dlq, 1)
+                        .retryBackoff(Duration.ofMillis(200), Duration.ofMillis(400)), r);
+                CloudEvent poison = TestEvents.text("r22d-poison-" + UUID.randomUUID(), "x");
+                publish("R22", t, poison);
+                await("R22", "the event whose dead letter cannot be published comes again")
+                        .until(() -> r.count(poison.getId()) >= 2 || s.failure().isPresent());
+                CloudEvent after = TestEvents.text("r22d-after-" + UUID.randomUUID(), "x");
+                publish("R22", t, after);
+                await("R22", "events keep flowing while the dead-letter topic refuses")
+                        .until(() -> r.count(after.getId()) > 0 || s.failure().isPresent());
+                assertThat(s.failure()).as(what("R22", "a failing dead-letter publish ended the subscription"))
+                        .isEmpty();
+            } finally {
+                release.countDown();
+            }
+        }
+    }
+
+    /**
+     * R24: close from inside a handler, and close under concurrent acks, have a defined outcome: close from a
+     * handler returns at once without waiting on itself and that handler's delivery is still settled; acks that
+     * returned {@code true} while close ran are never redelivered, the others are not lost.
+     * If this fails, check: {@code Receiver.close} sends (or waits for) every ack it was given before it returns,
+     * and an ack given to a closing receiver is not dropped silently.
+     */
+    @Nested
+    @Tag("R24")
+    @DisplayName("R24 close from a handler and under concurrent acks")
+    class R24_CloseRaces {
+        @Test
+        void R24_closeFromInsideAHandlerReturnsAndSettlesThatDelivery() {
+            String t = topic("r24h");
+            String group = caps.has(Capability.GROUPS) ? "r24h" : null;
+            AtomicReference<Subscription> self = new AtomicReference<>();
+            AtomicReference<Boolean> returned = new AtomicReference<>();
+            CountDownLatch ready = new CountDownLatch(1);
+            Recorder r = new Recorder(d -> {
+                if (returned.get() == null) {
+                    ready.await(10, TimeUnit.SECONDS);
+                    long start = System.nanoTime();
+                    boolean result = self.get().close(Duration.ofSeconds(5));
+                    if (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2)) {
+                        returned.set(result);
+                    }
+                }
+            });
+            SubscribeOptions o = SubscribeOptions.topic(t).ackDeadline(Duration.ofSeconds(1));
+            Subscription s = subscribe(group == null ? o : o.group(group), r);
+            self.set(s);
+            ready.countDown();
+            CloudEvent e = TestEvents.text("r24h-" + UUID.randomUUID(), "x");
+            publish("R24", t, e);
+            await("R24", "close called from the handler returns within 2 s (does it wait on itself?)")
+                    .until(() -> returned.get() != null);
+            await("R24", "the subscription closed from its handler is no longer active").until(() -> !s.isActive());
+            if (group != null && caps.has(Capability.AT_LEAST_ONCE)) {
+                Recorder next = recorder();
+                subscribe(SubscribeOptions.topic(t).group(group).ackDeadline(Duration.ofSeconds(1)), next);
+                CloudEvent marker = TestEvents.text("r24h-marker-" + UUID.randomUUID(), "m");
+                publish("R24", t, marker);
+                await("R24", "the group's next member receives").until(() -> next.count(marker.getId()) > 0);
+                assertStays("R24", "the event whose handler closed the subscription was acked, not redelivered",
+                        Duration.ofSeconds(2), () -> next.count(e.getId()) == 0);
+            }
+        }
+
+        @Test
+        void R24_acksDuringCloseAreKeptOrLeftButNeverLost() throws Exception {
+            requires(Capability.AT_LEAST_ONCE);
+            requires(Capability.GROUPS);
+            String t = topic("r24a");
+            List<Delivery> held = new CopyOnWriteArrayList<>();
+            Recorder first = new Recorder(held::add);
+            Duration deadline = Duration.ofSeconds(10);
+            Subscription s = subscribe(SubscribeOptions.topic(t).group("r24a").ackMode(AckMode.MANUAL)
+                    .maxInFlight(200).ackDeadline(deadline), first);
+            List<CloudEvent> events = TestEvents.many("r24a", 120);
+            publishAll("R24", t, events);
+            awaitAll("R24", first, TestEvents.ids(events), "delivered and held unsettled");
+            Set<String> ackedTrue = ConcurrentHashMap.newKeySet();
+            ScheduledExecutorService acker = kitExecutor(1);
+            try {
+                Future<?> acking = acker.submit(() -> {
+                    for (Delivery d : held) {
+                        if (d.ack()) {
+                            ackedTrue.add(d.event().getId());
+                        }
+                    }
+                });
+                s.close(Duration.ofSeconds(5));
+                acking.get(harness.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            } finally {
+                acker.shutdownNow();
+            }
+            Recorder second = recorder();
+            subscribe(SubscribeOptions.topic(t).group("r24a").ackDeadline(deadline), second);
+            Set<String> left = new HashSet<>(TestEvents.ids(events));
+            left.removeAll(ackedTrue);
+            // the broker may keep what close left unsettled until its deadline passes
+            Awaitility.await(what("R24", left.size() + " events not acked before close are delivered to the next "
+                    + "member")).atMost(deadline.plus(harness.timeout())).pollInterval(Duration.ofMillis(20))
+                    .until(() -> second.hasAll(left));
+            assertStays("R24", "events whose ack returned true during close are not redelivered",
+                    Duration.ofSeconds(2), () -> second.distinctIds().stream().noneMatch(ackedTrue::contains));
         }
     }
 }

@@ -32,6 +32,15 @@ public interface TckHarness {
      */
     void injectRaw(String topic, byte[] body, Map<String, String> headers) throws Exception;
 
+    /**
+     * One topic token, as odd as the broker allows in a topic name a foreign producer can write to, for R22's raw
+     * message on a wildcard subscription (NATS allows {@code |}, {@code %} and {@code "}; Kafka only
+     * {@code [A-Za-z0-9._-]}). Default: {@code odd_-}, which every broker takes.
+     */
+    default String oddestTopicToken() {
+        return "odd_-";
+    }
+
     /** The ack deadline the kit uses in deadline tests; at least the backend's minimum. */
     default Duration ackDeadline() {
         return Duration.ofSeconds(1);

@@ -28,16 +28,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One subscription member: a pull consumer (the group's durable one, or a durable one of its own deleted on close)
  * read through jnats' {@link IterableConsumer}, which keeps up to a batch of pulled messages. Receive runs on the
  * library's receive thread; ack, nack, term and inProgress are thread-safe jnats publishes to the message's reply
  * subject.
+ *
+ * <p>Read-ahead is kept alive: the server's ack wait runs from the moment it sends a message into the pull, and jnats
+ * keeps pulling while messages it holds wait for the library, which takes only what its free slots allow. A message
+ * waiting unseen in jnats' buffer behind a slow handler would be redelivered although nothing failed. So every
+ * message jnats has is taken into this receiver's own queue as soon as it is there (by the receive thread, and by a
+ * keeper task on the library's scheduler while the receive thread is busy running handlers), and whatever waits in
+ * that queue is renewed with {@code inProgress} every quarter ack wait until the library takes it. What a member holds
+ * stays bounded by the consumer's {@code MaxAckPending}.
  *
  * <p>Reconnects: after the connection comes back (the connector counts reconnects) the next receive checks that the
  * consumer still exists; if the server lost it, it is re-created and pulled afresh (jnats re-pulls by itself for a
@@ -55,6 +67,7 @@ final class JetStreamReceiver implements Receiver {
     private static final long ACK_APPLY_POLL_NANOS = Duration.ofMillis(10).toNanos();
     private static final int CONSUMER_NOT_FOUND = 10014;
     private static final int MAX_NAME = 200;
+    private static final int ATTEMPTS_KEPT = 65_536;
     /** Idle time after which the receiver asks the server whether its pull is stuck (see {@link #stalled()}). */
     private static final long STALL_CHECK_NANOS = Duration.ofSeconds(3).toNanos();
 
@@ -65,12 +78,25 @@ final class JetStreamReceiver implements Receiver {
     private final String consumer;
     private final boolean own;
     private final int batch;
+    /**
+     * The attempt last handed to the library per stream sequence, until the message is acked or terminated: a server
+     * restarted from a consumer state older than its last deliveries counts those redeliveries from 1 again, and
+     * attempts must never count backwards (dead-lettering counts on them). Bounded: past
+     * {@link #ATTEMPTS_KEPT} entries the server's count is taken as it is.
+     */
+    private final Map<Long, Integer> attemptsHanded = new ConcurrentHashMap<>();
     /** Messages handed to the library and not settled yet, by stream sequence: nak'ed on close. */
     private final Map<Long, Message> unsettled = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** The highest stream sequence this member acked: close waits (briefly) for the server to have applied it. */
     private final AtomicLong highestAcked = new AtomicLong();
     private volatile IterableConsumer pulling;
+    /** Guards every call into jnats' pull (jnats' consumer bookkeeping is not thread-safe). */
+    private final ReentrantLock pullLock = new ReentrantLock();
+    /** Messages taken from jnats and not yet handed to the library, in arrival order. */
+    private final ConcurrentLinkedDeque<Waiting> waiting = new ConcurrentLinkedDeque<>();
+    private final long renewNanos;
+    private final ScheduledFuture<?> keeper;
     private long reconnectsSeen;
     private long lastSequence;
     /** When the receive thread last got a message or checked for a stall ({@link System#nanoTime()}). */
@@ -87,12 +113,18 @@ final class JetStreamReceiver implements Receiver {
         // one message is processed, never pulls again (seen with maxInFlight 1: the consumer stalled after a message)
         this.batch = Math.max(2, Math.min(spec.maxInFlight(), 1024));
         this.stream = backend.streams().forSubscription(topic);
+        // a quarter ack wait, checked every eighth: the server's clock started before the keeper saw the message
+        this.renewNanos = spec.ackDeadline().toNanos() / 4;
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(spec.ackDeadline().toNanos() / 8,
+                TimeUnit.SECONDS.toNanos(1)));
         try {
             ensureConsumer();
             startPulling();
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             throw backend.classify(e);
         }
+        this.keeper = backend.connector().context().scheduler().scheduleAtFixedRate(this::keepWaitingAlive, period,
+                period, TimeUnit.NANOSECONDS);
     }
 
     /** {@code <group>_<topic>} with dots as underscores and wildcards spelled out; hashed when too long. */
@@ -211,8 +243,28 @@ final class JetStreamReceiver implements Receiver {
         if (closed.get()) {
             return List.of();
         }
+        if (waiting.isEmpty()) {
+            pullLock.lockInterruptibly();
+            try {
+                pull(maxWait);
+            } finally {
+                pullLock.unlock();
+            }
+        }
+        List<ReceivedMessage> out = new ArrayList<>(Math.min(max, 64));
+        Waiting w;
+        while (out.size() < max && (w = waiting.poll()) != null) {
+            out.add(decode(w.message));
+        }
+        return out;
+    }
+
+    /**
+     * Waits up to {@code maxWait} for a message and moves everything jnats holds into {@link #waiting}; restarts the
+     * pull where needed (reconnect, a lost consumer, a stalled pull). Under {@link #pullLock}.
+     */
+    private void pull(Duration maxWait) throws InterruptedException {
         try {
-            List<Message> carried = List.of();
             long reconnects = backend.connector().reconnects();
             if (pulling == null) {
                 ensureConsumer();
@@ -222,37 +274,29 @@ final class JetStreamReceiver implements Receiver {
                 reconnectsSeen = reconnects;
                 lastActivity = System.nanoTime();
                 if (ensureConsumer()) {
-                    carried = restartPull();
+                    hold(restartPull());
                 }
             } else if (stalled()) {
-                carried = restartPull();
+                hold(restartPull());
             }
-            if (!carried.isEmpty()) {
-                List<ReceivedMessage> out = new ArrayList<>(carried.size());
-                for (Message c : carried) {
-                    out.add(decode(c));
-                }
-                return out;
+            if (!waiting.isEmpty()) {
+                return;
             }
             IterableConsumer p = pulling;
             Message m = p.nextMessage(maxWait);
             if (m == null) {
-                return List.of();
+                return;
             }
             lastActivity = System.nanoTime();
-            List<ReceivedMessage> out = new ArrayList<>(Math.min(max, 64));
-            out.add(decode(m));
-            while (out.size() < max && (m = p.nextMessage(POLL_NOW)) != null) {
-                out.add(decode(m));
-            }
-            return out;
+            waiting.add(new Waiting(m, lastActivity));
+            takeAvailable(p);
         } catch (JetStreamStatusCheckedException e) {
             stopPulling();
             throw new OmnibusException(ErrorCode.UNAVAILABLE, JetStreamBackend.NAME + ": pulling from consumer '"
                     + consumer + "' failed: " + e.getMessage() + "; starting over", e, true);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             if (closed.get()) {
-                return List.of();
+                return;
             }
             stopPulling();
             OmnibusException error = backend.classify(e);
@@ -260,6 +304,69 @@ final class JetStreamReceiver implements Receiver {
                 throw new OmnibusException(ErrorCode.UNAVAILABLE, error.getMessage(), e, true);
             }
             throw error;
+        }
+    }
+
+    /** Moves every message jnats already holds into {@link #waiting}, without waiting. Under {@link #pullLock}. */
+    private void takeAvailable(IterableConsumer p) throws InterruptedException, JetStreamStatusCheckedException {
+        Message m;
+        long now = System.nanoTime();
+        while ((m = p.nextMessage(POLL_NOW)) != null) {
+            waiting.add(new Waiting(m, now));
+        }
+    }
+
+    private void hold(List<Message> messages) {
+        long now = System.nanoTime();
+        for (Message m : messages) {
+            waiting.add(new Waiting(m, now));
+        }
+    }
+
+    /**
+     * The keeper, on the library's scheduler: takes what jnats holds while the receive thread is busy elsewhere (it
+     * skips a round while the receive thread is inside jnats), then renews what has waited a quarter ack wait.
+     */
+    private void keepWaitingAlive() {
+        if (closed.get()) {
+            return;
+        }
+        if (pullLock.tryLock()) {
+            try {
+                IterableConsumer p = pulling;
+                if (p != null) {
+                    takeAvailable(p);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (JetStreamStatusCheckedException | RuntimeException e) {
+                log.debug("{}: the keeper of '{}' could not take from the pull", JetStreamBackend.NAME, consumer, e);
+            } finally {
+                pullLock.unlock();
+            }
+        }
+        long now = System.nanoTime();
+        for (Waiting w : waiting) {
+            if (now - w.renewedNanos >= renewNanos) {
+                w.renewedNanos = now;
+                try {
+                    w.message.inProgress();
+                } catch (RuntimeException e) {
+                    log.debug("{}: inProgress for a waiting message of '{}' failed", JetStreamBackend.NAME, consumer,
+                            e);
+                }
+            }
+        }
+    }
+
+    /** A message taken from jnats, waiting for the library; renewed by the keeper. */
+    private static final class Waiting {
+        final Message message;
+        volatile long renewedNanos;
+
+        Waiting(Message message, long renewedNanos) {
+            this.message = message;
+            this.renewedNanos = renewedNanos;
         }
     }
 
@@ -291,8 +398,17 @@ final class JetStreamReceiver implements Receiver {
         lastSequence = Math.max(lastSequence, seq);
         unsettled.put(seq, m);
         String position = String.valueOf(seq);
-        return backend.wire().decode(m, (int) Math.min(Integer.MAX_VALUE, m.metaData().deliveredCount()), position,
-                position, m);
+        int attempt = (int) Math.min(Integer.MAX_VALUE, m.metaData().deliveredCount());
+        Integer before = attemptsHanded.get(seq);
+        if (before != null && before >= attempt) {
+            log.debug("{}: '{}' sequence {} redelivered with server count {} after attempt {}; counting on",
+                    JetStreamBackend.NAME, consumer, seq, attempt, before);
+            attempt = before + 1;
+        }
+        if (before != null || attemptsHanded.size() < ATTEMPTS_KEPT) {
+            attemptsHanded.put(seq, attempt);
+        }
+        return backend.wire().decode(m, attempt, position, position, m);
     }
 
     private Message settle(ReceivedMessage message) {
@@ -304,6 +420,7 @@ final class JetStreamReceiver implements Receiver {
     @Override
     public void ack(ReceivedMessage message) {
         Message m = settle(message);
+        attemptsHanded.remove(m.metaData().streamSequence());
         m.ack();
         highestAcked.accumulateAndGet(m.metaData().streamSequence(), Math::max);
     }
@@ -320,7 +437,9 @@ final class JetStreamReceiver implements Receiver {
 
     @Override
     public void deadLettered(ReceivedMessage message) {
-        settle(message).term();
+        Message m = settle(message);
+        attemptsHanded.remove(m.metaData().streamSequence());
+        m.term();
     }
 
     @Override
@@ -361,7 +480,13 @@ final class JetStreamReceiver implements Receiver {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        keeper.cancel(false);
+        pullLock.lock();
         try {
+            Waiting w;
+            while ((w = waiting.poll()) != null) {
+                unsettled.put(w.message.metaData().streamSequence(), w.message);
+            }
             IterableConsumer p = pulling;
             if (p != null) {
                 p.stop();
@@ -385,6 +510,7 @@ final class JetStreamReceiver implements Receiver {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            pullLock.unlock();
             backend.forget(this);
         }
     }

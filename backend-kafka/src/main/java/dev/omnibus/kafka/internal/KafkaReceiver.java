@@ -21,6 +21,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidGroupIdException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -60,6 +61,7 @@ final class KafkaReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(KafkaReceiver.class);
     private static final long POLL_MS = 50;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+    private static final Duration REBALANCE_POLL = Duration.ofMillis(100);
     private static final long REVOKE_DRAIN_MAX_MS = 2000;
     private static final Duration LAG_WAIT = Duration.ofSeconds(1);
 
@@ -590,35 +592,72 @@ final class KafkaReceiver implements Receiver {
         }
     }
 
-    /** Commits what is committable for good (group subscriptions) and closes the consumer; poll thread only. */
+    /**
+     * Commits what is committable for good (group subscriptions) and closes the consumer; poll thread only.
+     *
+     * <p>A member closed while its group rebalances gets {@link RebalanceInProgressException} for that commit. Kafka's
+     * own advice is to keep polling so the rebalance completes, then commit again; giving up instead handed about
+     * half of what the member had acked to the next owner. So, within {@link #CLOSE_WAIT}, it polls with every
+     * partition paused (no new records: nothing more is taken), which completes the rebalance — revoked partitions
+     * are committed by {@link Rebalance#onPartitionsRevoked} — and then commits what it still owns.
+     */
     private void shutdownConsumer() {
-        try {
-            if (!privateGroup) {
-                Map<TopicPartition, OffsetAndMetadata> last = new HashMap<>();
-                synchronized (lock) {
-                    for (Part part : parts.values()) {
-                        long next = part.committable();
-                        if (next > part.committed) {
-                            last.put(part.tp, new OffsetAndMetadata(next));
-                        }
-                    }
+        if (!privateGroup) {
+            long end = System.nanoTime() + CLOSE_WAIT.toNanos();
+            while (true) {
+                Map<TopicPartition, OffsetAndMetadata> last = committableNow();
+                if (last.isEmpty()) {
+                    break;
                 }
-                if (!last.isEmpty()) {
+                try {
+                    Duration left = Duration.ofNanos(Math.max(1, end - System.nanoTime()));
                     unwoken(() -> {
-                        consumer.commitSync(last, CLOSE_WAIT);
+                        consumer.commitSync(last, left);
                         return null;
                     });
+                    break;
+                } catch (RebalanceInProgressException e) {
+                    if (System.nanoTime() - end >= 0) {
+                        log.warn("{}: the last commit for '{}' did not get through the group's rebalance within {}; "
+                                + "acked events after the last commit will be redelivered", KafkaBackend.NAME, topic,
+                                CLOSE_WAIT);
+                        break;
+                    }
+                    log.debug("{}: the last commit for '{}' met a rebalance; polling until it completes",
+                            KafkaBackend.NAME, topic);
+                    try {
+                        consumer.pause(consumer.assignment());
+                        unwoken(() -> consumer.poll(REBALANCE_POLL));
+                    } catch (RuntimeException pollFailed) {
+                        log.debug("{}: polling through the rebalance of '{}' failed", KafkaBackend.NAME, topic,
+                                pollFailed);
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("{}: the last commit for '{}' failed; acked events after the last commit will be "
+                            + "redelivered: {}", KafkaBackend.NAME, topic, e.toString());
+                    break;
                 }
             }
-        } catch (RuntimeException e) {
-            log.warn("{}: the last commit for '{}' failed; acked events after the last commit will be redelivered: {}",
-                    KafkaBackend.NAME, topic, e.toString());
         }
         try {
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(CLOSE_WAIT));
         } catch (RuntimeException e) {
             log.debug("{}: closing the consumer of '{}' failed", KafkaBackend.NAME, topic, e);
         }
+    }
+
+    /** Offsets past the last commit that may be committed now, for the partitions this member still owns. */
+    private Map<TopicPartition, OffsetAndMetadata> committableNow() {
+        Map<TopicPartition, OffsetAndMetadata> last = new HashMap<>();
+        synchronized (lock) {
+            for (Part part : parts.values()) {
+                long next = part.committable();
+                if (!part.removed && next > part.committed) {
+                    last.put(part.tp, new OffsetAndMetadata(next));
+                }
+            }
+        }
+        return last;
     }
 
     /**

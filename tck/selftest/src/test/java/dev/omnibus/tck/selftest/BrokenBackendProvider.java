@@ -136,7 +136,7 @@ public final class BrokenBackendProvider implements BackendProvider {
             ReceiverSpec spec = new ReceiverSpec(
                     defect == Defect.NARROWS_WILDCARDS ? s.topic().replace(">", "*") : s.topic(),
                     defect == Defect.IGNORES_GROUPS ? null : s.group(),
-                    defect == Defect.NEVER_REDELIVERS_UNACKED ? Duration.ofHours(1) : s.ackDeadline(),
+                    defect == Defect.SHORTENS_ACK_DEADLINE ? s.ackDeadline().dividedBy(4) : s.ackDeadline(),
                     defect == Defect.IGNORES_START_POSITION ? StartPosition.latest() : s.startPosition(),
                     s.maxInFlight(), s.overflow(), s.bufferCapacity(), s.deadLetterTopic(), s.maxAttempts());
             return new BrokenReceiver(real.receiver(spec), defect);
@@ -152,6 +152,10 @@ public final class BrokenBackendProvider implements BackendProvider {
         private static final AtomicInteger LEAKS = new AtomicInteger();
         private final Receiver real;
         private final Defect defect;
+        /** DROPS_ACKS_ON_CLOSE: acks waiting for the next receive. */
+        private final List<ReceivedMessage> deferredAcks = new ArrayList<>();
+        /** STALLS_AFTER_RAW: a raw message was handed over. */
+        private volatile boolean stalled;
 
         BrokenReceiver(Receiver real, Defect defect) {
             this.real = real;
@@ -174,7 +178,28 @@ public final class BrokenBackendProvider implements BackendProvider {
             if (defect == Defect.IGNORES_MAX_IN_FLIGHT) {
                 return real.receive(max * 4 + 10, maxWait);
             }
+            if (stalled) {
+                new CountDownLatch(1).await(maxWait.toMillis(), TimeUnit.MILLISECONDS);
+                return List.of();
+            }
+            if (defect == Defect.DROPS_ACKS_ON_CLOSE) {
+                List<ReceivedMessage> due;
+                synchronized (deferredAcks) {
+                    due = new ArrayList<>(deferredAcks);
+                    deferredAcks.clear();
+                }
+                real.ackAll(due);
+            }
             List<ReceivedMessage> batch = real.receive(max, maxWait);
+            if (defect == Defect.STALLS_AFTER_RAW) {
+                for (int i = 0; i < batch.size(); i++) {
+                    if (batch.get(i).isInvalid()) {
+                        // the driver's thread dies on the raw message: it and everything after it is never handed over
+                        stalled = true;
+                        return new ArrayList<>(batch.subList(0, i));
+                    }
+                }
+            }
             if (defect == Defect.REORDERS_KEYS && batch.size() > 1) {
                 List<ReceivedMessage> reversed = new ArrayList<>(batch);
                 Collections.reverse(reversed);
@@ -185,7 +210,11 @@ public final class BrokenBackendProvider implements BackendProvider {
 
         @Override
         public void ack(ReceivedMessage message) {
-            if (defect != Defect.REDELIVERS_ACKED) {
+            if (defect == Defect.DROPS_ACKS_ON_CLOSE) {
+                synchronized (deferredAcks) {
+                    deferredAcks.add(message);
+                }
+            } else if (defect != Defect.REDELIVERS_ACKED) {
                 real.ack(message);
             }
         }
@@ -206,7 +235,9 @@ public final class BrokenBackendProvider implements BackendProvider {
 
         @Override
         public void extend(List<ReceivedMessage> messages) {
-            real.extend(messages);
+            if (defect != Defect.IGNORES_EXTEND) {
+                real.extend(messages);
+            }
         }
 
         @Override

@@ -18,8 +18,12 @@ enum Defect {
     DROPS_NACKED("R07"),
     /** Redelivers a delayed nack at once. */
     IGNORES_NACK_DELAY("R08"),
-    /** Sets an ack deadline of an hour whatever was asked. */
-    NEVER_REDELIVERS_UNACKED("R09"),
+    /**
+     * Sets the broker's ack deadline to a quarter of what was asked, so the broker redelivers events a handler still
+     * holds. (An hour-long deadline is no longer observable on the in-process broker: the library hands back what a
+     * handler left unsettled, and a member leaving hands back what it held.)
+     */
+    SHORTENS_ACK_DEADLINE("R09"),
     /** Claims native dead-lettering so the library leaves it to a broker that never does it. */
     NEVER_DEAD_LETTERS("R10"),
     /** Returns more messages than the library asked for. */
@@ -33,7 +37,13 @@ enum Defect {
     /** Treats '>' like '*' (one token only). */
     NARROWS_WILDCARDS("R19"),
     /** Claims DEDUP on a broker whose dedup is off. */
-    CLAIMS_DEDUP_IT_LACKS("R20");
+    CLAIMS_DEDUP_IT_LACKS("R20"),
+    /** Ignores {@code extend}, so messages that wait their turn are redelivered past the broker's deadline. */
+    IGNORES_EXTEND("R21"),
+    /** Stops receiving for good once it has handed over one raw message (a dispatcher thread that died on it). */
+    STALLS_AFTER_RAW("R22"),
+    /** Defers acks to its next receive and drops what is deferred on close. */
+    DROPS_ACKS_ON_CLOSE("R24");
 
     final String rule;
 

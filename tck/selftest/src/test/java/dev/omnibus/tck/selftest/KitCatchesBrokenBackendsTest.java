@@ -39,7 +39,7 @@ class KitCatchesBrokenBackendsTest {
     void theWrapperWithoutADefectPassesTheWholeKit(@TempDir Path reports) throws IOException {
         TckReport report = runKit(Defect.NONE, null, reports);
 
-        assertThat(report.rules()).hasSize(20);
+        assertThat(report.rules()).hasSize(23);
         report.rules().forEach(rule -> assertThat(rule.status()).as("%s on the unbroken wrapper: %s", rule.id(),
                 rule.reason()).isIn("PASSED", "SKIPPED"));
         assertThat(report.rule("R01").status()).isEqualTo("PASSED");

@@ -36,4 +36,16 @@ class ReadmeConfigurationReferenceTest {
                     .contains("| `" + option.name() + "` | `" + option.environmentVariable() + "` |");
         }
     }
+
+    @Test
+    void everySubscribeOptionIsInTheSubscriptionOptionsTable() throws IOException {
+        String readme = Files.readString(Path.of("../../README.md"), StandardCharsets.UTF_8);
+        for (java.lang.reflect.Method m : dev.omnibus.SubscribeOptions.class.getMethods()) {
+            if (m.getReturnType() == dev.omnibus.SubscribeOptions.class
+                    && !java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+                assertThat(readme).as("README's subscription options table has %s", m.getName())
+                        .contains("| `" + m.getName() + "(");
+            }
+        }
+    }
 }
