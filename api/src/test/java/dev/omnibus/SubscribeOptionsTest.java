@@ -40,4 +40,20 @@ class SubscribeOptionsTest {
         assertThatThrownBy(() -> o.bufferCapacity(0)).hasMessageContaining("bufferCapacity");
         assertThatThrownBy(() -> OverflowPolicy.disconnectAfter(0)).hasMessageContaining("at least 1");
     }
+
+    @Test
+    void retryBackoffHasDocumentedDefaultsAndValidatesItsRange() {
+        SubscribeOptions o = SubscribeOptions.topic("orders");
+        assertThat(o.retryDelay(1).toMillis()).isBetween(50L, 150L);
+        assertThat(o.retryDelay(30)).isLessThanOrEqualTo(SubscribeOptions.DEFAULT_RETRY_MAX);
+        assertThat(o.retryBackoff(Duration.ZERO, Duration.ZERO).retryDelay(3)).isZero();
+        assertThatThrownBy(() -> o.retryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+                .isInstanceOf(InvalidArgumentException.class).hasMessageContaining("0 < initial <= max <= 12h");
+        assertThatThrownBy(() -> o.retryBackoff(Duration.ZERO, Duration.ofSeconds(1)))
+                .hasMessageContaining("both 0 for none");
+        assertThatThrownBy(() -> o.retryBackoff(Duration.ofSeconds(1), Duration.ofHours(13)))
+                .hasMessageContaining("12h");
+        assertThat(o.retryBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).toString())
+                .contains("retryBackoff=10ms..20ms");
+    }
 }

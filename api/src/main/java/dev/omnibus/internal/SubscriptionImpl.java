@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -429,7 +430,14 @@ final class SubscriptionImpl implements Subscription {
         String key = d.message.orderingKey();
         int lane = key != null ? Math.floorMod(key.hashCode(), lanes.length)
                 : Math.floorMod(roundRobin.getAndIncrement(), lanes.length);
-        lanes[lane].execute(new Dispatch(d, lane));
+        try {
+            lanes[lane].execute(new Dispatch(d, lane));
+        } catch (RejectedExecutionException closing) {
+            // close shut the lanes between this thread's check of stopping and now: hand it back, as close does
+            if (d.expire()) {
+                handBack(d);
+            }
+        }
     }
 
     private final class Dispatch implements Runnable {

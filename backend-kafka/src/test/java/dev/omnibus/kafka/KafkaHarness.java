@@ -251,6 +251,16 @@ public final class KafkaHarness implements TckHarness {
         launch();
     }
 
+    /** Kills the broker (SIGKILL) and leaves it down until {@link #startBroker()}. */
+    public void killBroker() throws Exception {
+        kill();
+    }
+
+    /** Starts the killed broker again on the same ports and data. */
+    public void startBroker() throws Exception {
+        launch();
+    }
+
     /** The {@code PROXIED} listener, which advertises the relay: the fault proxy's target. */
     @Override
     public InetSocketAddress brokerAddress() {

@@ -43,12 +43,15 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -236,6 +239,83 @@ class KafkaIT {
                 .until(() -> seen.containsAll(published));
         assertThat(deliveries.get() - published.size()).as("redeliveries caused by the rebalances")
                 .isLessThanOrEqualTo(published.size() / 10);
+    }
+
+    /**
+     * {@code publish} returns its stage at once while the broker is down, for a topic it has published to and for a
+     * new one; the stage then fails typed and retryable within the publish timeout. (KafkaProducer.send and the
+     * topic's creation block their caller until metadata arrives: 6.9 s and 7.5 s in one call before.)
+     */
+    @Test
+    void publishNeverBlocksItsCallerWhileTheBrokerIsDown() throws Exception {
+        Omnibus bus = open("publish.timeout=2s");
+        String known = topic("down-known");
+        publish(bus, known, event("down-warm-" + UUID.randomUUID()));
+        kafka.killBroker();
+        try {
+            for (String t : List.of(known, topic("down-new"))) {
+                long start = System.nanoTime();
+                CompletableFuture<PublishReceipt> stage = bus.publisher().publish(t, event("down-" + UUID.randomUUID()))
+                        .toCompletableFuture();
+                long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertThat(tookMs).as("publish call to %s with the broker down, ms", t).isLessThan(250);
+                Throwable failure = stage.handle((r, e) -> e).get(10, TimeUnit.SECONDS);
+                if (failure instanceof CompletionException) {
+                    failure = failure.getCause();
+                }
+                assertThat(failure).as("outcome of a publish to %s with the broker down", t)
+                        .isInstanceOf(OmnibusException.class);
+                assertThat(((OmnibusException) failure).isRetryable()).isTrue();
+            }
+        } finally {
+            kafka.startBroker();
+        }
+        Awaitility.await("publishing works again after the broker is back").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> bus.publisher().publish(known, event("down-after-" + UUID.randomUUID()))
+                        .toCompletableFuture().get(5, TimeUnit.SECONDS) != null);
+    }
+
+    /**
+     * Bounded memory behind a stuck offset: Kafka commits only up to the first unsettled offset, so a partition
+     * tracking more than max(1024, 4 x maxInFlight) offsets behind one is paused until it clears; acked events'
+     * payloads are dropped meanwhile. Once the stuck event is acked, the rest flows.
+     */
+    @Test
+    void aStuckOffsetPausesItsPartitionAtTheTrackedBound() throws Exception {
+        Omnibus bus = open("partitions=1");
+        String t = topic("stuck");
+        String group = "stuck-" + UUID.randomUUID();
+        AtomicReference<Delivery> stuck = new AtomicReference<>();
+        AtomicInteger delivered = new AtomicInteger();
+        subscribe(bus, SubscribeOptions.topic(t).group(group).ackMode(AckMode.MANUAL).maxInFlight(64)
+                .ackDeadline(Duration.ofMinutes(10)), d -> {
+                    delivered.incrementAndGet();
+                    if (d.event().getId().equals("stuck-first")) {
+                        stuck.set(d);
+                    } else {
+                        d.ack();
+                    }
+                });
+        publish(bus, t, event("stuck-first"));
+        List<String> rest = publishMany(bus, t, "stuck-rest", 3000);
+        await("the partition fills up to the bound").until(() -> delivered.get() >= 1024);
+        AtomicInteger last = new AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicLong steadySince = new java.util.concurrent.atomic.AtomicLong();
+        Awaitility.await("deliveries stop at the bound while the first offset is unsettled (2 s unchanged)")
+                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                    int now = delivered.get();
+                    if (now != last.getAndSet(now)) {
+                        steadySince.set(System.nanoTime());
+                        return false;
+                    }
+                    return System.nanoTime() - steadySince.get() >= TimeUnit.SECONDS.toNanos(2);
+                });
+        int plateau = delivered.get();
+        assertThat(plateau).as("deliveries with offset 0 unsettled (bound 1024 + one poll of 64)")
+                .isBetween(1024, 1024 + 64 + 64);
+        stuck.get().ack();
+        await("everything flows once the stuck event is acked").until(() -> delivered.get() >= rest.size() + 1);
     }
 
     /**

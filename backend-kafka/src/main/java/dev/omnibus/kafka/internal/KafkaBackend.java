@@ -62,9 +62,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Thread-safe: one idempotent {@code acks=all} producer and one Admin client per {@link dev.omnibus.Omnibus};
@@ -93,6 +97,20 @@ public final class KafkaBackend implements Backend {
     private final Capabilities capabilities;
     /** Topics known to exist (created by us or found existing), so that only a first publish asks the Admin. */
     private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
+    /** Topics whose last publish was confirmed: the producer has their metadata, so send does not block. */
+    private final Set<String> readyTopics = ConcurrentHashMap.newKeySet();
+    /** Publishes per topic handed to {@link #sender} and not yet given to the producer. */
+    private final Map<String, AtomicInteger> handedOff = new ConcurrentHashMap<>();
+    /**
+     * Sends that could block (a topic's first, any while the broker is away), off the publishing thread; its one
+     * thread starts with the backend (not on first use inside someone's publish) and ends with it.
+     */
+    private final ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "omnibus-kafka-sender");
+                t.setDaemon(true);
+                return t;
+            });
     private final Set<KafkaReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
@@ -129,6 +147,7 @@ public final class KafkaBackend implements Backend {
                         + "deliveries are unsettled (back-pressure on the broker); it never drops or disconnects")
                 .maxPayloadBytes(maxPayload)
                 .build();
+        sender.prestartAllCoreThreads();
     }
 
     /** Builds the clients for the URL and options, and checks the cluster answers within the publish timeout. */
@@ -319,25 +338,63 @@ public final class KafkaBackend implements Backend {
             return CompletableFuture.failedFuture(closedError());
         }
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        ProducerRecord<String, byte[]> record;
         try {
-            ensureTopic(topic);
             Object key = event.getExtension(Extensions.PARTITION_KEY);
             var writer = KafkaMessageFactory.createWriter(topic, null, null, key == null ? null : key.toString());
-            ProducerRecord<String, byte[]> record = structured != null ? writer.writeStructured(event, structured)
-                    : writer.writeBinary(event);
-            String id = event.getId();
+            record = structured != null ? writer.writeStructured(event, structured) : writer.writeBinary(event);
+        } catch (RuntimeException e) {
+            result.completeExceptionally(classify(e));
+            return result;
+        }
+        String id = event.getId();
+        AtomicInteger queued = handedOff.get(topic);
+        if (!down && readyTopics.contains(topic) && (queued == null || queued.get() == 0)) {
+            produce(topic, id, record, result);
+            return result;
+        }
+        // KafkaProducer.send blocks its caller until it has the topic's metadata (up to max.block.ms, which is
+        // publish.timeout): on a topic's first publish, and while the broker is away. publish must return at once,
+        // so such sends go to the sender thread; later sends of the topic follow them there until it has caught up,
+        // which keeps one thread's publishes in order.
+        AtomicInteger waiting = handedOff.computeIfAbsent(topic, t -> new AtomicInteger());
+        waiting.incrementAndGet();
+        try {
+            sender.execute(() -> {
+                try {
+                    ensureTopic(topic);
+                    produce(topic, id, record, result);
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(classify(e));
+                } finally {
+                    waiting.decrementAndGet();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            waiting.decrementAndGet();
+            result.completeExceptionally(closedError());
+        }
+        return result;
+    }
+
+    /** Hands {@code record} to the producer; a confirmed send marks the topic ready for the direct path. */
+    private void produce(String topic, String id, ProducerRecord<String, byte[]> record,
+                         CompletableFuture<PublishReceipt> result) {
+        try {
             producer.send(record, (metadata, error) -> {
                 if (error != null) {
+                    readyTopics.remove(topic);
                     result.completeExceptionally(classify(error));
                 } else {
+                    readyTopics.add(topic);
                     result.complete(new PublishReceipt(topic, id, metadata.partition() + ":" + metadata.offset(),
                             false));
                 }
             });
         } catch (RuntimeException e) {
+            readyTopics.remove(topic);
             result.completeExceptionally(classify(e));
         }
-        return result;
     }
 
     /**
@@ -410,6 +467,7 @@ public final class KafkaBackend implements Backend {
                     }
                 } else if (!down) {
                     down = true;
+                    readyTopics.clear();
                     log.warn("{}: {} unreachable; the clients reconnect by themselves: {}", NAME,
                             context.redactedUrl(), String.valueOf(error));
                     context.connectionState(ConnectionState.DISCONNECTED, error);
@@ -484,6 +542,15 @@ public final class KafkaBackend implements Backend {
         }
         for (KafkaReceiver r : receivers) {
             r.close();
+        }
+        sender.shutdown();
+        try {
+            if (!sender.awaitTermination(5, TimeUnit.SECONDS)) {
+                sender.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sender.shutdownNow();
         }
         try {
             producer.close(Duration.ofSeconds(5));

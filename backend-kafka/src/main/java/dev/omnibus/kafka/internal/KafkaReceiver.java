@@ -62,6 +62,7 @@ final class KafkaReceiver implements Receiver {
     private static final long POLL_MS = 50;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
     private static final Duration REBALANCE_POLL = Duration.ofMillis(100);
+    private static final int MIN_TRACKED = 1024;
     private static final long REVOKE_DRAIN_MAX_MS = 2000;
     private static final Duration LAG_WAIT = Duration.ofSeconds(1);
 
@@ -81,6 +82,12 @@ final class KafkaReceiver implements Receiver {
      */
     private final int pauseAt;
     private final int resumeBelow;
+    /**
+     * Offsets one partition may track behind its first unsettled one (fetched, settled or not, not yet committable)
+     * before it is paused: 4 x maxInFlight, at least {@value #MIN_TRACKED}. Each tracked acked offset costs a small
+     * entry (its event is dropped once acked), so the bound is on bookkeeping, not on payloads.
+     */
+    private final int maxTracked;
     /** Where a partition without a committed offset starts: LATEST means "published after this subscription". */
     private final long startMillis;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -107,6 +114,7 @@ final class KafkaReceiver implements Receiver {
         this.capacity = Math.max(1, spec.maxInFlight());
         this.pauseAt = capacity + Math.min(500, capacity);
         this.resumeBelow = Math.max(1, capacity / 2);
+        this.maxTracked = (int) Math.max(MIN_TRACKED, Math.min(Integer.MAX_VALUE, 4L * capacity));
         StartPosition start = spec.startPosition();
         this.startMillis = start.kind() == StartPosition.Kind.TIME ? start.time().toEpochMilli()
                 : System.currentTimeMillis() + 1;
@@ -223,6 +231,9 @@ final class KafkaReceiver implements Receiver {
             e.part.waiting--;
         }
         e.state = State.ACKED;
+        // an acked entry waits only for the commit to pass it: drop the decoded event (payload included), so a
+        // stuck offset before it holds back a few bytes per acked record, not every acked event
+        e.current = null;
         e.part.advance();
         if (e.part.revoking) {
             lock.notifyAll();
@@ -439,9 +450,16 @@ final class KafkaReceiver implements Receiver {
                 if (full) {
                     consumer.pause(assigned);
                 } else {
-                    consumer.resume(assigned);
+                    Set<TopicPartition> resume = new java.util.HashSet<>(assigned);
+                    for (Part part : parts.values()) {
+                        if (part.heldBack) {
+                            resume.remove(part.tp);
+                        }
+                    }
+                    consumer.resume(resume);
                 }
             }
+            holdBackStuckPartitions();
             if (!privateGroup && !commitInFlight) {
                 for (Part part : parts.values()) {
                     long next = part.committable();
@@ -475,6 +493,37 @@ final class KafkaReceiver implements Receiver {
             });
         }
         return timeout;
+    }
+
+    /**
+     * Bounded memory behind a stuck offset: Kafka commits only up to the first unsettled offset, so everything
+     * fetched after it stays tracked until it settles (a long delayed nack, a stuck handler). A partition tracking
+     * more than {@link #maxTracked} offsets is paused until it is back under half of that. Under the lock.
+     */
+    private void holdBackStuckPartitions() {
+        for (Part part : parts.values()) {
+            int tracked = part.entries.size();
+            // after a seek back for a due redelivery the partition must fetch again (the stuck offset is among
+            // what it re-reads), so it is never held back while re-reading
+            boolean rereading = part.position < part.fetchedUpTo;
+            if (part.heldBack && rereading) {
+                part.heldBack = false;
+                if (!backPressure) {
+                    consumer.resume(List.of(part.tp));
+                }
+            } else if (!part.heldBack && !rereading && tracked > maxTracked) {
+                part.heldBack = true;
+                consumer.pause(List.of(part.tp));
+                log.info("{}: partition {} of '{}' paused: {} offsets tracked behind the unsettled offset {} (bound "
+                        + "{})", KafkaBackend.NAME, part.tp, topic, tracked, part.committable(), maxTracked);
+            } else if (part.heldBack && tracked <= maxTracked / 2) {
+                part.heldBack = false;
+                if (!backPressure) {
+                    consumer.resume(List.of(part.tp));
+                }
+                log.info("{}: partition {} of '{}' resumed", KafkaBackend.NAME, part.tp, topic);
+            }
+        }
     }
 
     /** In-flight deliveries past their deadline are redelivered (the library expired them too). Under the lock. */
@@ -794,6 +843,8 @@ final class KafkaReceiver implements Receiver {
         int waiting;
         boolean revoking;
         boolean removed;
+        /** Paused for tracking too many offsets behind an unsettled one (see holdBackStuckPartitions). */
+        boolean heldBack;
 
         Part(TopicPartition tp) {
             this.tp = tp;
