@@ -24,9 +24,12 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One jnats connection set up from a {@link BackendContext}, shared by the NATS core and JetStream backends;
@@ -43,6 +46,7 @@ public final class NatsConnector {
     private static final Logger log = LoggerFactory.getLogger(NatsConnector.class);
     private static final int DEFAULT_PORT = 4222;
     private static final Duration RECONNECT_FLUSH = Duration.ofSeconds(5);
+    private static final long RECONNECT_POLL_NANOS = Duration.ofMillis(5).toNanos();
 
     private final String backend;
     private final BackendContext context;
@@ -51,10 +55,22 @@ public final class NatsConnector {
     private final Object flushLock = new Object();
     private volatile boolean down;
     private volatile Connection connection;
+    /**
+     * Confirms a reconnect off jnats' threads: jnats calls its connection listener on its reconnect thread, and a
+     * flush there (it used to be there) held the reconnect up for seconds, its PING queued behind the reconnect and its
+     * pong future ahead of the handshake's — publishes then stayed unconfirmed and subscriptions silent for long
+     * after a restart or a cut (NatsCoreIT repeats both under traffic). One daemon thread, ended by close.
+     */
+    private final ExecutorService events;
 
     private NatsConnector(String backend, BackendContext context) {
         this.backend = backend;
         this.context = context;
+        this.events = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "omnibus-" + backend + "-events");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -144,21 +160,39 @@ public final class NatsConnector {
                 }
                 break;
             case RECONNECTED:
+                log.debug("{}: reconnected to {}; re-sending subscriptions", backend, context.redactedUrl());
+                break;
+            case RESUBSCRIBED:
+                // jnats has queued the subscriptions again; once a flush confirms the server has them, events
+                // published by anyone reach this connection again: only then is it reported back (never on jnats'
+                // own thread, which must not block)
                 try {
-                    flush(RECONNECT_FLUSH);
-                } catch (TimeoutException | RuntimeException e) {
-                    log.debug("{}: flush after reconnecting to {} failed", backend, context.redactedUrl(), e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    events.execute(this::confirmReconnect);
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    // closed meanwhile
                 }
-                reconnects.incrementAndGet();
-                down = false;
-                log.info("{}: reconnected to {}", backend, context.redactedUrl());
-                context.connectionState(ConnectionState.RECONNECTED, null);
                 break;
             default:
                 break;
         }
+    }
+
+    private void confirmReconnect() {
+        try {
+            flush(RECONNECT_FLUSH);
+        } catch (TimeoutException | RuntimeException e) {
+            log.debug("{}: flush after reconnecting to {} failed", backend, context.redactedUrl(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (closed.get()) {
+            return;
+        }
+        reconnects.incrementAndGet();
+        down = false;
+        log.info("{}: reconnected to {}", backend, context.redactedUrl());
+        context.connectionState(ConnectionState.RECONNECTED, null);
     }
 
     /**
@@ -169,8 +203,20 @@ public final class NatsConnector {
      * @throws TimeoutException when no answer comes within {@code timeout} (disconnected, say)
      */
     public void flush(Duration timeout) throws TimeoutException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
         synchronized (flushLock) {
-            connection.flush(timeout);
+            // no PING while jnats reconnects: it would wait behind the reconnect with its pong future queued ahead of
+            // the handshake's, so the handshake's PONG completes it and every later flush waits one PONG too long
+            while (connection.getStatus() != Connection.Status.CONNECTED) {
+                if (closed.get()) {
+                    throw new TimeoutException("closed");
+                }
+                if (System.nanoTime() - end >= 0) {
+                    throw new TimeoutException("not connected within " + timeout);
+                }
+                LockSupport.parkNanos(RECONNECT_POLL_NANOS);
+            }
+            connection.flush(Duration.ofNanos(Math.max(1, end - System.nanoTime())));
         }
     }
 
@@ -276,6 +322,7 @@ public final class NatsConnector {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        events.shutdownNow();
         try {
             if (connection != null) {
                 connection.close();

@@ -401,7 +401,18 @@ final class RedisReceiver implements Receiver {
             lastReadAcks = sent;
         }
         sent.whenComplete((n, error) -> {
-            if (error != null) {
+            if (error == null) {
+                return;
+            }
+            // XACK is idempotent, so a failure that may pass (a server still LOADING its AOF after a restart, a
+            // connection reset) is retried with the next flush (at the latest the next receive) rather than left
+            // to the ack deadline, which would hand acked entries to another member
+            if (!closed.get() && backend.classify(error).isRetryable()) {
+                log.debug("{}: XACK of {} entries of '{}' failed, sent again with the next flush: {}",
+                        RedisBackend.NAME, ids.size(), topic, error.toString());
+                acks.addAll(ids);
+                queuedAcks.addAndGet(ids.size());
+            } else {
                 log.warn("{}: XACK of {} entries of '{}' failed; they will be redelivered after the ack deadline: {}",
                         RedisBackend.NAME, ids.size(), topic, error.toString());
             }
