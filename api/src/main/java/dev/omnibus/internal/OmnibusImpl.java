@@ -306,7 +306,12 @@ final class OmnibusImpl implements Omnibus, Subscriber {
         if (state == ConnectionState.CLOSED || next == state) {
             return;
         }
+        ConnectionState was = state;
         state = next;
+        if (was == ConnectionState.DISCONNECTED && next == ConnectionState.RECONNECTED) {
+            // a receive loop backing off after failures during the outage resumes now, not after its backoff
+            wakeSubscriptions();
+        }
         Observers.Bus o = observers;
         if (o != null) {
             o.connectionStateChanged(next, cause);
@@ -320,7 +325,18 @@ final class OmnibusImpl implements Omnibus, Subscriber {
         }
     }
 
+    private void wakeSubscriptions() {
+        for (SubscriptionImpl s : subscriptions) {
+            s.receiveNow();
+        }
+    }
+
     private final class Context implements BackendContext {
+        @Override
+        public void receiveNow() {
+            wakeSubscriptions();
+        }
+
         @Override
         public String scheme() {
             return config.scheme;

@@ -106,6 +106,8 @@ final class SubscriptionImpl implements Subscription {
     private boolean batchingAcks;
     /** Receive thread only: the clock reading that ended the last inline handler. */
     private long lastClockNanos;
+    /** Counts {@link #receiveNow()} calls, so a backoff pause notices one that came while it started. */
+    private volatile int wakeups;
     private volatile boolean stopping;
     private volatile boolean terminated;
     private volatile boolean drainedCleanly = true;
@@ -350,12 +352,20 @@ final class SubscriptionImpl implements Subscription {
         }
     }
 
+    /** Waits out a retry backoff, ending early on close or when the bus says the broker is back. */
     private void pause(Duration delay) {
+        int woken = wakeups;
         long end = System.nanoTime() + delay.toNanos();
         long left;
-        while (!stopping && (left = end - System.nanoTime()) > 0) {
+        while (!stopping && wakeups == woken && (left = end - System.nanoTime()) > 0) {
             LockSupport.parkNanos(this, left);
         }
+    }
+
+    /** The broker is reachable again: a receive loop waiting out its backoff retries now. Any thread. */
+    void receiveNow() {
+        wakeups++;
+        LockSupport.unpark(receiveThread);
     }
 
     private DeliveryImpl newDelivery(ReceivedMessage m) {

@@ -40,4 +40,13 @@ public interface BackendContext {
 
     /** The library's shared scheduler, for short timer tasks only (never block on it). Stopped on close. */
     ScheduledExecutorService scheduler();
+
+    /**
+     * The broker is reachable again: every subscription whose receive loop is waiting out its retry backoff after a
+     * failed {@code receive} calls {@code receive} now instead. The library does this itself when a reconnect is
+     * reported; a driver may call it when it learns of reachability some other way before it can report the
+     * reconnect (none does yet: on Google's emulator, calling it when the channel is READY made the kit's R18 fail
+     * more often, see the README's Pub/Sub section). Any thread; cheap; never blocks.
+     */
+    void receiveNow();
 }

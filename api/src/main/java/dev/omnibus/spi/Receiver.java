@@ -17,7 +17,10 @@ import java.util.List;
 public interface Receiver {
     /**
      * Waits up to {@code maxWait} for messages and returns between 0 and {@code max} of them (never more: the
-     * library relies on it for exact flow control). Returns early when messages are available.
+     * library relies on it for exact flow control). Returns early when messages are available. The library also
+     * calls it with a {@code maxWait} of a millisecond in the middle of a batch, to take what the driver already
+     * holds. One message the driver cannot read is returned as {@link ReceivedMessage#invalid}, never thrown, and no
+     * thread of the driver may end on it (kit rule R22).
      */
     List<ReceivedMessage> receive(int max, Duration maxWait) throws InterruptedException;
 
@@ -45,7 +48,13 @@ public interface Receiver {
         ack(message);
     }
 
-    /** The handlers of {@code messages} are still running: push their ack deadlines out (no-op by default). */
+    /**
+     * The library still holds {@code messages} (a handler runs them, or they wait their turn in a batch or a lane
+     * queue, or their ack is not sent yet): push their broker deadline out by the ack deadline, with the broker's own
+     * verb. The library calls it every quarter deadline for everything it holds (kit rule R21); no-op by default,
+     * right only for a broker without a redelivery deadline. Messages the driver holds itself and has not returned
+     * from {@link #receive} yet (a read-ahead) the library cannot see: the driver keeps those alive itself.
+     */
     default void extend(List<ReceivedMessage> messages) {
     }
 
@@ -65,8 +74,9 @@ public interface Receiver {
     }
 
     /**
-     * Stops consuming. Unsettled messages are left to the broker's redelivery. Must stop any thread it started
-     * and make a concurrent {@code receive} return.
+     * Stops consuming. Unsettled messages are left to the broker's redelivery. Every ack given before {@code close}
+     * was called must have been sent (or be waited for) when it returns: the library acks up to this call and
+     * nothing after it (kit rule R24). Must stop any thread it started and make a concurrent {@code receive} return.
      */
     void close();
 }

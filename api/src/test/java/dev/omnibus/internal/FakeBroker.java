@@ -62,6 +62,8 @@ public final class FakeBroker {
     /** How long each ack takes at the "broker" (to widen races with close). */
     volatile long ackMicros;
     volatile boolean receiverClosed;
+    /** The context of the last backend opened on this broker. */
+    volatile BackendContext context;
     volatile long receiverClosedNanos;
 
     private FakeBroker(String name, Duration brokerDeadline) {
@@ -219,6 +221,7 @@ public final class FakeBroker {
             if (broker == null) {
                 throw new OmnibusException(ErrorCode.NOT_FOUND, "no fake broker " + context.address());
             }
+            broker.context = context;
             return new Backend() {
                 @Override
                 public String name() {

@@ -206,6 +206,24 @@ class SubscriptionImplTest {
         assertThat(s.isActive()).isTrue();
     }
 
+    /** A receive loop waiting out a long retry backoff resumes as soon as the reconnect is reported. */
+    @Test
+    void aReportedReconnectEndsTheReceiveBackoff() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        Omnibus bus = connect(broker, Map.of("reconnect.initial", "20s", "reconnect.max", "20s"));
+        List<String> seen = new CopyOnWriteArrayList<>();
+        broker.receiveFailure = new OmnibusException(ErrorCode.UNAVAILABLE, "broker away");
+        bus.subscriber().subscribe(SubscribeOptions.topic("t"), d -> seen.add(d.event().getId()));
+        await("the failure is taken", Duration.ofSeconds(5), () -> broker.receiveFailure == null);
+        broker.offer("back", 1);
+        broker.context.connectionState(dev.omnibus.ConnectionState.DISCONNECTED, null);
+        long start = System.nanoTime();
+        broker.context.connectionState(dev.omnibus.ConnectionState.RECONNECTED, null);
+        await("delivered after the reconnect, not after the 10 to 20 s backoff", Duration.ofSeconds(3),
+                () -> seen.contains("back-0"));
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2000);
+    }
+
     // ------------------------------------------------------------------ retry backoff
 
     /** A failing AUTO handler's deliveries are nacked with a jittered delay that grows with the attempt. */
