@@ -64,6 +64,7 @@ final class KafkaReceiver implements Receiver {
     private static final Duration REBALANCE_POLL = Duration.ofMillis(100);
     private static final int MIN_TRACKED = 1024;
     private static final long REVOKE_DRAIN_MAX_MS = 2000;
+    private static final long REVOKE_DRAIN_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final Duration LAG_WAIT = Duration.ofSeconds(1);
 
     private enum State { BUFFERED, INFLIGHT, WAITING, ACKED }
@@ -776,14 +777,28 @@ final class KafkaReceiver implements Receiver {
                         going.add(part);
                     }
                 }
-                // let running handlers of these partitions settle, so that the next owner redelivers little
-                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(REVOKE_DRAIN_MAX_MS,
+                // let the library settle what it holds of these partitions, so that the next owner redelivers
+                // little: wait while settling makes progress (each settle wakes this wait), up to a quiet spell of
+                // min(2 s, ack deadline) without one, and 10 s at most. A fixed spell was too short for the queue
+                // a slow inline handler works through (8 x 150 ms): the rest went to the new owner as well
+                long start = System.nanoTime();
+                long quiet = TimeUnit.MILLISECONDS.toNanos(Math.min(REVOKE_DRAIN_MAX_MS,
                         TimeUnit.NANOSECONDS.toMillis(ackDeadlineNanos)));
+                long progressAt = start;
+                int held = inFlight(going);
                 try {
-                    long left;
-                    while (going.stream().anyMatch(Part::hasInFlight) && !closed
-                            && (left = end - System.nanoTime()) > 0) {
+                    while (held > 0 && !closed) {
+                        long now = System.nanoTime();
+                        long left = Math.min(start + REVOKE_DRAIN_LIMIT_NANOS, progressAt + quiet) - now;
+                        if (left <= 0) {
+                            break;
+                        }
                         TimeUnit.NANOSECONDS.timedWait(lock, left);
+                        int still = inFlight(going);
+                        if (still < held) {
+                            held = still;
+                            progressAt = System.nanoTime();
+                        }
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -812,6 +827,19 @@ final class KafkaReceiver implements Receiver {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> lost) {
             drop(lost);
+        }
+
+        /** Offsets of {@code going} the library holds (handed out, not settled). Under the lock. */
+        private int inFlight(List<Part> going) {
+            int n = 0;
+            for (Part part : going) {
+                for (Entry e : part.entries.values()) {
+                    if (e.state == State.INFLIGHT) {
+                        n++;
+                    }
+                }
+            }
+            return n;
         }
 
         private void drop(Collection<TopicPartition> gone) {
