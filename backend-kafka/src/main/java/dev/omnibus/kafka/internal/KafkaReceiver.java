@@ -890,15 +890,6 @@ final class KafkaReceiver implements Receiver {
         long committable() {
             return entries.isEmpty() ? fetchedUpTo : entries.firstKey();
         }
-
-        boolean hasInFlight() {
-            for (Entry e : entries.values()) {
-                if (e.state == State.INFLIGHT) {
-                    return true;
-                }
-            }
-            return false;
-        }
     }
 
     /** One fetched offset; its {@link #current} message is what the library holds. Guarded by the lock. */
