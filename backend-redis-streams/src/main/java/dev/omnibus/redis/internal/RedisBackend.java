@@ -32,6 +32,8 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +66,12 @@ import java.util.regex.Pattern;
  * queued {@code XADD}s are written. A publish on an idle connection is written at once; while written commands
  * await their replies, new ones wait for those replies and then go out together in one write, or are written by the
  * publisher once {@value #FLUSH_BATCH} have queued.
+ *
+ * <p>Outages: Lettuce reconnects by itself and keeps every command of a broken connection (bounded by
+ * {@code request.queue.size}) to send again, in order, once reconnected; a {@link ReconnectGuard} on every channel
+ * makes that hold for the command in flight when the connection broke and for a write that failed with it, and holds
+ * a reconnected channel back until the server has loaded its data. So a restart shorter than {@code publish.timeout}
+ * fails no publish and no ack.
  */
 public final class RedisBackend implements Backend {
     private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
@@ -72,6 +80,9 @@ public final class RedisBackend implements Backend {
     private static final Pattern VERSION = Pattern.compile("redis_version:(\\d+)\\.(\\d+)");
     /** Unflushed publishes after which the publishing thread flushes itself instead of waiting for the flusher. */
     static final int FLUSH_BATCH = 256;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** The longest wait between two PINGs to a server still loading its data after a restart. */
+    private static final Duration LOADING_POLL_MAX = Duration.ofSeconds(1);
 
     private final BackendContext context;
     private final ClientResources resources;
@@ -108,6 +119,13 @@ public final class RedisBackend implements Backend {
                         true))
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(1)
+                .nettyCustomizer(new NettyCustomizer() {
+                    @Override
+                    public void afterChannelInitialized(Channel channel) {
+                        ReconnectGuard.install(channel, context.redactedUrl(), CONNECT_TIMEOUT,
+                                RedisBackend.this::loadingPoll);
+                    }
+                })
                 .build();
         this.client = RedisClient.create(resources);
         this.flusher = resources.eventExecutorGroup().next();
@@ -117,9 +135,19 @@ public final class RedisBackend implements Backend {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                 .requestQueueSize(context.get(RedisBackendProvider.REQUEST_QUEUE))
                 .timeoutOptions(TimeoutOptions.enabled())
-                .socketOptions(SocketOptions.builder().keepAlive(true).connectTimeout(Duration.ofSeconds(10)).build())
+                .socketOptions(SocketOptions.builder().keepAlive(true).connectTimeout(CONNECT_TIMEOUT).build())
                 .build());
         client.addListener(new StateListener());
+    }
+
+    /**
+     * The wait before asking again after the n-th {@code LOADING} answer ({@link ReconnectGuard}): the reconnect
+     * policy's delay, at most {@link #LOADING_POLL_MAX}, as loading ends by itself and a late poll only delays
+     * everything buffered.
+     */
+    private Duration loadingPoll(int answers) {
+        Duration delay = context.reconnectPolicy().delay(answers);
+        return delay.compareTo(LOADING_POLL_MAX) > 0 ? LOADING_POLL_MAX : delay;
     }
 
     /** Connects to the server named by the URL and reads what it can promise. */
