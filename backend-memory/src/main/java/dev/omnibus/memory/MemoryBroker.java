@@ -29,6 +29,16 @@ public final class MemoryBroker {
         broker.injectRaw(topic, body, headers);
     }
 
+    /**
+     * Simulates a broker that restarted and kept its data: every event in flight (handed out, not yet settled) is
+     * handed back to be delivered again, as a durable broker does with what its consumers held when it died; acks
+     * and extensions of those deliveries are ignored from then on. Stored and buffered events stay. For tests of
+     * what a crash does to a driver (the kit's self-test); the in-process broker itself never restarts.
+     */
+    public void simulateRestart() {
+        broker.simulateRestart();
+    }
+
     /** Events currently buffered, in flight or delayed across all subscriptions of this broker. */
     public long bufferedEvents() {
         return broker.bufferedEvents();

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Renders the README's conformance matrix from the kit's {@code report.json} files, so the matrix is generated,
@@ -15,7 +17,8 @@ import java.util.List;
  * <pre>
  * java -cp tck/target/classes dev.omnibus.tck.ConformanceMatrix README.md backend-&#42;/target/omnibus-tck/report.json
  * </pre>
- * replaces the text between {@value #BEGIN} and {@value #END} in the README.
+ * replaces the text between {@value #BEGIN} and {@value #END} in the README. A rule that measured figures shows
+ * them in its cell, {@code pass (duplicates 3, resume 1.2 s)}.
  */
 public final class ConformanceMatrix {
     /** Marks the start of the generated section. */
@@ -23,6 +26,8 @@ public final class ConformanceMatrix {
             + "by dev.omnibus.tck.ConformanceMatrix; do not edit) -->";
     /** Marks the end of the generated section. */
     public static final String END = "<!-- conformance-matrix:end -->";
+    /** A cell's figures, as {@link TckReport#describeFigures} writes them. */
+    private static final Pattern FIGURES = Pattern.compile("\\((?:[a-z]+ [0-9.]+(?: s)?(?:, )?)+\\)");
 
     private ConformanceMatrix() {
     }
@@ -59,6 +64,25 @@ public final class ConformanceMatrix {
         return begin < 0 || end < begin ? null : readme.substring(begin + BEGIN.length() + 1, end);
     }
 
+    /**
+     * {@code section} with the value of every figure in it replaced by {@code #}: what a matrix says apart from the
+     * measurements, which differ from run to run (a README matrix and this build's reports agree on verdicts and on
+     * which figures were measured, not on the figures' values).
+     */
+    public static String withoutFigureValues(String section) {
+        Matcher m = FIGURES.matcher(section);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group().replaceAll("[0-9.]+", "#")));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static String figures(TckReport.Rule verdict) {
+        return verdict.figures().isEmpty() ? "" : " (" + TckReport.describeFigures(verdict.figures()) + ")";
+    }
+
     /** The matrix: a row per rule, a column per backend, then each backend's capabilities and skip reasons. */
     public static String render(List<TckReport> reports) {
         List<TckReport> sorted = new ArrayList<>(reports);
@@ -78,10 +102,10 @@ public final class ConformanceMatrix {
                 String cell;
                 switch (verdict.status()) {
                     case "PASSED":
-                        cell = "pass";
+                        cell = "pass" + figures(verdict);
                         break;
                     case "FAILED":
-                        cell = "**FAIL**";
+                        cell = "**FAIL**" + figures(verdict);
                         break;
                     default:
                         notes.add(id + ", " + verdict.reason());

@@ -52,14 +52,26 @@ public interface TckHarness {
     }
 
     /**
-     * Why R17/R18 cannot run (no separate broker process, say), or {@code null} when {@link #restartBroker()},
-     * {@link #brokerAddress()} and {@link #url(InetSocketAddress)} work.
+     * Why R18 (connection faults) cannot run (no separate broker process, say), or {@code null} when
+     * {@link #restartBroker()}, {@link #brokerAddress()} and {@link #url(InetSocketAddress)} work.
      */
     default String faultsUnsupportedReason() {
         return "the harness does not implement broker restart and connection faults";
     }
 
-    /** Kills the broker (like {@code kill -9}) and starts it again on the same port and data dir. */
+    /**
+     * Why R17 and R23 (broker restarts) cannot run, or {@code null} when {@link #restartBroker()} works. Defaults to
+     * {@link #faultsUnsupportedReason()}; a harness that can restart its broker but not route through a proxy (an
+     * in-process broker simulating a crash) overrides only this.
+     */
+    default String restartUnsupportedReason() {
+        return faultsUnsupportedReason();
+    }
+
+    /**
+     * Kills the broker (like {@code kill -9}) and starts it again on the same port and data dir; returns once it
+     * accepts connections. R23 calls it under load, twice, and expects what the broker confirmed before to survive.
+     */
     default void restartBroker() throws Exception {
         throw new UnsupportedOperationException(faultsUnsupportedReason());
     }

@@ -6,7 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,18 +21,26 @@ public final class TckReport {
     private static final Pattern BACKEND = Pattern.compile("\"backend\": \"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Pattern CAPABILITIES = Pattern.compile("\"capabilities\": \\[([^]]*)]");
     private static final Pattern RULE = Pattern.compile("\\{\"id\": \"(R\\d\\d)\", \"title\": \"((?:[^\"\\\\]|\\\\.)*)\", "
-            + "\"status\": \"(\\w+)\", \"tests\": (\\d+)[^}]*?\"reason\": \"((?:[^\"\\\\]|\\\\.)*)\"}");
+            + "\"status\": \"(\\w+)\", \"tests\": (\\d+)[^}]*?\"reason\": \"((?:[^\"\\\\]|\\\\.)*)\""
+            + "(?:, \"figures\": \\{([^}]*)})?}");
+    private static final Pattern FIGURE = Pattern.compile("\"([A-Za-z]+)\": (-?\\d+)");
 
     /**
      * One rule's verdict.
      *
-     * @param id     the rule id, {@code R01} to {@code R20}
-     * @param title  what the rule says
-     * @param status PASSED, FAILED or SKIPPED
-     * @param tests  how many of its tests ran
-     * @param reason why it was skipped or failed (empty when passed cleanly)
+     * @param id      the rule id, {@code R01} to {@code R24}
+     * @param title   what the rule says
+     * @param status  PASSED, FAILED or SKIPPED
+     * @param tests   how many of its tests ran
+     * @param reason  why it was skipped or failed (empty when passed cleanly)
+     * @param figures what the rule measured, by name (R23's {@code duplicates} and {@code resumeMillis}); values vary
+     *                from run to run, so they are measurements, not verdicts
      */
-    public record Rule(String id, String title, String status, int tests, String reason) {
+    public record Rule(String id, String title, String status, int tests, String reason, Map<String, Long> figures) {
+        /** Copies {@code figures}, keeping their order by name. */
+        public Rule {
+            figures = Collections.unmodifiableMap(new TreeMap<>(figures));
+        }
     }
 
     private final String backend;
@@ -64,8 +75,15 @@ public final class TckReport {
         List<Rule> rules = new ArrayList<>();
         Matcher r = RULE.matcher(json);
         while (r.find()) {
+            Map<String, Long> figures = new TreeMap<>();
+            if (r.group(6) != null) {
+                Matcher f = FIGURE.matcher(r.group(6));
+                while (f.find()) {
+                    figures.put(f.group(1), Long.parseLong(f.group(2)));
+                }
+            }
             rules.add(new Rule(r.group(1), unescape(r.group(2)), r.group(3), Integer.parseInt(r.group(4)),
-                    unescape(r.group(5))));
+                    unescape(r.group(5)), figures));
         }
         return new TckReport(unescape(b.group(1)), caps, rules);
     }
@@ -89,6 +107,25 @@ public final class TckReport {
     public Rule rule(String id) {
         return rules.stream().filter(x -> x.id().equals(id)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("report of " + backend + " has no rule " + id));
+    }
+
+    /**
+     * Figures as people read them, by name: {@code duplicates 12, resume 1.4 s} (a name ending in {@code Millis} is a
+     * duration, shown in seconds with one decimal).
+     */
+    public static String describeFigures(Map<String, Long> figures) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Long> f : new TreeMap<>(figures).entrySet()) {
+            sb.append(sb.length() == 0 ? "" : ", ");
+            String name = f.getKey();
+            if (name.endsWith("Millis")) {
+                sb.append(name, 0, name.length() - "Millis".length()).append(' ')
+                        .append(String.format(java.util.Locale.ROOT, "%.1f s", f.getValue() / 1000.0));
+            } else {
+                sb.append(name).append(' ').append(f.getValue());
+            }
+        }
+        return sb.toString();
     }
 
     private static String unescape(String s) {

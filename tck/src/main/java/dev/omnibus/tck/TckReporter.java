@@ -42,6 +42,19 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
         RUNS.computeIfAbsent(kitClass, k -> new Run()).describe(backend, capabilities);
     }
 
+    /**
+     * Records a figure a rule measured (R23's duplicate count, say) for the report: {@code name} is a lower-case
+     * word, with {@code Millis} at the end for a duration. A figure recorded twice keeps the larger value (the worse
+     * of two measurements), so a rule may record one per attempt.
+     */
+    static void figure(Class<?> kitClass, String rule, String name, long value) {
+        if (!name.matches("[a-z]+(Millis)?")) {
+            throw new IllegalArgumentException("figure name '" + name + "' must be a lower-case word, optionally "
+                    + "ending in Millis");
+        }
+        RUNS.computeIfAbsent(kitClass, k -> new Run()).figure(rule, name, value);
+    }
+
     @Override
     public void testSuccessful(ExtensionContext context) {
         record(context, Outcome.PASSED, null);
@@ -96,6 +109,7 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
         int skipped;
         final Set<String> skipReasons = new LinkedHashSet<>();
         final List<String> failures = new ArrayList<>();
+        final Map<String, Long> figures = new TreeMap<>();
     }
 
     private static final class Run {
@@ -106,6 +120,10 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
         synchronized void describe(String backend, Capabilities capabilities) {
             this.backend = backend;
             this.capabilities = capabilities;
+        }
+
+        synchronized void figure(String rule, String name, long value) {
+            results.computeIfAbsent(rule, k -> new RuleResult()).figures.merge(name, value, Math::max);
         }
 
         synchronized void add(String rule, String test, Outcome outcome, String detail) {
@@ -175,10 +193,23 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
                         .append(", \"passed\": ").append(r.passed)
                         .append(", \"failed\": ").append(r.failed)
                         .append(", \"skipped\": ").append(r.skipped)
-                        .append(", \"reason\": ").append(quote(reason)).append("}");
+                        .append(", \"reason\": ").append(quote(reason));
+                if (!r.figures.isEmpty()) {
+                    json.append(", \"figures\": {");
+                    int f = 0;
+                    for (Map.Entry<String, Long> figure : r.figures.entrySet()) {
+                        json.append(f++ == 0 ? "" : ", ").append(quote(figure.getKey())).append(": ")
+                                .append(figure.getValue());
+                    }
+                    json.append('}');
+                }
+                json.append("}");
                 md.append("| ").append(rule.getKey()).append(" | ").append(rule.getValue()).append(" | ")
                         .append(status).append(" | ").append(tests).append(" | ")
-                        .append(reason.replace("|", "\\|").replace("\n", " ")).append(" |\n");
+                        .append(reason.replace("|", "\\|").replace("\n", " "))
+                        .append(r.figures.isEmpty() ? "" : (reason.isEmpty() ? "" : "; ") + "figures: "
+                                + TckReport.describeFigures(r.figures))
+                        .append(" |\n");
             }
             json.append("\n  ]\n}\n");
             try {

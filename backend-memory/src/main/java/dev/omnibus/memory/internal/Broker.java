@@ -163,6 +163,17 @@ public final class Broker {
         }
     }
 
+    /** Hands back everything in flight on every channel (see {@code MemoryBroker.simulateRestart}). */
+    public void simulateRestart() {
+        List<Channel> all;
+        synchronized (this) {
+            all = new ArrayList<>(channels);
+        }
+        for (Channel c : all) {
+            c.handBackInFlight();
+        }
+    }
+
     /** Events buffered, delayed or in flight across all channels. */
     public synchronized long bufferedEvents() {
         long n = 0;

@@ -180,6 +180,20 @@ final class Channel {
             return earliest;
         }
 
+        /** Removes and returns every delivery in flight, oldest tag first. */
+        List<Pending> removeAll() {
+            List<Pending> all = new ArrayList<>();
+            for (long t = head; t < next; t++) {
+                Pending p = ring[index(t)];
+                if (p != null) {
+                    all.add(p);
+                }
+            }
+            all.addAll(extended.values());
+            clear();
+            return all;
+        }
+
         List<Pending> removeOwnedBy(Object member) {
             List<Pending> owned = new ArrayList<>();
             for (long t = head; t < next; t++) {
@@ -453,6 +467,23 @@ final class Channel {
             for (Long tag : tags) {
                 inFlight.extend(tag, deadline);
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A simulated broker restart: every delivery in flight goes back to the front of the redelivery queue, with a new
+     * tag when it is delivered again, so late acks of the old delivery find nothing.
+     */
+    void handBackInFlight() {
+        lock.lock();
+        try {
+            List<Pending> back = inFlight.removeAll();
+            for (int i = back.size() - 1; i >= 0; i--) {
+                redeliver.addFirst(back.get(i));
+            }
+            notEmpty.signalAll();
         } finally {
             lock.unlock();
         }

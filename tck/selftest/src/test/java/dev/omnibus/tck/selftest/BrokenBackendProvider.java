@@ -71,6 +71,10 @@ public final class BrokenBackendProvider implements BackendProvider {
                     claimed.denies(c, truth.denialReason(c));
                 }
             }
+            // The self-test's broker restart is simulated (BrokenKit's harness) and keeps the in-process broker's
+            // data, so for the only restart this wrapper ever sees, stored and acked events survive: DURABLE holds,
+            // and R17 and R23 run on it.
+            claimed.supports(Capability.DURABLE);
             if (defect == Defect.CLAIMS_DEDUP_IT_LACKS) {
                 claimed.supports(Capability.DEDUP);
             }
@@ -148,8 +152,26 @@ public final class BrokenBackendProvider implements BackendProvider {
         }
     }
 
+    /**
+     * A crash as the driver sees it: every broken receiver loses what it held in memory (COMMITS_LAZILY's acks). The
+     * self-test's harness calls it, then has the in-process broker hand back what was in flight.
+     */
+    static void crash() {
+        for (BrokenReceiver r : BrokenReceiver.LIVE) {
+            synchronized (r.heldAcks) {
+                r.heldAcks.clear();
+            }
+        }
+    }
+
     private static final class BrokenReceiver implements Receiver {
         private static final AtomicInteger LEAKS = new AtomicInteger();
+        /** Every open receiver, for {@link #crash()}. */
+        static final java.util.Set<BrokenReceiver> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private static final long COMMIT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+        /** COMMITS_LAZILY: acks not sent yet, and when they were last sent. */
+        private final List<ReceivedMessage> heldAcks = new ArrayList<>();
+        private long lastCommitNanos = System.nanoTime();
         private final Receiver real;
         private final Defect defect;
         /** DROPS_ACKS_ON_CLOSE: acks waiting for the next receive. */
@@ -160,6 +182,7 @@ public final class BrokenBackendProvider implements BackendProvider {
         BrokenReceiver(Receiver real, Defect defect) {
             this.real = real;
             this.defect = defect;
+            LIVE.add(this);
             if (defect == Defect.LEAKS_THREAD_ON_CLOSE) {
                 Thread leak = new Thread(() -> {
                     try {
@@ -181,6 +204,9 @@ public final class BrokenBackendProvider implements BackendProvider {
             if (stalled) {
                 new CountDownLatch(1).await(maxWait.toMillis(), TimeUnit.MILLISECONDS);
                 return List.of();
+            }
+            if (defect == Defect.COMMITS_LAZILY) {
+                commitHeld(false);
             }
             if (defect == Defect.DROPS_ACKS_ON_CLOSE) {
                 List<ReceivedMessage> due;
@@ -208,9 +234,27 @@ public final class BrokenBackendProvider implements BackendProvider {
             return batch;
         }
 
+        /** COMMITS_LAZILY: sends the held acks when {@code now} or when the commit interval has passed. */
+        private void commitHeld(boolean now) {
+            List<ReceivedMessage> due;
+            synchronized (heldAcks) {
+                if (!now && System.nanoTime() - lastCommitNanos < COMMIT_EVERY_NANOS) {
+                    return;
+                }
+                lastCommitNanos = System.nanoTime();
+                due = new ArrayList<>(heldAcks);
+                heldAcks.clear();
+            }
+            real.ackAll(due);
+        }
+
         @Override
         public void ack(ReceivedMessage message) {
-            if (defect == Defect.DROPS_ACKS_ON_CLOSE) {
+            if (defect == Defect.COMMITS_LAZILY) {
+                synchronized (heldAcks) {
+                    heldAcks.add(message);
+                }
+            } else if (defect == Defect.DROPS_ACKS_ON_CLOSE) {
                 synchronized (deferredAcks) {
                     deferredAcks.add(message);
                 }
@@ -247,6 +291,10 @@ public final class BrokenBackendProvider implements BackendProvider {
 
         @Override
         public void close() {
+            LIVE.remove(this);
+            if (defect == Defect.COMMITS_LAZILY) {
+                commitHeld(true);
+            }
             real.close();
         }
     }

@@ -52,7 +52,22 @@ public class BrokenKit extends OmnibusTck {
 
         @Override
         public String faultsUnsupportedReason() {
-            return "in-process backend";
+            return "in-process backend: no connection to cut";
+        }
+
+        @Override
+        public String restartUnsupportedReason() {
+            return null;
+        }
+
+        /**
+         * A simulated kill -9 and restart that keeps the broker's data: the drivers lose what they held in memory,
+         * and the in-process broker hands back every delivery in flight, as a durable broker does after a crash.
+         */
+        @Override
+        public void restartBroker() {
+            BrokenBackendProvider.crash();
+            MemoryBroker.named(name).orElseThrow().simulateRestart();
         }
     }
 }

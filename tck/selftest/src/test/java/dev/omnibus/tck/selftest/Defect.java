@@ -42,6 +42,11 @@ enum Defect {
     IGNORES_EXTEND("R21"),
     /** Stops receiving for good once it has handed over one raw message (a dispatcher thread that died on it). */
     STALLS_AFTER_RAW("R22"),
+    /**
+     * Holds acks in the driver and sends them every 10 s (and on close), as a periodic auto-commit would: a crash
+     * loses what it held, so events acked seconds before it come back.
+     */
+    COMMITS_LAZILY("R23"),
     /** Defers acks to its next receive and drops what is deferred on close. */
     DROPS_ACKS_ON_CLOSE("R24");
 

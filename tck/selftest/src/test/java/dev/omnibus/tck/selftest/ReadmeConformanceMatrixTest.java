@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The README's conformance matrix is the one the kit's reports of this build generate: one column per backend
- * module of the reactor (the parent POM's modules), each built before this module.
+ * module of the reactor (the parent POM's modules), each built before this module. Figures (R23's counts and
+ * times) are compared by name, not value: they are the measurements of the run that generated the README.
  */
 class ReadmeConformanceMatrixTest {
     private static final Path ROOT = Path.of("../..");
@@ -37,9 +38,13 @@ class ReadmeConformanceMatrixTest {
         }
         assertThat(reports).as("reports of backend modules built before this one").isNotEmpty();
         String readme = Files.readString(ROOT.resolve("README.md"), StandardCharsets.UTF_8);
-        assertThat(ConformanceMatrix.section(readme))
+        String section = ConformanceMatrix.section(readme);
+        assertThat(section).as("the README has no generated conformance matrix").isNotNull();
+        // Verdicts, skip reasons and which figures were measured must match this build; the figures' values are
+        // measurements of the run that generated the README (R23's duplicates and resume time) and vary by run.
+        assertThat(ConformanceMatrix.withoutFigureValues(section))
                 .as("README conformance matrix is stale; regenerate it with:%n  java -cp tck/target/classes "
                         + "dev.omnibus.tck.ConformanceMatrix README.md %s", String.join(" ", paths))
-                .isEqualTo(ConformanceMatrix.render(reports));
+                .isEqualTo(ConformanceMatrix.withoutFigureValues(ConformanceMatrix.render(reports)));
     }
 }
