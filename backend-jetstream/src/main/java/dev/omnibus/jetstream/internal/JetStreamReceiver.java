@@ -98,6 +98,8 @@ final class JetStreamReceiver implements Receiver {
     private final long renewNanos;
     private final ScheduledFuture<?> keeper;
     private long reconnectsSeen;
+    /** The server the current pull was started on ({@link dev.omnibus.nats.internal.NatsConnector#serverId()}). */
+    private String serverSeen = "";
     private long lastSequence;
     /** When the receive thread last got a message or checked for a stall ({@link System#nanoTime()}). */
     private long lastActivity = System.nanoTime();
@@ -222,6 +224,7 @@ final class JetStreamReceiver implements Receiver {
 
     private void startPulling() throws IOException, JetStreamApiException {
         reconnectsSeen = backend.connector().reconnects();
+        serverSeen = backend.connector().serverId();
         pulling = backend.js().getConsumerContext(stream, consumer)
                 .iterate(ConsumeOptions.builder().batchSize(batch).expiresIn(PULL_EXPIRES_MS).build());
     }
@@ -270,10 +273,20 @@ final class JetStreamReceiver implements Receiver {
                 ensureConsumer();
                 startPulling();
             } else if (reconnectsSeen != reconnects) {
-                // jnats re-pulls by itself after a reconnect; a new pull is needed only for a consumer the server lost
+                // After a cut to the same server, jnats' pull goes on (its request may still be answered, so it is
+                // kept). A consumer the server lost needs a new pull. A server that restarted lost the pull request
+                // itself: jnats would notice only when its heartbeat alarm fires (1.5 to 3 s of silence with a 1 s
+                // expiry), so the pull is replaced at once; nothing more can come to the old one.
                 reconnectsSeen = reconnects;
                 lastActivity = System.nanoTime();
-                if (ensureConsumer()) {
+                boolean restarted = !serverSeen.equals(backend.connector().serverId());
+                boolean lost = ensureConsumer();
+                if (restarted) {
+                    takeAvailable(pulling);
+                    stopPulling();
+                    startPulling();
+                    log.debug("{}: the server restarted; pull of '{}' replaced", JetStreamBackend.NAME, consumer);
+                } else if (lost) {
                     hold(restartPull());
                 }
             } else if (stalled()) {

@@ -52,6 +52,8 @@ public final class NatsConnector {
     private final BackendContext context;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong reconnects = new AtomicLong();
+    /** DISCONNECTED events from jnats so far: a reconnect is confirmed only if none came after it. */
+    private final AtomicLong disconnects = new AtomicLong();
     private final Object flushLock = new Object();
     private volatile boolean down;
     private volatile Connection connection;
@@ -153,6 +155,7 @@ public final class NatsConnector {
         }
         switch (event) {
             case DISCONNECTED:
+                disconnects.incrementAndGet();
                 if (!down) {
                     down = true;
                     log.warn("{}: lost the connection to {}; reconnecting", backend, context.redactedUrl());
@@ -166,8 +169,9 @@ public final class NatsConnector {
                 // jnats has queued the subscriptions again; once a flush confirms the server has them, events
                 // published by anyone reach this connection again: only then is it reported back (never on jnats'
                 // own thread, which must not block)
+                long seen = disconnects.get();
                 try {
-                    events.execute(this::confirmReconnect);
+                    events.execute(() -> confirmReconnect(seen));
                 } catch (java.util.concurrent.RejectedExecutionException closing) {
                     // closed meanwhile
                 }
@@ -177,7 +181,13 @@ public final class NatsConnector {
         }
     }
 
-    private void confirmReconnect() {
+    /**
+     * Reports the reconnect that re-sent the subscriptions after {@code disconnectsSeen} disconnects, once a flush
+     * confirms it, unless the connection was lost again meanwhile: then that reconnect is not true any more (a report
+     * would leave the state RECONNECTED on a dead connection, as jnats says DISCONNECTED only once), and the next
+     * RESUBSCRIBED confirms its own.
+     */
+    private void confirmReconnect(long disconnectsSeen) {
         try {
             flush(RECONNECT_FLUSH);
         } catch (TimeoutException | RuntimeException e) {
@@ -187,6 +197,11 @@ public final class NatsConnector {
             return;
         }
         if (closed.get()) {
+            return;
+        }
+        if (disconnects.get() != disconnectsSeen || connection.getStatus() != Connection.Status.CONNECTED) {
+            log.debug("{}: the connection to {} was lost again before its reconnect was confirmed", backend,
+                    context.redactedUrl());
             return;
         }
         reconnects.incrementAndGet();
@@ -228,6 +243,21 @@ public final class NatsConnector {
     /** How many times the connection came back so far: consumers compare it to notice a reconnect. */
     public long reconnects() {
         return reconnects.get();
+    }
+
+    /**
+     * The id of the server the connection is on now, or {@code ""} when unknown. A NATS server draws a new id each
+     * time it starts, so a changed id after a reconnect means the server restarted and lost what it kept in memory
+     * (pending pull requests, say); the same id means only the connection was cut.
+     */
+    public String serverId() {
+        try {
+            io.nats.client.api.ServerInfo info = connection.getServerInfo();
+            String id = info == null ? null : info.getServerId();
+            return id == null ? "" : id;
+        } catch (RuntimeException e) {
+            return "";
+        }
     }
 
     /** The context the connection was opened with. */
