@@ -26,13 +26,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -77,8 +72,8 @@ final class SubscriptionImpl implements Subscription {
     private final long ackDeadlineNanos;
     private final long ackFlushNanos;
     private final Thread receiveThread;
-    private final ThreadPoolExecutor[] lanes;
-    private final Set<Thread> laneThreads = ConcurrentHashMap.newKeySet();
+    /** The handler threads when {@code concurrency} is above 1; {@code null} when handlers run inline. */
+    private final HandlerLanes<DeliveryImpl> lanes;
     private final Running[] running;
     private final Leases leases;
     /** Dead-lettering after {@code maxAttempts} is the library's (the broker has no native dead letter). */
@@ -86,7 +81,6 @@ final class SubscriptionImpl implements Subscription {
     private final DeadLetters deadLetters;
     private final SettleGate gate = new SettleGate();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicInteger roundRobin = new AtomicInteger();
     private final ConcurrentLinkedQueue<DeliveryImpl> awaitingSettle = new ConcurrentLinkedQueue<>();
     private final AttemptCounter attempts = new AttemptCounter();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -143,20 +137,8 @@ final class SubscriptionImpl implements Subscription {
         for (int i = 0; i < n; i++) {
             running[i] = new Running();
         }
-        if (n == 1) {
-            this.lanes = null;
-        } else {
-            this.lanes = new ThreadPoolExecutor[n];
-            for (int i = 0; i < n; i++) {
-                String name = base + "handler-" + options.topic() + "-" + i;
-                lanes[i] = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, name);
-                    t.setDaemon(true);
-                    laneThreads.add(t);
-                    return t;
-                });
-            }
-        }
+        this.lanes = n == 1 ? null : new HandlerLanes<>(n, base + "handler-" + options.topic(),
+                d -> d.message.orderingKey(), this::runHandler);
     }
 
     void start() {
@@ -268,13 +250,7 @@ final class SubscriptionImpl implements Subscription {
     private void runBatch(List<ReceivedMessage> batch) {
         if (lanes != null) {
             for (DeliveryImpl d : take(batch)) {
-                if (stopping) {
-                    if (d.expire()) {
-                        handBack(d);
-                    }
-                } else {
-                    dispatch(d);
-                }
+                offer(d);
             }
             return;
         }
@@ -288,13 +264,7 @@ final class SubscriptionImpl implements Subscription {
         try {
             DeliveryImpl d;
             while ((d = queue.poll()) != null) {
-                if (stopping) {
-                    if (d.expire()) {
-                        handBack(d);
-                    }
-                    continue;
-                }
-                dispatch(d);
+                offer(d);
                 if (!ackBatch.isEmpty() && (ackBatch.size() >= ACK_FLUSH_COUNT
                         || lastClockNanos - ackBatchSinceNanos >= ackFlushNanos)) {
                     flushAcks();
@@ -304,6 +274,17 @@ final class SubscriptionImpl implements Subscription {
         } finally {
             batchingAcks = false;
             flushAcks();
+        }
+    }
+
+    /** Dispatches {@code d}, or hands it back once close began. Receive thread. */
+    private void offer(DeliveryImpl d) {
+        if (stopping) {
+            if (d.expire()) {
+                handBack(d);
+            }
+        } else {
+            dispatch(d);
         }
     }
 
@@ -435,33 +416,9 @@ final class SubscriptionImpl implements Subscription {
         }
         if (lanes == null) {
             runHandler(d, 0);
-            return;
-        }
-        String key = d.message.orderingKey();
-        int lane = key != null ? Math.floorMod(key.hashCode(), lanes.length)
-                : Math.floorMod(roundRobin.getAndIncrement(), lanes.length);
-        try {
-            lanes[lane].execute(new Dispatch(d, lane));
-        } catch (RejectedExecutionException closing) {
+        } else if (!lanes.dispatch(d) && d.expire()) {
             // close shut the lanes between this thread's check of stopping and now: hand it back, as close does
-            if (d.expire()) {
-                handBack(d);
-            }
-        }
-    }
-
-    private final class Dispatch implements Runnable {
-        final DeliveryImpl delivery;
-        final int lane;
-
-        Dispatch(DeliveryImpl delivery, int lane) {
-            this.delivery = delivery;
-            this.lane = lane;
-        }
-
-        @Override
-        public void run() {
-            runHandler(delivery, lane);
+            handBack(d);
         }
     }
 
@@ -739,7 +696,7 @@ final class SubscriptionImpl implements Subscription {
     /** Whether the calling thread runs this subscription's handlers. */
     private boolean onHandlerThread() {
         Thread me = Thread.currentThread();
-        return me == receiveThread || laneThreads.contains(me);
+        return me == receiveThread || lanes != null && lanes.runs(me);
     }
 
     /**
@@ -803,16 +760,10 @@ final class SubscriptionImpl implements Subscription {
             LockSupport.unpark(receiveThread);
         }
         if (lanes != null) {
-            for (ThreadPoolExecutor lane : lanes) {
-                List<Runnable> pending = new ArrayList<>();
-                lane.getQueue().drainTo(pending);
-                for (Runnable r : pending) {
-                    DeliveryImpl d = ((Dispatch) r).delivery;
-                    if (d.expire()) {
-                        handBack(d);
-                    }
+            for (DeliveryImpl d : lanes.shutdown()) {
+                if (d.expire()) {
+                    handBack(d);
                 }
-                lane.shutdown();
             }
         }
         boolean finished = awaitHandlers(self, deadlineNanos);
@@ -871,9 +822,7 @@ final class SubscriptionImpl implements Subscription {
                 if (!self && receiveThread.isAlive()) {
                     TimeUnit.NANOSECONDS.timedJoin(receiveThread, Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
                 } else if (lanes != null) {
-                    for (ThreadPoolExecutor lane : lanes) {
-                        lane.awaitTermination(Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
-                    }
+                    lanes.awaitTermination(Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
                 } else {
                     break;
                 }
@@ -893,14 +842,7 @@ final class SubscriptionImpl implements Subscription {
         if (!self && receiveThread.isAlive()) {
             return false;
         }
-        if (lanes != null) {
-            for (ThreadPoolExecutor lane : lanes) {
-                if (!lane.isTerminated()) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return lanes == null || lanes.isTerminated();
     }
 
     private void interruptHandlers(boolean self) {
@@ -908,9 +850,7 @@ final class SubscriptionImpl implements Subscription {
             receiveThread.interrupt();
         }
         if (lanes != null) {
-            for (ThreadPoolExecutor lane : lanes) {
-                lane.shutdownNow();
-            }
+            lanes.interrupt();
         }
     }
 
