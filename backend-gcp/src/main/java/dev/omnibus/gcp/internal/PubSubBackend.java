@@ -321,9 +321,6 @@ public final class PubSubBackend implements Backend {
         if (emulator) {
             for (PubSubReceiver r : receivers) {
                 if (r.recovering()) {
-                    // the server answers again, but a receiver must re-create its subscription before the connection
-                    // counts as back: wake the receive loops from their backoff so that happens now
-                    context.receiveNow();
                     return;
                 }
             }
@@ -425,7 +422,7 @@ public final class PubSubBackend implements Backend {
     void ensureTopic(String topic) {
         String name = topicPath(topic);
         try {
-            topics.getTopicCallable().call(GetTopicRequest.newBuilder().setTopic(name).build(), adminCall());
+            topics.getTopicCallable().call(GetTopicRequest.newBuilder().setTopic(name).build(), call());
             return;
         } catch (ApiException e) {
             if (e.getStatusCode().getCode() != StatusCode.Code.NOT_FOUND) {
@@ -437,7 +434,7 @@ public final class PubSubBackend implements Backend {
             t.setMessageRetentionDuration(duration(topicRetention));
         }
         try {
-            topics.createTopicCallable().call(t.build(), adminCall());
+            topics.createTopicCallable().call(t.build(), call());
             log.debug("{}: created topic {}", NAME, name);
         } catch (ApiException e) {
             if (e.getStatusCode().getCode() != StatusCode.Code.ALREADY_EXISTS) {
@@ -453,17 +450,6 @@ public final class PubSubBackend implements Backend {
     /** A call context bounded by the publish timeout, for administrative and settling calls. */
     ApiCallContext call() {
         return GrpcCallContext.createDefault().withTimeoutDuration(context.publishTimeout());
-    }
-
-    /**
-     * The context of an administrative call (get, create or delete a topic or subscription, seek): one attempt. The
-     * client's default retry settings would retry an UNAVAILABLE admin call with backoff for up to a minute, so a
-     * receive loop re-creating its subscription after a cut sat in that backoff long after the server was back
-     * (about 55 s, seen in the kit's R18). Every caller retries on its own terms instead: the receive loop with the
-     * library's reconnect backoff (ended at once when the channel is back), a publish with its own.
-     */
-    ApiCallContext adminCall() {
-        return call().withRetryableCodes(java.util.Set.of());
     }
 
     /** Throws {@link InvalidArgumentException} unless {@code id} is a valid Pub/Sub topic or subscription id. */

@@ -132,7 +132,7 @@ final class PubSubReceiver implements Receiver {
     synchronized void ensureSubscription() {
         try {
             Subscription s = backend.subscriber().getSubscriptionCallable()
-                    .call(GetSubscriptionRequest.newBuilder().setSubscription(path).build(), backend.adminCall());
+                    .call(GetSubscriptionRequest.newBuilder().setSubscription(path).build(), backend.call());
             if (!s.getTopic().equals(backend.topicPath(topic))) {
                 throw new InvalidArgumentException(PubSubBackend.NAME + ": subscription '" + subscription
                         + "' exists and reads '" + s.getTopic() + "', not '" + backend.topicPath(topic)
@@ -149,7 +149,7 @@ final class PubSubReceiver implements Receiver {
                 .setAckDeadlineSeconds(Math.max(MIN_SUBSCRIPTION_DEADLINE, deadlineSeconds))
                 .setEnableMessageOrdering(true);
         try {
-            backend.subscriber().createSubscriptionCallable().call(s.build(), backend.adminCall());
+            backend.subscriber().createSubscriptionCallable().call(s.build(), backend.call());
             generation++;
             if (created) {
                 log.warn("{}: subscription '{}' was gone from {} (deleted, or the emulator restarted); re-created it",
@@ -185,7 +185,7 @@ final class PubSubReceiver implements Receiver {
                 backend.context().redactedUrl(), subscription);
         try {
             backend.subscriber().deleteSubscriptionCallable().call(DeleteSubscriptionRequest.newBuilder()
-                    .setSubscription(path).build(), backend.adminCall());
+                    .setSubscription(path).build(), backend.call());
         } catch (ApiException e) {
             if (e.getStatusCode().getCode() != StatusCode.Code.NOT_FOUND) {
                 throw backend.classify(e);
