@@ -7,7 +7,13 @@ import java.util.Objects;
 
 /**
  * One message as a receiver hands it to the library: a decoded event, or the raw body of a message that was not
- * a valid CloudEvent. Immutable apart from what the driver keeps in {@link #handle()}.
+ * a valid CloudEvent. Built with {@link #event} or {@link #invalid} and the {@link Builder}:
+ *
+ * <pre>{@code
+ * ReceivedMessage.event(topic, event).deliveryCount(3).redeliveryKey(offset).position(offset).handle(record).build()
+ * }</pre>
+ *
+ * Immutable apart from what the driver keeps in {@link #handle()}; thread-safe.
  */
 public final class ReceivedMessage {
     private final String topic;
@@ -21,43 +27,113 @@ public final class ReceivedMessage {
     private final String position;
     private final Object handle;
 
-    private ReceivedMessage(String topic, CloudEvent event, byte[] rawBody, Map<String, String> rawHeaders,
-                            String invalidReason, int deliveryCount, String redeliveryKey, String orderingKey,
-                            String position, Object handle) {
-        this.topic = Objects.requireNonNull(topic, "topic");
-        this.event = event;
-        this.rawBody = rawBody;
-        this.rawHeaders = rawHeaders;
-        this.invalidReason = invalidReason;
-        this.deliveryCount = deliveryCount;
-        this.redeliveryKey = redeliveryKey;
-        this.orderingKey = orderingKey;
-        this.position = position;
-        this.handle = handle;
+    private ReceivedMessage(Builder b) {
+        this.topic = b.topic;
+        this.event = b.event;
+        this.rawBody = b.rawBody;
+        this.rawHeaders = b.rawHeaders;
+        this.invalidReason = b.invalidReason;
+        this.deliveryCount = b.deliveryCount;
+        this.redeliveryKey = b.redeliveryKey;
+        this.orderingKey = b.orderingKey;
+        this.position = b.position;
+        this.handle = b.handle;
     }
 
     /**
-     * A decoded event.
+     * Starts a message carrying a decoded event.
      *
-     * @param deliveryCount which delivery this is as the broker counts (1 = first), or 0 when the broker does not
-     *                      count: the library then counts per {@code redeliveryKey}
-     * @param redeliveryKey identifies the message across redeliveries (offset, sequence); {@code null} = event id
-     * @param orderingKey   the key whose order must be kept (partition key or partition), or {@code null}
-     * @param position      the broker's position, for {@link dev.omnibus.Delivery#position()}
-     * @param handle        whatever the driver needs to settle the message
+     * @throws NullPointerException naming the argument when {@code topic} or {@code event} is null
      */
-    public static ReceivedMessage of(String topic, CloudEvent event, int deliveryCount, String redeliveryKey,
-                                     String orderingKey, String position, Object handle) {
-        return new ReceivedMessage(topic, Objects.requireNonNull(event, "event"), null, null, null, deliveryCount,
-                redeliveryKey, orderingKey, position, handle);
+    public static Builder event(String topic, CloudEvent event) {
+        Builder b = new Builder(topic);
+        b.event = Objects.requireNonNull(event, "event");
+        return b;
     }
 
-    /** A message that is not a valid CloudEvent, with why; arguments as for {@link #of}. */
-    public static ReceivedMessage invalid(String topic, byte[] body, Map<String, String> headers, String reason,
-                                          int deliveryCount, String redeliveryKey, String position, Object handle) {
-        return new ReceivedMessage(topic, null, body == null ? new byte[0] : body,
-                headers == null ? Map.of() : Map.copyOf(headers), Objects.requireNonNull(reason, "reason"),
-                deliveryCount, redeliveryKey, null, position, handle);
+    /**
+     * Starts a message that is not a valid CloudEvent: its raw body and headers, and why it could not be read. The
+     * library delivers it raw or dead-letters it, per the subscription's {@link dev.omnibus.InvalidMessagePolicy}.
+     * A null body is read as empty, null headers as none.
+     *
+     * @throws NullPointerException naming the argument when {@code topic} or {@code reason} is null
+     */
+    public static Builder invalid(String topic, byte[] body, Map<String, String> headers, String reason) {
+        Builder b = new Builder(topic);
+        b.rawBody = body == null ? new byte[0] : body;
+        b.rawHeaders = headers == null ? Map.of() : Map.copyOf(headers);
+        b.invalidReason = Objects.requireNonNull(reason, "reason");
+        return b;
+    }
+
+    /**
+     * Builds a {@link ReceivedMessage}; every property but the topic and the event (or raw body) is optional. Not
+     * thread-safe: a driver builds each message on one thread.
+     */
+    public static final class Builder {
+        private final String topic;
+        private CloudEvent event;
+        private byte[] rawBody;
+        private Map<String, String> rawHeaders;
+        private String invalidReason;
+        private int deliveryCount;
+        private String redeliveryKey;
+        private String orderingKey;
+        private String position;
+        private Object handle;
+
+        private Builder(String topic) {
+            this.topic = Objects.requireNonNull(topic, "topic");
+        }
+
+        /**
+         * Which delivery this is as the broker counts (1 = first); 0 (the default) when the broker does not count:
+         * the library then counts per {@link #redeliveryKey}.
+         *
+         * @throws IllegalArgumentException when negative
+         */
+        public Builder deliveryCount(int count) {
+            if (count < 0) {
+                throw new IllegalArgumentException("deliveryCount must be 0 (not counted) or more, was " + count);
+            }
+            this.deliveryCount = count;
+            return this;
+        }
+
+        /** Identifies the message across redeliveries (offset, sequence); {@code null} (default) = the event id. */
+        public Builder redeliveryKey(String key) {
+            this.redeliveryKey = key;
+            return this;
+        }
+
+        /**
+         * The key whose order must be kept (partition key or partition), or {@code null} (default). Ignored for an
+         * invalid message, which has no key.
+         */
+        public Builder orderingKey(String key) {
+            this.orderingKey = key;
+            return this;
+        }
+
+        /** The broker's position, for {@link dev.omnibus.Delivery#position()}; {@code null} by default. */
+        public Builder position(String position) {
+            this.position = position;
+            return this;
+        }
+
+        /** Whatever the driver needs to settle the message; {@code null} by default. */
+        public Builder handle(Object handle) {
+            this.handle = handle;
+            return this;
+        }
+
+        /** The message. The builder may be used again: each call returns a new message. */
+        public ReceivedMessage build() {
+            if (event == null) {
+                orderingKey = null;
+            }
+            return new ReceivedMessage(this);
+        }
     }
 
     /** The concrete topic. */

@@ -92,13 +92,13 @@ public final class FakeBroker {
         for (int i = 0; i < n; i++) {
             String id = prefix + "-" + i;
             ids.add(id);
-            queue.add(ReceivedMessage.of("t", event(id), 0, null, null, id, null));
+            queue.add(ReceivedMessage.event("t", event(id)).position(id).build());
         }
         return ids;
     }
 
     void offerRaw(String topic, byte[] body) {
-        queue.add(ReceivedMessage.invalid(topic, body, Map.of(), "not a CloudEvent", 0, null, "raw-1", null));
+        queue.add(ReceivedMessage.invalid(topic, body, Map.of(), "not a CloudEvent").position("raw-1").build());
     }
 
     /** Checks {@code m}'s simulated deadline at {@code now}; records it as lapsed once if it ran out. */

@@ -14,8 +14,8 @@ class LeasesTest {
     private static DeliveryImpl[] deliveries(int n) {
         DeliveryImpl[] out = new DeliveryImpl[n];
         for (int i = 0; i < n; i++) {
-            out[i] = new DeliveryImpl(null, ReceivedMessage.of("t", FakeBroker.event("e" + i), 1, null, null, null,
-                    null), 1);
+            out[i] = new DeliveryImpl(null, ReceivedMessage.event("t", FakeBroker.event("e" + i)).deliveryCount(1)
+                    .build(), 1);
         }
         return out;
     }

@@ -235,8 +235,8 @@ class SubscriptionImplTest {
             throw new IllegalStateException("always");
         });
         for (int attempt = 1; attempt <= 4; attempt++) {
-            broker.queue.add(dev.omnibus.spi.ReceivedMessage.of("t", FakeBroker.event("p"), attempt, null, null,
-                    "p", null));
+            broker.queue.add(dev.omnibus.spi.ReceivedMessage.event("t", FakeBroker.event("p")).deliveryCount(attempt)
+                    .position("p").build());
         }
         await("four nacks", Duration.ofSeconds(5), () -> broker.nacked.size() == 4);
         List<Long> delays = broker.nacked.stream().map(n -> n.delay().toMillis()).collect(Collectors.toList());

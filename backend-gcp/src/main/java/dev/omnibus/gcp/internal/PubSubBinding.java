@@ -101,27 +101,35 @@ final class PubSubBinding {
             if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(STRUCTURED_PREFIX)) {
                 EventFormat format = EventFormatProvider.getInstance().resolveFormat(contentType);
                 if (format == null) {
-                    return ReceivedMessage.invalid(topic, data, attributes, "no event format for content-type '"
-                            + contentType + "'", deliveryCount, id, id, handle);
+                    return invalid(topic, data, attributes, "no event format for content-type '" + contentType + "'",
+                            deliveryCount, id, handle);
                 }
                 event = format.deserialize(data);
             } else {
                 String specVersion = attributes.get(PREFIX + SPECVERSION);
                 if (specVersion == null) {
-                    return ReceivedMessage.invalid(topic, data, attributes, "no attribute " + PREFIX + SPECVERSION
-                            + " and no structured content-type: not a CloudEvent", deliveryCount, id, id, handle);
+                    return invalid(topic, data, attributes, "no attribute " + PREFIX + SPECVERSION
+                            + " and no structured content-type: not a CloudEvent", deliveryCount, id, handle);
                 }
                 event = new AttributesReader(SpecVersion.parse(specVersion), attributes,
                         m.getData().isEmpty() && !attributes.containsKey(CONTENT_TYPE)
                                 && !attributes.containsKey(PREFIX + DATACONTENTTYPE) ? null : data).toEvent();
             }
             Object key = event.getExtension(Extensions.PARTITION_KEY);
-            return ReceivedMessage.of(topic, event, deliveryCount, id,
-                    orderingKey != null ? orderingKey : key == null ? null : key.toString(), id, handle);
+            return ReceivedMessage.event(topic, event).deliveryCount(deliveryCount).redeliveryKey(id)
+                    .orderingKey(orderingKey != null ? orderingKey : key == null ? null : key.toString())
+                    .position(id).handle(handle).build();
         } catch (RuntimeException e) {
-            return ReceivedMessage.invalid(topic, data, attributes, "not a valid CloudEvent: " + e.getMessage(),
-                    deliveryCount, id, id, handle);
+            return invalid(topic, data, attributes, "not a valid CloudEvent: " + e.getMessage(), deliveryCount, id,
+                    handle);
         }
+    }
+
+    /** A message that is not a CloudEvent: the message id is its redelivery key and position. */
+    private static ReceivedMessage invalid(String topic, byte[] data, Map<String, String> attributes, String reason,
+                                           int deliveryCount, String id, Object handle) {
+        return ReceivedMessage.invalid(topic, data, attributes, reason).deliveryCount(deliveryCount).redeliveryKey(id)
+                .position(id).handle(handle).build();
     }
 
     /** Reads binary-mode attributes with the SDK's generic header reader; {@code ce-datacontenttype} is read too. */

@@ -541,11 +541,6 @@ final class KafkaReceiver implements Receiver {
         }
     }
 
-    /**
-     * Takes a poll's records into the bookkeeping. New offsets are decoded before taking the lock (the poll thread
-     * alone writes {@code parts} and {@code fetchedUpTo}, so it reads them unlocked), so handlers settling meanwhile
-     * do not wait for the decoding; re-read offsets are decoded under the lock, and only when due.
-     */
     /** Takes a poll's records into the bookkeeping; decoding waits for {@link #receive}. Poll thread. */
     private void accept(ConsumerRecords<byte[], byte[]> records) {
         synchronized (lock) {
@@ -613,9 +608,11 @@ final class KafkaReceiver implements Receiver {
             event = KafkaMessageFactory.createReader(record).toEvent();
         } catch (RuntimeException ex) {
             return ReceivedMessage.invalid(record.topic(), record.value(), headers(record),
-                    "not a CloudEvent in the Kafka binding: " + ex.getMessage(), attempt, null, position, e);
+                    "not a CloudEvent in the Kafka binding: " + ex.getMessage()).deliveryCount(attempt)
+                    .position(position).handle(e).build();
         }
-        return ReceivedMessage.of(record.topic(), event, attempt, null, e.part.orderingKey, position, e);
+        return ReceivedMessage.event(record.topic(), event).deliveryCount(attempt).orderingKey(e.part.orderingKey)
+                .position(position).handle(e).build();
     }
 
     private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {

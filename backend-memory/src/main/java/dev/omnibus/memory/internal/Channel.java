@@ -405,9 +405,11 @@ final class Channel {
             int deliveries = taken.deliveries[i];
             if (e.event == null) {
                 out.add(ReceivedMessage.invalid(e.topic, e.rawBody, e.rawHeaders,
-                        "not a CloudEvent (no specversion, id, source or type)", deliveries, e.key, e.position, tag));
+                        "not a CloudEvent (no specversion, id, source or type)").deliveryCount(deliveries)
+                        .redeliveryKey(e.key).position(e.position).handle(tag).build());
             } else {
-                out.add(ReceivedMessage.of(e.topic, e.event, deliveries, e.key, e.orderingKey, e.position, tag));
+                out.add(ReceivedMessage.event(e.topic, e.event).deliveryCount(deliveries).redeliveryKey(e.key)
+                        .orderingKey(e.orderingKey).position(e.position).handle(tag).build());
             }
         }
         return out;

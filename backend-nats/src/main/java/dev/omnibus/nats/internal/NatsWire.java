@@ -43,13 +43,13 @@ public final class NatsWire {
         try {
             CloudEvent event = NatsBinding.toEvent(message.getHeaders(), body);
             Object key = event.getExtension(Extensions.PARTITION_KEY);
-            return ReceivedMessage.of(topic, event, deliveryCount, redeliveryKey, key == null ? null : key.toString(),
-                    position, handle);
+            return ReceivedMessage.event(topic, event).deliveryCount(deliveryCount).redeliveryKey(redeliveryKey)
+                    .orderingKey(key == null ? null : key.toString()).position(position).handle(handle).build();
         } catch (RuntimeException e) {
             reason = "not a valid CloudEvent: " + e.getMessage();
         }
-        return ReceivedMessage.invalid(topic, body, headers(message.getHeaders()), reason, deliveryCount,
-                redeliveryKey, position, handle);
+        return ReceivedMessage.invalid(topic, body, headers(message.getHeaders()), reason).deliveryCount(deliveryCount)
+                .redeliveryKey(redeliveryKey).position(position).handle(handle).build();
     }
 
     private static Map<String, String> headers(Headers headers) {

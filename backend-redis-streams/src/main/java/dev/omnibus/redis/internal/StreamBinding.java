@@ -227,7 +227,8 @@ final class StreamBinding {
                 event = new FieldsReader(SpecVersion.parse(readSpecVersions.text(specVersion)), fields, this)
                         .toEventCachingSource();
             }
-            return ReceivedMessage.of(topic, event, deliveryCount, id, partitionKey(event), id, handle);
+            return ReceivedMessage.event(topic, event).deliveryCount(deliveryCount).redeliveryKey(id)
+                    .orderingKey(partitionKey(event)).position(id).handle(handle).build();
         } catch (RuntimeException e) {
             reason = "not a valid CloudEvent: " + e.getMessage();
         }
@@ -252,8 +253,8 @@ final class StreamBinding {
                 headers.put(k, text(v));
             }
         });
-        return ReceivedMessage.invalid(topic, bodyField == null ? new byte[0] : fields.get(bodyField), headers, reason,
-                deliveryCount, id, id, handle);
+        return ReceivedMessage.invalid(topic, bodyField == null ? new byte[0] : fields.get(bodyField), headers, reason)
+                .deliveryCount(deliveryCount).redeliveryKey(id).position(id).handle(handle).build();
     }
 
     private static byte[] bytes(String s) {

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 /**
- * The kit proves itself (style.md, the Reactive Streams TCK's way): run against each deliberately broken variant
+ * The kit proves itself (the Reactive Streams TCK's way): run against each deliberately broken variant
  * of the memory backend, it must fail the rule that names the defect, with a message naming the backend and the
  * rule; run against the same wrapper without a defect, it must pass.
  */

@@ -1,0 +1,69 @@
+package dev.omnibus.spi;
+
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What a driver builds for the library: events, unreadable messages, defaults and refusals. */
+class ReceivedMessageTest {
+    private static final CloudEvent EVENT = CloudEventBuilder.v1().withId("e1").withSource(URI.create("/s"))
+            .withType("t").build();
+
+    @Test
+    void anEventCarriesWhatTheDriverSetAndDefaultsTheRest() {
+        ReceivedMessage m = ReceivedMessage.event("orders", EVENT).deliveryCount(3).redeliveryKey("7")
+                .orderingKey("k").position("7").handle("h").build();
+
+        assertThat(m.isInvalid()).isFalse();
+        assertThat(m.event()).isSameAs(EVENT);
+        assertThat(m.deliveryCount()).isEqualTo(3);
+        assertThat(m.redeliveryKey()).isEqualTo("7");
+        assertThat(m.orderingKey()).isEqualTo("k");
+        assertThat(m.position()).isEqualTo("7");
+        assertThat(m.handle()).isEqualTo("h");
+
+        ReceivedMessage plain = ReceivedMessage.event("orders", EVENT).build();
+        assertThat(plain.deliveryCount()).as("not counted by the broker").isZero();
+        assertThat(plain.redeliveryKey()).isNull();
+        assertThat(plain.orderingKey()).isNull();
+        assertThat(plain.position()).isNull();
+        assertThat(plain.handle()).isNull();
+    }
+
+    @Test
+    void anUnreadableMessageKeepsItsBytesAndHeadersAndHasNoOrderingKey() {
+        Map<String, String> headers = new HashMap<>(Map.of("h", "v"));
+        ReceivedMessage m = ReceivedMessage.invalid("raw", new byte[] {1, 2}, headers, "not JSON")
+                .orderingKey("ignored").position("p").build();
+        headers.put("later", "x");
+
+        assertThat(m.isInvalid()).isTrue();
+        assertThat(m.event()).isNull();
+        assertThat(m.rawBody()).containsExactly(1, 2);
+        assertThat(m.rawHeaders()).as("a copy, taken at build").containsOnlyKeys("h");
+        assertThat(m.invalidReason()).isEqualTo("not JSON");
+        assertThat(m.orderingKey()).isNull();
+        assertThat(m.toString()).contains("invalid: not JSON").contains("position=p");
+
+        ReceivedMessage empty = ReceivedMessage.invalid("raw", null, null, "empty").build();
+        assertThat(empty.rawBody()).isEmpty();
+        assertThat(empty.rawHeaders()).isEmpty();
+    }
+
+    @Test
+    void missingOrImpossibleValuesAreRefusedByName() {
+        assertThatThrownBy(() -> ReceivedMessage.event(null, EVENT)).hasMessage("topic");
+        assertThatThrownBy(() -> ReceivedMessage.event("t", null)).hasMessage("event");
+        assertThatThrownBy(() -> ReceivedMessage.invalid("t", null, null, null)).hasMessage("reason");
+        assertThatThrownBy(() -> ReceivedMessage.event("t", EVENT).deliveryCount(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deliveryCount")
+                .hasMessageContaining("-1");
+    }
+}
