@@ -8,9 +8,8 @@ import dev.omnibus.PublishReceipt;
 import dev.omnibus.jetstream.JetStreamBackendProvider;
 import dev.omnibus.nats.NatsBackendProvider;
 import dev.omnibus.nats.NatsBinding;
-import dev.omnibus.nats.internal.NatsConnector;
-import dev.omnibus.nats.internal.NatsCoreBackend;
-import dev.omnibus.nats.internal.NatsWire;
+import dev.omnibus.nats.shared.NatsConnector;
+import dev.omnibus.nats.shared.NatsWire;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.Receiver;
@@ -71,7 +70,7 @@ public final class JetStreamBackend implements Backend {
                         + "the source")
                 .denies(Capability.OVERFLOW_POLICY, "messages wait in the stream on the server, not in a client "
                         + "buffer: bound streams with stream.max.age or the server's limits instead")
-                .maxPayloadBytes(NatsCoreBackend.maxData(connector.serverMaxPayload(),
+                .maxPayloadBytes(NatsWire.maxData(connector.serverMaxPayload(),
                         context.get(NatsBackendProvider.MAX_PAYLOAD), structured));
         if (prefixTokens == 0) {
             caps.denies(Capability.WILDCARDS, "stream.prefix.tokens=0 gives each topic a stream of its own, and a "

@@ -98,7 +98,7 @@ final class JetStreamReceiver implements Receiver {
     private final long renewNanos;
     private final ScheduledFuture<?> keeper;
     private long reconnectsSeen;
-    /** The server the current pull was started on ({@link dev.omnibus.nats.internal.NatsConnector#serverId()}). */
+    /** The server the current pull was started on ({@link dev.omnibus.nats.shared.NatsConnector#serverId()}). */
     private String serverSeen = "";
     private long lastSequence;
     /** When the receive thread last got a message or checked for a stall ({@link System#nanoTime()}). */

@@ -3,7 +3,7 @@ package dev.omnibus.jetstream.internal;
 import dev.omnibus.ErrorCode;
 import dev.omnibus.InvalidArgumentException;
 import dev.omnibus.OmnibusException;
-import dev.omnibus.nats.internal.NatsConnector;
+import dev.omnibus.nats.shared.NatsConnector;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.api.StorageType;

@@ -6,6 +6,8 @@ import dev.omnibus.ErrorCode;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.PublishReceipt;
 import dev.omnibus.nats.NatsBackendProvider;
+import dev.omnibus.nats.shared.NatsConnector;
+import dev.omnibus.nats.shared.NatsWire;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.Receiver;
@@ -36,8 +38,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NatsCoreBackend implements Backend {
     private static final Logger log = LoggerFactory.getLogger(NatsCoreBackend.class);
     static final String NAME = "nats";
-    /** Room kept for the {@code ce-} headers below the server's max_payload when declaring the data limit. */
-    public static final int HEADER_ROOM = 8 * 1024;
 
     private final NatsConnector connector;
     private final NatsWire wire;
@@ -53,7 +53,7 @@ public final class NatsCoreBackend implements Backend {
         boolean structured = context.get(NatsBackendProvider.STRUCTURED);
         this.wire = new NatsWire(structured);
         this.flushTimeout = context.publishTimeout();
-        this.capabilities = declare(context, maxData(connector.serverMaxPayload(),
+        this.capabilities = declare(context, NatsWire.maxData(connector.serverMaxPayload(),
                 context.get(NatsBackendProvider.MAX_PAYLOAD), structured));
         this.flusher = new Thread(this::flushLoop, "omnibus-nats-flush");
         this.flusher.setDaemon(true);
@@ -70,19 +70,6 @@ public final class NatsCoreBackend implements Backend {
             connector.close();
             throw e;
         }
-    }
-
-    /**
-     * The largest event data to declare: the configured cap, else the server's max_payload less
-     * {@value #HEADER_ROOM} bytes for the headers (three quarters of that in structured mode, where binary data is
-     * base64 text inside the JSON).
-     */
-    public static int maxData(long serverMaxPayload, int configured, boolean structured) {
-        long room = Math.max(1024, serverMaxPayload - HEADER_ROOM);
-        if (structured) {
-            room = room * 3 / 4;
-        }
-        return (int) Math.min(Integer.MAX_VALUE, configured > 0 ? Math.min(configured, room) : room);
     }
 
     private static Capabilities declare(BackendContext context, int maxData) {

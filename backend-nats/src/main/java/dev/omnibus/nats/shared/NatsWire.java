@@ -1,4 +1,4 @@
-package dev.omnibus.nats.internal;
+package dev.omnibus.nats.shared;
 
 import dev.omnibus.Extensions;
 import dev.omnibus.nats.NatsBinding;
@@ -18,10 +18,25 @@ import java.util.Map;
 /**
  * The binding as both NATS backends use it: events to messages in the configured mode, messages to
  * {@link ReceivedMessage}s, where anything that is not a CloudEvent becomes {@link ReceivedMessage#invalid} (never an
- * exception). Immutable and thread-safe. Not API.
+ * exception). Immutable and thread-safe. Part of the NATS seam ({@link dev.omnibus.nats.shared}), not API.
  */
 public final class NatsWire {
+    /** Room kept for the {@code ce-} headers below the server's max_payload when declaring the data limit. */
+    public static final int HEADER_ROOM = 8 * 1024;
     private final EventFormat structured;
+
+    /**
+     * The largest event data to declare: the configured cap, else the server's max_payload less
+     * {@value #HEADER_ROOM} bytes for the headers (three quarters of that in structured mode, where binary data is
+     * base64 text inside the JSON).
+     */
+    public static int maxData(long serverMaxPayload, int configured, boolean structured) {
+        long room = Math.max(1024, serverMaxPayload - HEADER_ROOM);
+        if (structured) {
+            room = room * 3 / 4;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, configured > 0 ? Math.min(configured, room) : room);
+    }
 
     /** {@code structured}: publish in structured mode (JSON), else binary. */
     public NatsWire(boolean structured) {

@@ -1,4 +1,4 @@
-package dev.omnibus.nats.internal;
+package dev.omnibus.nats.shared;
 
 import dev.omnibus.ConfigException;
 import dev.omnibus.ConnectionState;
