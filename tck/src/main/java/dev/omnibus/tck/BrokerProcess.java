@@ -1,0 +1,714 @@
+package dev.omnibus.tck;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A throw-away broker child process for harnesses and benchmarks: free loopback ports, a temporary dir, a log file,
+ * a command line (a binary, or a JVM main on this JVM's {@code java}) and a readiness probe; never a broker already
+ * running on the machine. {@link #kill()} is {@code kill -9}; {@link #start()} after it, or {@link #restart()},
+ * brings the broker back on the same ports and dir; {@link #stop()} kills it and deletes the dir.
+ *
+ * <pre>{@code
+ * BrokerProcess redis = BrokerProcess.builder("redis-server")
+ *         .command(p -> List.of("redis-server", "--port", String.valueOf(p.port()), "--dir", p.dir().toString()))
+ *         .probe("answers PING", BrokerProcess.Probe.replies("PING\r\n", "+PONG"))
+ *         .installHint("apt-get install -y redis-server")
+ *         .start();
+ * }</pre>
+ *
+ * <p>The child runs in the dir, with its standard output and error appended to {@link #log()}; each start first
+ * appends a line {@code [BrokerProcess] start N ...} to it. Failures to start are {@link IllegalStateException}s
+ * naming the broker, the command, the reason (not installed, exited with a code, not ready by the deadline, with the
+ * probe's last error) and the log's last {@value #TAIL_LINES} lines. A JVM shutdown hook kills the child if the
+ * JVM exits before {@link #stop()}.
+ *
+ * <p>Thread-safe: {@link #start()}, {@link #kill()}, {@link #restart()} and {@link #stop()} are synchronized (one at
+ * a time; a start holds the lock until the broker is ready or has failed); ports, dir, log and command never change
+ * and never block.
+ */
+public final class BrokerProcess {
+    /** How many lines of the log a failure message shows. */
+    public static final int TAIL_LINES = 40;
+    private static final Duration KILL_WAIT = Duration.ofSeconds(20);
+    private static final int TAIL_BYTES = 64 * 1024;
+
+    /**
+     * Whether a started broker is ready: called repeatedly, from the thread starting the broker, until it returns
+     * {@code true} or the start deadline passes. {@code false}, or an exception, means not yet; the last exception
+     * is shown if the deadline passes. A probe should bound its own blocking (a connect or read timeout of well under
+     * a second), as the deadline is checked between calls.
+     */
+    @FunctionalInterface
+    public interface Probe {
+        /**
+         * {@code true} once {@code broker} is ready.
+         *
+         * @param broker the process being started (its ports, dir and log)
+         * @return whether the broker is ready
+         * @throws Exception meaning not ready yet
+         */
+        boolean ready(BrokerProcess broker) throws Exception;
+
+        /**
+         * A probe ready once this one and then {@code next} are.
+         *
+         * @param next the probe asked once this one is ready
+         * @return the combined probe
+         */
+        default Probe and(Probe next) {
+            Objects.requireNonNull(next, "next");
+            return broker -> ready(broker) && next.ready(broker);
+        }
+
+        /**
+         * Ready once a TCP connection to {@link BrokerProcess#address()} succeeds (within 200 ms).
+         *
+         * @return the probe
+         */
+        static Probe listens() {
+            return broker -> {
+                try (Socket s = new Socket()) {
+                    s.connect(broker.address(), 200);
+                    return true;
+                }
+            };
+        }
+
+        /**
+         * Ready once a connection to {@link BrokerProcess#address()} that sends {@code send} (US-ASCII; nothing if
+         * empty) reads {@code reply} as the first bytes back within 500 ms: {@code replies("PING\r\n", "+PONG")}
+         * for Redis, {@code replies("", "INFO")} for the greeting of a NATS server.
+         *
+         * @param send what to send first, or {@code ""}
+         * @param reply the reply's expected first characters (US-ASCII), not empty
+         * @return the probe
+         */
+        static Probe replies(String send, String reply) {
+            Objects.requireNonNull(send, "send");
+            if (reply == null || reply.isEmpty()) {
+                throw new IllegalArgumentException("a reply to wait for is needed, got " + reply);
+            }
+            byte[] request = send.getBytes(StandardCharsets.US_ASCII);
+            byte[] expected = reply.getBytes(StandardCharsets.US_ASCII);
+            return broker -> {
+                try (Socket s = new Socket()) {
+                    s.connect(broker.address(), 200);
+                    s.setSoTimeout(500);
+                    if (request.length > 0) {
+                        OutputStream out = s.getOutputStream();
+                        out.write(request);
+                        out.flush();
+                    }
+                    InputStream in = s.getInputStream();
+                    return Arrays.equals(in.readNBytes(expected.length), expected);
+                }
+            };
+        }
+
+        /**
+         * Ready once what the broker logged since its latest start contains {@code text} (so a restart waits for
+         * the line again).
+         *
+         * @param text the text to wait for, e.g. {@code "Server is ready"}
+         * @return the probe
+         */
+        static Probe logShows(String text) {
+            Objects.requireNonNull(text, "text");
+            return broker -> broker.logSinceStart().contains(text);
+        }
+    }
+
+    /**
+     * A broker process to be: {@link #build()} allocates its ports and dir, {@link #start()} also starts it.
+     * Not thread-safe: configure it on one thread.
+     */
+    public static final class Builder {
+        private final String name;
+        private int ports = 1;
+        private Function<BrokerProcess, List<String>> command;
+        private String probeDescription;
+        private Probe probe;
+        private Duration startupTimeout = Duration.ofSeconds(20);
+        private Duration pollInterval = Duration.ofMillis(20);
+        private String installHint;
+        private boolean keepDir;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /**
+         * How many free loopback ports to allocate, all different ({@link #port(int)} 0 to {@code count - 1});
+         * default 1.
+         *
+         * @param count at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code count} is below 1
+         */
+        public Builder ports(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("at least one port is needed, got " + count);
+            }
+            this.ports = count;
+            return this;
+        }
+
+        /**
+         * The command line, made once from the allocated ports and dir and used for every start: a binary on the
+         * {@code PATH} and its arguments, or {@link BrokerProcess#java} / {@link BrokerProcess#javaMain}. Required.
+         *
+         * @param command the command line for a broker's ports and dir
+         * @return this builder
+         */
+        public Builder command(Function<BrokerProcess, List<String>> command) {
+            this.command = Objects.requireNonNull(command, "command");
+            return this;
+        }
+
+        /**
+         * The readiness probe and what it checks, in words for failure messages ({@code "answers PING"}). Required.
+         *
+         * @param description what the probe checks
+         * @param probe the probe
+         * @return this builder
+         */
+        public Builder probe(String description, Probe probe) {
+            this.probeDescription = Objects.requireNonNull(description, "description");
+            this.probe = Objects.requireNonNull(probe, "probe");
+            return this;
+        }
+
+        /**
+         * How long a start waits for the probe; default 20 s.
+         *
+         * @param timeout positive
+         * @return this builder
+         */
+        public Builder startupTimeout(Duration timeout) {
+            this.startupTimeout = positive(timeout, "startup timeout");
+            return this;
+        }
+
+        /**
+         * How long a start waits between two probes (less if the process exits); default 20 ms.
+         *
+         * @param interval positive
+         * @return this builder
+         */
+        public Builder pollInterval(Duration interval) {
+            this.pollInterval = positive(interval, "poll interval");
+            return this;
+        }
+
+        /**
+         * How to install the binary, shown when it cannot be run ({@code "apt-get install -y nats-server"}).
+         *
+         * @param hint a command or sentence
+         * @return this builder
+         */
+        public Builder installHint(String hint) {
+            this.installHint = hint;
+            return this;
+        }
+
+        /**
+         * Whether {@link BrokerProcess#stop()} leaves the dir (and the log) behind, for a look after a run;
+         * default {@code false}.
+         *
+         * @param keep {@code true} to keep the dir
+         * @return this builder
+         */
+        public Builder keepDir(boolean keep) {
+            this.keepDir = keep;
+            return this;
+        }
+
+        /**
+         * Allocates the ports and the dir (named {@code omnibus-<name>-*} in the system's temporary dir) and makes
+         * the command line; starts nothing. What must happen before the first start (writing a configuration file
+         * into the dir, formatting storage with {@link BrokerProcess#run}) happens between this and
+         * {@link BrokerProcess#start()}; the caller stops the result, also if its start fails.
+         *
+         * @return the broker process, not started
+         * @throws IOException if the dir cannot be created or no free port can be had
+         * @throws IllegalStateException if the command or the probe is missing
+         */
+        public BrokerProcess build() throws IOException {
+            if (command == null || probe == null) {
+                throw new IllegalStateException("BrokerProcess " + name + " needs a command and a probe");
+            }
+            return new BrokerProcess(this);
+        }
+
+        /**
+         * {@link #build()}, then {@link BrokerProcess#start()}; if the start fails, stops the process (deleting
+         * its dir) before throwing.
+         *
+         * @return the broker process, ready
+         * @throws IOException if the dir cannot be created or no free port can be had
+         * @throws InterruptedException if interrupted while waiting for the broker (it is killed and its dir deleted)
+         * @throws IllegalStateException if the broker cannot be run, exits or is not ready in time (the message
+         *     names the command and shows the log's tail)
+         */
+        public BrokerProcess start() throws IOException, InterruptedException {
+            BrokerProcess broker = build();
+            try {
+                broker.start();
+                return broker;
+            } catch (Throwable e) {
+                try {
+                    broker.stop();
+                } catch (Throwable s) {
+                    e.addSuppressed(s);
+                }
+                throw e;
+            }
+        }
+
+        private static Duration positive(Duration d, String what) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("the " + what + " must be positive, got " + d);
+            }
+            return d;
+        }
+    }
+
+    private final String name;
+    private final int[] ports;
+    private final Path dir;
+    private final Path log;
+    private final List<String> command;
+    private final String probeDescription;
+    private final Probe probe;
+    private final Duration startupTimeout;
+    private final Duration pollInterval;
+    private final String installHint;
+    private final boolean keepDir;
+    private final Thread reaper;
+    private volatile Process process;
+    private volatile long logOffset;
+    private int starts;
+    private boolean stopped;
+
+    private BrokerProcess(Builder b) throws IOException {
+        this.name = b.name;
+        this.probeDescription = b.probeDescription;
+        this.probe = b.probe;
+        this.startupTimeout = b.startupTimeout;
+        this.pollInterval = b.pollInterval;
+        this.installHint = b.installHint;
+        this.keepDir = b.keepDir;
+        this.ports = freePorts(b.ports);
+        this.dir = Files.createTempDirectory("omnibus-" + fileName(name) + "-");
+        this.log = dir.resolve(fileName(name) + ".log");
+        this.reaper = new Thread(this::destroyOnExit, "omnibus-broker-reaper-" + fileName(name));
+        try {
+            this.command = List.copyOf(b.command.apply(this));
+            if (command.isEmpty()) {
+                throw new IllegalStateException("BrokerProcess " + name + " got an empty command line");
+            }
+        } catch (RuntimeException | Error e) {
+            deleteDir();
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(reaper);
+    }
+
+    /**
+     * A builder for a broker process named {@code name}, as failure messages, the dir and the log file call it.
+     *
+     * @param name e.g. {@code "nats-server"} or {@code "kafka"}
+     * @return a new builder
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     */
+    public static Builder builder(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a broker process needs a name");
+        }
+        return new Builder(name);
+    }
+
+    /**
+     * This JVM's {@code java} launcher followed by {@code arguments}, e.g. {@code java("-jar", jar, "--port=1")}.
+     *
+     * @param arguments the JVM's options and arguments
+     * @return the command line
+     */
+    public static List<String> java(String... arguments) {
+        List<String> line = new ArrayList<>();
+        line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        line.addAll(List.of(arguments));
+        return line;
+    }
+
+    /**
+     * A JVM main class run on this JVM's {@code java} and class path: {@code java <jvmOptions> -cp
+     * <java.class.path> <mainClass> <arguments>}.
+     *
+     * @param jvmOptions options before the class path ({@code -Xmx512m}, {@code -Dkey=value})
+     * @param mainClass the class with {@code main}
+     * @param arguments the main's arguments
+     * @return the command line
+     */
+    public static List<String> javaMain(List<String> jvmOptions, String mainClass, String... arguments) {
+        List<String> line = java(jvmOptions.toArray(new String[0]));
+        line.add("-cp");
+        line.add(System.getProperty("java.class.path"));
+        line.add(mainClass);
+        line.addAll(List.of(arguments));
+        return line;
+    }
+
+    /**
+     * The first allocated port.
+     *
+     * @return a loopback port
+     */
+    public int port() {
+        return ports[0];
+    }
+
+    /**
+     * The allocated port number {@code index}.
+     *
+     * @param index from 0 to {@link Builder#ports(int)} - 1
+     * @return a loopback port
+     * @throws IndexOutOfBoundsException if fewer ports were allocated
+     */
+    public int port(int index) {
+        return ports[Objects.checkIndex(index, ports.length)];
+    }
+
+    /**
+     * {@link #port()} on the loopback address.
+     *
+     * @return the address the probes of {@link Probe} connect to
+     */
+    public InetSocketAddress address() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
+    }
+
+    /**
+     * The temporary dir: the child's working dir, the log's place, kept across restarts, deleted by
+     * {@link #stop()}.
+     *
+     * @return the dir
+     */
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * The log file in {@link #dir()} every start appends the child's output to.
+     *
+     * @return the log file
+     */
+    public Path log() {
+        return log;
+    }
+
+    /**
+     * The command line every start runs.
+     *
+     * @return an unmodifiable list
+     */
+    public List<String> command() {
+        return command;
+    }
+
+    /**
+     * Whether the child is running.
+     *
+     * @return {@code true} between a start and a kill or stop, unless the child exited by itself
+     */
+    public boolean isAlive() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    /**
+     * What the child logged since its latest start ({@code ""} before the first).
+     *
+     * @return the text (UTF-8, malformed bytes replaced)
+     * @throws IOException if the log cannot be read
+     */
+    public String logSinceStart() throws IOException {
+        if (!Files.exists(log)) {
+            return "";
+        }
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            long from = Math.min(logOffset, f.length());
+            byte[] bytes = new byte[(int) Math.min(Integer.MAX_VALUE - 8, f.length() - from)];
+            f.seek(from);
+            f.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * Starts the command and returns once the probe says ready. Allowed before the first start and after
+     * {@link #kill()} (or after the child exited); the broker comes back on the same ports and dir.
+     *
+     * @throws IllegalStateException if the child is running, the process was stopped, the command cannot be run
+     *     (the binary is not installed: the message says so, with the install hint), the child exits before it is
+     *     ready, or the probe does not say ready within the startup timeout; the child is killed then, and the
+     *     message names the command and shows the log's tail
+     * @throws IOException if the log cannot be written
+     * @throws InterruptedException if interrupted while waiting (the child is killed)
+     */
+    public synchronized void start() throws IOException, InterruptedException {
+        if (stopped) {
+            throw new IllegalStateException(name + " was stopped; its dir " + dir + " is gone");
+        }
+        if (isAlive()) {
+            throw new IllegalStateException(name + " is running (pid " + process.pid() + "); kill it first");
+        }
+        starts++;
+        Files.writeString(log, "[BrokerProcess] start " + starts + " at " + Instant.now() + ": "
+                + String.join(" ", command) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+        logOffset = Files.size(log);
+        try {
+            process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + name + ": " + e.getMessage()
+                    + (installHint == null ? "" : " (is it installed? " + installHint + ")") + describe(), e);
+        }
+        boolean ready = false;
+        try {
+            awaitReady();
+            ready = true;
+        } finally {
+            if (!ready) {
+                kill();
+            }
+        }
+    }
+
+    private void awaitReady() throws InterruptedException {
+        Process p = process;
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        Exception lastError = null;
+        while (true) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException(name + " exited with code " + p.exitValue()
+                        + " before it was ready (" + probeDescription + ")" + describe());
+            }
+            try {
+                if (probe.ready(this)) {
+                    return;
+                }
+                lastError = null;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                lastError = e;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IllegalStateException(this + " was not ready within " + seconds(startupTimeout) + " ("
+                        + probeDescription + ")" + (lastError == null ? "" : "; the probe's last error: " + lastError)
+                        + describe());
+            }
+            p.waitFor(Math.min(left, pollInterval.toNanos()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Kills the child like {@code kill -9} (its descendants too) and waits until it is gone; the ports and dir stay
+     * for {@link #start()}. Nothing happens if it is not running.
+     *
+     * @throws IllegalStateException if the child is still there 20 s after the kill
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public synchronized void kill() throws InterruptedException {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        if (!p.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " (pid " + p.pid() + ") was still running " + seconds(KILL_WAIT)
+                    + " after kill -9");
+        }
+        process = null;
+    }
+
+    /**
+     * {@link #kill()}, then {@link #start()}: the broker back on the same ports and dir, ready.
+     *
+     * @throws IOException if the log cannot be written
+     * @throws InterruptedException if interrupted while waiting
+     * @throws IllegalStateException as {@link #start()} and {@link #kill()}
+     */
+    public synchronized void restart() throws IOException, InterruptedException {
+        kill();
+        start();
+    }
+
+    /**
+     * Runs a one-off command to completion in the dir, its output in {@code <what>.log} there, before a start
+     * (Kafka's storage format); the broker's own command and probe are not involved.
+     *
+     * @param what a name for the step, as messages and the log file call it ({@code "format"})
+     * @param command the command line
+     * @param timeout how long it may take
+     * @throws IllegalStateException if it cannot be run, exits with a code other than 0 or takes longer (it is
+     *     killed then); the message names the command and shows its log's tail
+     * @throws InterruptedException if interrupted while waiting (it is killed)
+     */
+    public void run(String what, List<String> command, Duration timeout) throws InterruptedException {
+        Path out = dir.resolve(fileName(what) + ".log");
+        String context = "\ncommand: " + String.join(" ", command) + "\nlog (" + out + "):\n";
+        Process p;
+        try {
+            p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + what + " for " + name + ": " + e.getMessage()
+                    + "\ncommand: " + String.join(" ", command), e);
+        }
+        boolean done = false;
+        try {
+            done = p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } finally {
+            if (!done) {
+                p.destroyForcibly();
+                p.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        if (!done) {
+            throw new IllegalStateException(what + " for " + name + " did not finish within " + seconds(timeout)
+                    + context + tail(out, TAIL_LINES));
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(what + " for " + name + " failed with exit code " + p.exitValue()
+                    + context + tail(out, TAIL_LINES));
+        }
+    }
+
+    /**
+     * Kills the child (as {@link #kill()}) and deletes the dir unless the builder said to keep it (a file that
+     * cannot be deleted is left); later calls do nothing.
+     *
+     * @throws InterruptedException if interrupted while waiting for the child to go (the dir is still deleted)
+     * @throws IllegalStateException as {@link #kill()}
+     */
+    public synchronized void stop() throws InterruptedException {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        try {
+            kill();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook runs anyway
+            }
+            if (!keepDir) {
+                deleteDir();
+            }
+        }
+    }
+
+    /**
+     * The name and address, e.g. {@code nats-server on 127.0.0.1:4222}.
+     *
+     * @return a description
+     */
+    @Override
+    public String toString() {
+        return name + " on " + address().getAddress().getHostAddress() + ":" + port();
+    }
+
+    private void destroyOnExit() {
+        Process p = process;
+        if (p != null) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    private String describe() {
+        return "\ncommand: " + String.join(" ", command) + "\nlog (" + log + "), last lines:\n"
+                + tail(log, TAIL_LINES);
+    }
+
+    private void deleteDir() {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a temporary dir left behind is harmless
+        }
+    }
+
+    private static String tail(Path file, int lines) {
+        if (!Files.exists(file)) {
+            return "(no log: " + file + " does not exist)";
+        }
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            long from = Math.max(0, f.length() - TAIL_BYTES);
+            byte[] bytes = new byte[(int) (f.length() - from)];
+            f.seek(from);
+            f.readFully(bytes);
+            List<String> all = new String(bytes, StandardCharsets.UTF_8).lines().collect(Collectors.toList());
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e + ")";
+        }
+    }
+
+    private static int[] freePorts(int count) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] found = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                held.add(s);
+                found[i] = s.getLocalPort();
+            }
+            return found;
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    private static String fileName(String name) {
+        return name.replaceAll("[^A-Za-z0-9._-]+", "-");
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+}
