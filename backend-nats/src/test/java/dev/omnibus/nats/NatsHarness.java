@@ -1,35 +1,23 @@
 package dev.omnibus.nats;
 
+import dev.omnibus.tck.BrokerProcess;
 import dev.omnibus.tck.TckHarness;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.impl.Headers;
-import org.awaitility.Awaitility;
 
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * A {@code nats-server -js} child process on a free loopback port with a temporary store dir; never the machine's
@@ -43,10 +31,7 @@ public final class NatsHarness implements TckHarness {
 
     private final String scheme;
     private final String query;
-    private Path dir;
-    private File log;
-    private int port;
-    private Process server;
+    private BrokerProcess server;
     private Connection raw;
     private ExecutorService rawExecutor;
     private ScheduledExecutorService rawScheduler;
@@ -63,56 +48,14 @@ public final class NatsHarness implements TckHarness {
     }
 
     @Override
-    public void start() throws IOException {
-        dir = Files.createTempDirectory("omnibus-nats-");
-        log = dir.resolve("nats-server.log").toFile();
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
-        launch();
-    }
-
-    private void launch() throws IOException {
-        long readyBefore = readyLines();
-        List<String> command = List.of("nats-server", "-a", "127.0.0.1", "-p", String.valueOf(port), "-js",
-                "-sd", dir.resolve("store").toString());
-        try {
-            server = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start nats-server (is it installed? `apt-get install -y "
-                    + "nats-server`): " + e.getMessage(), e);
-        }
-        Awaitility.await("nats-server on port " + port + " is ready (log: " + log + ")").atMost(STARTUP)
-                .pollInterval(Duration.ofMillis(20)).pollDelay(Duration.ZERO)
-                .until(() -> {
-                    if (!server.isAlive()) {
-                        throw new IllegalStateException("nats-server exited with " + server.exitValue() + ": "
-                                + Files.readString(log.toPath()));
-                    }
-                    return readyLines() > readyBefore && greets();
-                });
-    }
-
-    private long readyLines() throws IOException {
-        if (!log.exists()) {
-            return 0;
-        }
-        try (Stream<String> lines = Files.lines(log.toPath(), StandardCharsets.ISO_8859_1)) {
-            return lines.filter(l -> l.contains(READY)).count();
-        }
-    }
-
-    private boolean greets() {
-        try (Socket s = new Socket()) {
-            s.connect(brokerAddress(), 200);
-            s.setSoTimeout(500);
-            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
-                    .readLine();
-            return line != null && line.startsWith("INFO");
-        } catch (IOException e) {
-            return false;
-        }
+    public void start() throws Exception {
+        server = BrokerProcess.builder("nats-server")
+                .command(p -> List.of("nats-server", "-a", "127.0.0.1", "-p", String.valueOf(p.port()), "-js",
+                        "-sd", p.dir().resolve("store").toString()))
+                .probe("logs '" + READY + "' and greets with INFO",
+                        BrokerProcess.Probe.logShows(READY).and(BrokerProcess.Probe.replies("", "INFO")))
+                .startupTimeout(STARTUP).installHint("apt-get install -y nats-server").build();
+        server.start();
     }
 
     @Override
@@ -124,25 +67,15 @@ public final class NatsHarness implements TckHarness {
                 rawScheduler.shutdownNow();
             }
         } finally {
-            kill();
-            if (dir != null) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+            if (server != null) {
+                server.stop();
             }
-        }
-    }
-
-    private void kill() throws InterruptedException {
-        if (server != null) {
-            server.destroyForcibly();
-            server.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
     @Override
     public String url() {
-        return scheme + "://127.0.0.1:" + port + query;
+        return scheme + "://127.0.0.1:" + server.port() + query;
     }
 
     /**
@@ -187,7 +120,7 @@ public final class NatsHarness implements TckHarness {
             };
             rawExecutor = Executors.newCachedThreadPool(threads);
             rawScheduler = Executors.newScheduledThreadPool(2, threads);
-            raw = Nats.connect(new Options.Builder().server("nats://127.0.0.1:" + port).maxReconnects(-1)
+            raw = Nats.connect(new Options.Builder().server("nats://127.0.0.1:" + server.port()).maxReconnects(-1)
                     .reconnectWait(Duration.ofMillis(100)).executor(rawExecutor).scheduledExecutor(rawScheduler)
                     .connectThreadFactory(threads).callbackThreadFactory(threads).build());
         }
@@ -201,13 +134,12 @@ public final class NatsHarness implements TckHarness {
 
     @Override
     public void restartBroker() throws Exception {
-        kill();
-        launch();
+        server.restart();
     }
 
     @Override
     public InetSocketAddress brokerAddress() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        return server.address();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.omnibus.redis;
 
+import dev.omnibus.tck.BrokerProcess;
 import dev.omnibus.tck.TckHarness;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -8,27 +9,14 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import org.awaitility.Awaitility;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A {@code redis-server} child process on a free loopback port with a temporary dir and the append-only file
@@ -39,9 +27,7 @@ import java.util.stream.Stream;
 public final class RedisHarness implements TckHarness {
     private static final Duration STARTUP = Duration.ofSeconds(20);
 
-    private Path dir;
-    private int port;
-    private Process server;
+    private BrokerProcess server;
     private ClientResources rawResources;
     private RedisClient rawClient;
     private StatefulRedisConnection<byte[], byte[]> raw;
@@ -52,51 +38,14 @@ public final class RedisHarness implements TckHarness {
     }
 
     @Override
-    public void start() throws IOException {
-        dir = Files.createTempDirectory("omnibus-redis-");
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
-        launch();
-    }
-
-    private void launch() throws IOException {
-        List<String> command = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-                "--dir", dir.toString(), "--daemonize", "no"));
-        File log = dir.resolve("redis.log").toFile();
-        try {
-            server = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start redis-server (is it installed? `apt-get install -y "
-                    + "redis-server`): " + e.getMessage(), e);
-        }
-        Awaitility.await("redis-server on port " + port + " answers PING (log: " + log + ")").atMost(STARTUP)
-                .pollInterval(Duration.ofMillis(20)).pollDelay(Duration.ZERO)
-                .until(() -> {
-                    if (!server.isAlive()) {
-                        throw new IllegalStateException("redis-server exited with " + server.exitValue() + ": "
-                                + Files.readString(log.toPath()));
-                    }
-                    return pongs();
-                });
-    }
-
-    private boolean pongs() {
-        try (Socket s = new Socket()) {
-            s.connect(brokerAddress(), 200);
-            s.setSoTimeout(500);
-            OutputStream out = s.getOutputStream();
-            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            byte[] reply = new byte[7];
-            int n = in.readNBytes(reply, 0, 7);
-            return new String(reply, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
-        } catch (IOException e) {
-            return false;
-        }
+    public void start() throws Exception {
+        server = BrokerProcess.builder("redis-server")
+                .command(p -> List.of("redis-server", "--port", String.valueOf(p.port()), "--bind", "127.0.0.1",
+                        "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", p.dir().toString(),
+                        "--daemonize", "no"))
+                .probe("answers PING", BrokerProcess.Probe.replies("PING\r\n", "+PONG"))
+                .startupTimeout(STARTUP).installHint("apt-get install -y redis-server").build();
+        server.start();
     }
 
     @Override
@@ -108,25 +57,15 @@ public final class RedisHarness implements TckHarness {
                 rawResources.shutdown(0, 2, TimeUnit.SECONDS).get(5, TimeUnit.SECONDS);
             }
         } finally {
-            kill();
-            if (dir != null) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+            if (server != null) {
+                server.stop();
             }
-        }
-    }
-
-    private void kill() throws InterruptedException {
-        if (server != null) {
-            server.destroyForcibly();
-            server.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
     @Override
     public String url() {
-        return "redis://127.0.0.1:" + port;
+        return "redis://127.0.0.1:" + server.port();
     }
 
     /** Here {@code x|%"y}: stream keys are binary-safe; no glob character, which the subscription's key scan treats specially. */
@@ -168,13 +107,12 @@ public final class RedisHarness implements TckHarness {
 
     @Override
     public void restartBroker() throws Exception {
-        kill();
-        launch();
+        server.restart();
     }
 
     @Override
     public InetSocketAddress brokerAddress() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        return server.address();
     }
 
     @Override
