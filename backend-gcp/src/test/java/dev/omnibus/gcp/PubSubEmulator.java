@@ -9,26 +9,21 @@ import com.google.cloud.pubsub.v1.Publisher;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.TopicName;
+import dev.omnibus.tck.BrokerProcess;
 import dev.omnibus.tck.TckHarness;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
-import org.awaitility.Awaitility;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,9 +48,7 @@ public final class PubSubEmulator implements TckHarness {
     private static final List<String> SDK_ROOTS = List.of("/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk",
             "/opt/google-cloud-sdk", System.getProperty("user.home") + "/google-cloud-sdk");
 
-    private Path dir;
-    private int port;
-    private Process server;
+    private BrokerProcess server;
     private NioEventLoopGroup rawLoop;
     private ScheduledExecutorService rawExecutor;
     private ManagedChannel raw;
@@ -66,12 +59,15 @@ public final class PubSubEmulator implements TckHarness {
     }
 
     @Override
-    public void start() throws IOException {
-        dir = Files.createTempDirectory("omnibus-pubsub-");
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
-        launch();
+    public void start() throws Exception {
+        Path jar = emulatorJar();
+        server = BrokerProcess.builder("pubsub-emulator")
+                .command(p -> BrokerProcess.java("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m", "-jar",
+                        jar.toString(), "--host=127.0.0.1", "--port=" + p.port()))
+                .probe("listens", BrokerProcess.Probe.listens())
+                .startupTimeout(STARTUP).pollInterval(Duration.ofMillis(100))
+                .keepDir(System.getProperty("keepEmulatorLog") != null).build();
+        server.start();
     }
 
     /** The emulator jar, or a failure saying how to install it. */
@@ -123,34 +119,6 @@ public final class PubSubEmulator implements TckHarness {
         }
     }
 
-    private void launch() throws IOException {
-        Path jar = emulatorJar();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m", "-jar",
-                jar.toString(), "--host=127.0.0.1", "--port=" + port);
-        File log = dir.resolve("emulator.log").toFile();
-        server = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
-        Awaitility.await("Pub/Sub emulator on port " + port + " listens (log: " + log + ")").atMost(STARTUP)
-                .pollInterval(Duration.ofMillis(100)).pollDelay(Duration.ZERO)
-                .until(() -> {
-                    if (!server.isAlive()) {
-                        throw new IllegalStateException("the Pub/Sub emulator exited with " + server.exitValue()
-                                + ": " + Files.readString(log.toPath()));
-                    }
-                    return listens();
-                });
-    }
-
-    private boolean listens() {
-        try (Socket s = new Socket()) {
-            s.connect(brokerAddress(), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     @Override
     public void stop() throws Exception {
         try {
@@ -160,25 +128,15 @@ public final class PubSubEmulator implements TckHarness {
                 rawLoop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).await(5000);
             }
         } finally {
-            kill();
-            if (dir != null) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    if (System.getProperty("keepEmulatorLog") == null) files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+            if (server != null) {
+                server.stop();
             }
-        }
-    }
-
-    private void kill() throws InterruptedException {
-        if (server != null) {
-            server.destroyForcibly();
-            server.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
     /** The emulator's {@code host:port}. */
     public String hostPort() {
-        return "127.0.0.1:" + port;
+        return "127.0.0.1:" + server.port();
     }
 
     @Override
@@ -266,13 +224,12 @@ public final class PubSubEmulator implements TckHarness {
     /** Kills the emulator and starts it again on the same port: it comes back empty (it keeps nothing). */
     @Override
     public void restartBroker() throws Exception {
-        kill();
-        launch();
+        server.restart();
     }
 
     @Override
     public InetSocketAddress brokerAddress() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        return server.address();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.omnibus.kafka;
 
+import dev.omnibus.tck.BrokerProcess;
 import dev.omnibus.tck.TckHarness;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -8,7 +9,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.awaitility.Awaitility;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,13 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A single-node KRaft Kafka broker (combined broker and controller) from the {@code kafka_2.13} Maven artifact, run
@@ -42,13 +39,15 @@ import java.util.stream.Stream;
  */
 public final class KafkaHarness implements TckHarness {
     private static final Duration STARTUP = Duration.ofSeconds(90);
+    private static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m",
+            "-Xss1m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    /** The indexes of the broker's ports: the direct listener, the proxied one and the controller's. */
+    private static final int PLAINTEXT = 0;
+    private static final int PROXIED = 1;
+    private static final int CONTROLLER = 2;
 
     private final String urlOptions;
-    private Path dir;
-    private int port;
-    private int proxiedPort;
-    private int controllerPort;
-    private Process broker;
+    private BrokerProcess broker;
     private Relay relay;
     private Admin admin;
     private KafkaProducer<byte[], byte[]> rawProducer;
@@ -70,16 +69,18 @@ public final class KafkaHarness implements TckHarness {
 
     @Override
     public void start() throws Exception {
-        dir = Files.createTempDirectory("omnibus-kafka-");
-        port = freePort();
-        proxiedPort = freePort();
-        controllerPort = freePort();
         relay = new Relay();
-        Path config = dir.resolve("server.properties");
+        broker = BrokerProcess.builder("kafka").ports(3)
+                .command(p -> BrokerProcess.javaMain(JVM_OPTIONS, "kafka.Kafka",
+                        p.dir().resolve("server.properties").toString()))
+                .probe("the admin client describes its node", p -> !admin().describeCluster(
+                        new DescribeClusterOptions().timeoutMs(1000)).nodes().get(2, TimeUnit.SECONDS).isEmpty())
+                .startupTimeout(STARTUP).pollInterval(Duration.ofMillis(100)).build();
+        Path config = broker.dir().resolve("server.properties");
         Files.writeString(config, serverProperties());
-        run("format", List.of("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config.toString(),
-                "--ignore-formatted"));
-        launch();
+        broker.run("format", BrokerProcess.javaMain(JVM_OPTIONS, "kafka.tools.StorageTool", "format", "-t",
+                clusterId(), "-c", config.toString(), "--ignore-formatted"), Duration.ofSeconds(60));
+        broker.start();
     }
 
     /** Kafka's own cluster id form; {@code Uuid.randomUuid()} never starts with '-', which the tool would take for an option. */
@@ -89,6 +90,9 @@ public final class KafkaHarness implements TckHarness {
 
     private String serverProperties() {
         String host = "127.0.0.1";
+        int port = broker.port(PLAINTEXT);
+        int proxiedPort = broker.port(PROXIED);
+        int controllerPort = broker.port(CONTROLLER);
         return String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
@@ -100,7 +104,7 @@ public final class KafkaHarness implements TckHarness {
                 "advertised.listeners=PLAINTEXT://" + host + ":" + port + ",PROXIED://" + host + ":"
                         + relay.port(),
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "log.dirs=" + dir.resolve("data"),
+                "log.dirs=" + broker.dir().resolve("data"),
                 "num.partitions=1",
                 "auto.create.topics.enable=false",
                 "offsets.topic.replication.factor=1",
@@ -114,52 +118,6 @@ public final class KafkaHarness implements TckHarness {
                 "broker.heartbeat.interval.ms=500",
                 "log.retention.check.interval.ms=600000",
                 "") + "\n";
-    }
-
-    private List<String> jvm(String mainClassAndArgs) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m", "-Xss1m",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path")));
-        command.add(mainClassAndArgs);
-        return command;
-    }
-
-    private void run(String what, List<String> mainAndArgs) throws Exception {
-        List<String> command = jvm(mainAndArgs.get(0));
-        command.addAll(mainAndArgs.subList(1, mainAndArgs.size()));
-        Path log = dir.resolve(what + ".log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IllegalStateException("kafka " + what + " failed: " + Files.readString(log));
-        }
-    }
-
-    private void launch() throws IOException {
-        List<String> command = jvm("kafka.Kafka");
-        command.add(dir.resolve("server.properties").toString());
-        Path log = dir.resolve("broker.log");
-        broker = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        Awaitility.await("kafka broker on port " + port + " answers (log: " + log + ")").atMost(STARTUP)
-                .pollInterval(Duration.ofMillis(100)).pollDelay(Duration.ZERO)
-                .until(() -> {
-                    if (!broker.isAlive()) {
-                        throw new IllegalStateException("kafka broker exited with " + broker.exitValue() + ": "
-                                + Files.readString(log));
-                    }
-                    return answers();
-                });
-    }
-
-    private boolean answers() {
-        try {
-            return !admin().describeCluster(new DescribeClusterOptions().timeoutMs(1000)).nodes()
-                    .get(2, TimeUnit.SECONDS).isEmpty();
-        } catch (Exception e) {
-            return false;
-        }
     }
 
     /** An Admin client on the direct listener, for what tests check behind the library's back. */
@@ -176,7 +134,7 @@ public final class KafkaHarness implements TckHarness {
 
     /** {@code host:port} of the direct listener. */
     public String bootstrap() {
-        return "127.0.0.1:" + port;
+        return "127.0.0.1:" + broker.port(PLAINTEXT);
     }
 
     @Override
@@ -192,19 +150,9 @@ public final class KafkaHarness implements TckHarness {
                 relay.close();
             }
         } finally {
-            kill();
-            if (dir != null) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+            if (broker != null) {
+                broker.stop();
             }
-        }
-    }
-
-    private void kill() throws InterruptedException {
-        if (broker != null) {
-            broker.destroyForcibly();
-            broker.waitFor(20, TimeUnit.SECONDS);
         }
     }
 
@@ -247,24 +195,23 @@ public final class KafkaHarness implements TckHarness {
 
     @Override
     public void restartBroker() throws Exception {
-        kill();
-        launch();
+        broker.restart();
     }
 
     /** Kills the broker (SIGKILL) and leaves it down until {@link #startBroker()}. */
     public void killBroker() throws Exception {
-        kill();
+        broker.kill();
     }
 
     /** Starts the killed broker again on the same ports and data. */
     public void startBroker() throws Exception {
-        launch();
+        broker.start();
     }
 
     /** The {@code PROXIED} listener, which advertises the relay: the fault proxy's target. */
     @Override
     public InetSocketAddress brokerAddress() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), proxiedPort);
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), broker.port(PROXIED));
     }
 
     /** Points the relay at {@code proxy} and returns a URL bootstrapping through the relay. */
@@ -272,12 +219,6 @@ public final class KafkaHarness implements TckHarness {
     public String url(InetSocketAddress proxy) {
         relay.target(proxy);
         return "kafka://127.0.0.1:" + relay.port() + (urlOptions.isEmpty() ? "" : "?" + urlOptions);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 
     /**
