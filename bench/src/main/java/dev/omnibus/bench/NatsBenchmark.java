@@ -4,6 +4,7 @@ import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
 import dev.omnibus.Subscription;
 import dev.omnibus.nats.NatsBinding;
+import dev.omnibus.tck.BrokerProcess;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.nats.client.Connection;
@@ -174,7 +175,7 @@ public class NatsBenchmark {
     /** Not thread-safe (JMH state): the server, the Omnibus connections and the raw jnats connection. */
     @State(Scope.Thread)
     public static class Nats {
-        private ServerProcess server;
+        private BrokerProcess server;
         private Omnibus coreBus;
         private Omnibus jetStreamBus;
         Publisher core;
@@ -191,7 +192,12 @@ public class NatsBenchmark {
         /** Starts nats-server, connects Omnibus (both schemes) and raw jnats, creates the raw streams. */
         @Setup(Level.Trial)
         public void setUp() throws Exception {
-            server = ServerProcess.nats();
+            // nats-server -js with its store in the temporary dir; ready once it greets with INFO
+            server = BrokerProcess.builder("nats-server")
+                    .command(p -> List.of("nats-server", "-a", "127.0.0.1", "-p", String.valueOf(p.port()), "-js",
+                            "-sd", p.dir().resolve("store").toString()))
+                    .probe("greets with INFO", BrokerProcess.Probe.replies("", "INFO"))
+                    .installHint("apt-get install -y nats-server").start();
             String address = "127.0.0.1:" + server.port();
             coreBus = Omnibus.connect("nats://" + address + "?instrumentation=none");
             jetStreamBus = Omnibus.connect("jetstream://" + address + "?instrumentation=none");
@@ -223,7 +229,7 @@ public class NatsBenchmark {
                 }
             } finally {
                 if (server != null) {
-                    server.close();
+                    server.stop();
                 }
             }
         }

@@ -3,6 +3,7 @@ package dev.omnibus.bench;
 import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
 import dev.omnibus.Subscription;
+import dev.omnibus.tck.BrokerProcess;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.lettuce.core.Consumer;
@@ -159,7 +160,7 @@ public class RedisStreamsBenchmark {
     /** Not thread-safe (JMH state): the server, the Omnibus connection, raw Lettuce and the prebuilt events. */
     @State(Scope.Thread)
     public static class Redis {
-        private ServerProcess server;
+        private BrokerProcess server;
         private Omnibus bus;
         private Publisher publisher;
         private ClientResources rawResources;
@@ -180,8 +181,13 @@ public class RedisStreamsBenchmark {
 
         /** Starts redis-server, connects Omnibus and raw Lettuce, prebuilds events and checks the raw field layout. */
         @Setup(Level.Trial)
-        public void setUp() throws IOException {
-            server = ServerProcess.redis();
+        public void setUp() throws IOException, InterruptedException {
+            // redis-server without persistence; ready once it answers PING
+            server = BrokerProcess.builder("redis-server")
+                    .command(p -> List.of("redis-server", "--port", String.valueOf(p.port()), "--bind", "127.0.0.1",
+                            "--save", "", "--appendonly", "no", "--dir", p.dir().toString(), "--daemonize", "no"))
+                    .probe("answers PING", BrokerProcess.Probe.replies("PING\r\n", "+PONG"))
+                    .installHint("apt-get install -y redis-server").start();
             byte[] data = new byte[DATA_BYTES];
             Arrays.fill(data, (byte) 'x');
             URI source = URI.create("/omnibus/bench");
@@ -240,7 +246,7 @@ public class RedisStreamsBenchmark {
                 }
             } finally {
                 if (server != null) {
-                    server.close();
+                    server.stop();
                 }
             }
         }
