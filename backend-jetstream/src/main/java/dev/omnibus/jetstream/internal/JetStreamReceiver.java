@@ -61,6 +61,8 @@ final class JetStreamReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(JetStreamReceiver.class);
     private static final Duration POLL_NOW = Duration.ofNanos(1);
     private static final long PULL_EXPIRES_MS = 1_000;
+    /** How long a stopped pull may take to end: its expiry and some room for the server's last answer. */
+    private static final long PULL_DRAIN_MS = PULL_EXPIRES_MS + 500;
     private static final Duration PRIVATE_INACTIVE = Duration.ofHours(1);
     private static final Duration CLOSE_FLUSH = Duration.ofSeconds(2);
     private static final Duration ACK_APPLY_WAIT = Duration.ofSeconds(1);
@@ -204,16 +206,17 @@ final class JetStreamReceiver implements Receiver {
     }
 
     /**
-     * Replaces the pull: stops the current one and takes what it still delivers (waiting up to its expiry for the
-     * request to end), so no message the server handed to it is stranded until its ack wait; then pulls afresh.
+     * Replaces the pull: stops the current one and takes what it still delivers, waiting up to {@code drainMs} for
+     * its request to end (its expiry, so no message the server handed to it is stranded until its ack wait; 0 when
+     * the server that held the request is gone and only what jnats already holds can come); then pulls afresh.
      * Returns the taken messages, to be handed to the library.
      */
-    private List<Message> restartPull() throws IOException, JetStreamApiException, InterruptedException {
+    private List<Message> restartPull(long drainMs) throws IOException, JetStreamApiException, InterruptedException {
         List<Message> taken = new ArrayList<>();
         IterableConsumer p = pulling;
         if (p != null) {
             p.stop();
-            drain(p, PULL_EXPIRES_MS + 500, taken::add);
+            drain(p, drainMs, taken::add);
         }
         stopPulling();
         startPulling();
@@ -281,16 +284,11 @@ final class JetStreamReceiver implements Receiver {
                 lastActivity = System.nanoTime();
                 boolean restarted = !serverSeen.equals(backend.connector().serverId());
                 boolean lost = ensureConsumer();
-                if (restarted) {
-                    takeAvailable(pulling);
-                    stopPulling();
-                    startPulling();
-                    log.debug("{}: the server restarted; pull of '{}' replaced", JetStreamBackend.NAME, consumer);
-                } else if (lost) {
-                    hold(restartPull());
+                if (restarted || lost) {
+                    hold(restartPull(restarted ? 0 : PULL_DRAIN_MS));
                 }
             } else if (stalled()) {
-                hold(restartPull());
+                hold(restartPull(PULL_DRAIN_MS));
             }
             if (!waiting.isEmpty()) {
                 return;
@@ -503,7 +501,7 @@ final class JetStreamReceiver implements Receiver {
             IterableConsumer p = pulling;
             if (p != null) {
                 p.stop();
-                drain(p, unsettled.isEmpty() ? 0 : PULL_EXPIRES_MS + 500,
+                drain(p, unsettled.isEmpty() ? 0 : PULL_DRAIN_MS,
                         m -> unsettled.put(m.metaData().streamSequence(), m));
             }
             stopPulling();

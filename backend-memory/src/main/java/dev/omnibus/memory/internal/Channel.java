@@ -180,38 +180,25 @@ final class Channel {
             return earliest;
         }
 
-        /** Removes and returns every delivery in flight, oldest tag first. */
-        List<Pending> removeAll() {
-            List<Pending> all = new ArrayList<>();
+        /** Removes and returns the deliveries in flight that {@code which} selects, oldest tag first. */
+        List<Pending> removeIf(java.util.function.Predicate<Pending> which) {
+            List<Pending> removed = new ArrayList<>();
             for (long t = head; t < next; t++) {
                 Pending p = ring[index(t)];
-                if (p != null) {
-                    all.add(p);
-                }
-            }
-            all.addAll(extended.values());
-            clear();
-            return all;
-        }
-
-        List<Pending> removeOwnedBy(Object member) {
-            List<Pending> owned = new ArrayList<>();
-            for (long t = head; t < next; t++) {
-                Pending p = ring[index(t)];
-                if (p != null && p.owner == member) {
-                    owned.add(remove(t));
+                if (p != null && which.test(p)) {
+                    removed.add(remove(t));
                 }
             }
             Iterator<Pending> it = extended.values().iterator();
             while (it.hasNext()) {
                 Pending p = it.next();
-                if (p.owner == member) {
+                if (which.test(p)) {
                     it.remove();
                     size--;
-                    owned.add(p);
+                    removed.add(p);
                 }
             }
-            return owned;
+            return removed;
         }
 
         void clear() {
@@ -481,7 +468,7 @@ final class Channel {
     void handBackInFlight() {
         lock.lock();
         try {
-            List<Pending> back = inFlight.removeAll();
+            List<Pending> back = inFlight.removeIf(p -> true);
             for (int i = back.size() - 1; i >= 0; i--) {
                 redeliver.addFirst(back.get(i));
             }
@@ -504,7 +491,7 @@ final class Channel {
     boolean leave(Object member) {
         lock.lock();
         try {
-            List<Pending> back = inFlight.removeOwnedBy(member);
+            List<Pending> back = inFlight.removeIf(p -> p.owner == member);
             for (int i = back.size() - 1; i >= 0; i--) {
                 redeliver.addFirst(back.get(i));
             }

@@ -153,7 +153,7 @@ public final class BrokenBackendProvider implements BackendProvider {
     }
 
     /**
-     * A crash as the driver sees it: every broken receiver loses what it held in memory (COMMITS_LAZILY's acks). The
+     * A crash as the driver sees it: every broken receiver loses the acks it held in memory. The
      * self-test's harness calls it, then has the in-process broker hand back what was in flight.
      */
     static void crash() {
@@ -169,13 +169,14 @@ public final class BrokenBackendProvider implements BackendProvider {
         /** Every open receiver, for {@link #crash()}. */
         static final java.util.Set<BrokenReceiver> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private static final long COMMIT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
-        /** COMMITS_LAZILY: acks not sent yet, and when they were last sent. */
+        /**
+         * COMMITS_LAZILY and DROPS_ACKS_ON_CLOSE: acks not sent yet (sent with a later receive: every 10 s, or the
+         * next one), and when they were last sent.
+         */
         private final List<ReceivedMessage> heldAcks = new ArrayList<>();
         private long lastCommitNanos = System.nanoTime();
         private final Receiver real;
         private final Defect defect;
-        /** DROPS_ACKS_ON_CLOSE: acks waiting for the next receive. */
-        private final List<ReceivedMessage> deferredAcks = new ArrayList<>();
         /** STALLS_AFTER_RAW: a raw message was handed over. */
         private volatile boolean stalled;
 
@@ -205,16 +206,8 @@ public final class BrokenBackendProvider implements BackendProvider {
                 new CountDownLatch(1).await(maxWait.toMillis(), TimeUnit.MILLISECONDS);
                 return List.of();
             }
-            if (defect == Defect.COMMITS_LAZILY) {
-                commitHeld(false);
-            }
-            if (defect == Defect.DROPS_ACKS_ON_CLOSE) {
-                List<ReceivedMessage> due;
-                synchronized (deferredAcks) {
-                    due = new ArrayList<>(deferredAcks);
-                    deferredAcks.clear();
-                }
-                real.ackAll(due);
+            if (defect == Defect.COMMITS_LAZILY || defect == Defect.DROPS_ACKS_ON_CLOSE) {
+                commitHeld(defect == Defect.DROPS_ACKS_ON_CLOSE);
             }
             List<ReceivedMessage> batch = real.receive(max, maxWait);
             if (defect == Defect.STALLS_AFTER_RAW) {
@@ -234,7 +227,7 @@ public final class BrokenBackendProvider implements BackendProvider {
             return batch;
         }
 
-        /** COMMITS_LAZILY: sends the held acks when {@code now} or when the commit interval has passed. */
+        /** Sends the held acks when {@code now} or when the commit interval has passed. */
         private void commitHeld(boolean now) {
             List<ReceivedMessage> due;
             synchronized (heldAcks) {
@@ -250,13 +243,9 @@ public final class BrokenBackendProvider implements BackendProvider {
 
         @Override
         public void ack(ReceivedMessage message) {
-            if (defect == Defect.COMMITS_LAZILY) {
+            if (defect == Defect.COMMITS_LAZILY || defect == Defect.DROPS_ACKS_ON_CLOSE) {
                 synchronized (heldAcks) {
                     heldAcks.add(message);
-                }
-            } else if (defect == Defect.DROPS_ACKS_ON_CLOSE) {
-                synchronized (deferredAcks) {
-                    deferredAcks.add(message);
                 }
             } else if (defect != Defect.REDELIVERS_ACKED) {
                 real.ack(message);
@@ -293,7 +282,7 @@ public final class BrokenBackendProvider implements BackendProvider {
         public void close() {
             LIVE.remove(this);
             if (defect == Defect.COMMITS_LAZILY) {
-                commitHeld(true);
+                commitHeld(true); // DROPS_ACKS_ON_CLOSE drops what it held: its defect
             }
             real.close();
         }
