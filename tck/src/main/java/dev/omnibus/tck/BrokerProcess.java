@@ -1,27 +1,17 @@
 package dev.omnibus.tck;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -51,8 +41,6 @@ import java.util.stream.Stream;
 public final class BrokerProcess {
     /** How many lines of the log a failure message shows. */
     public static final int TAIL_LINES = 40;
-    private static final Duration KILL_WAIT = Duration.ofSeconds(20);
-    private static final int TAIL_BYTES = 64 * 1024;
 
     /**
      * Whether a started broker is ready: called repeatedly, from the thread starting the broker, until it returns
@@ -88,12 +76,7 @@ public final class BrokerProcess {
          * @return the probe
          */
         static Probe listens() {
-            return broker -> {
-                try (Socket s = new Socket()) {
-                    s.connect(broker.address(), 200);
-                    return true;
-                }
-            };
+            return broker -> Loopback.accepts(broker.address());
         }
 
         /**
@@ -112,19 +95,7 @@ public final class BrokerProcess {
             }
             byte[] request = send.getBytes(StandardCharsets.US_ASCII);
             byte[] expected = reply.getBytes(StandardCharsets.US_ASCII);
-            return broker -> {
-                try (Socket s = new Socket()) {
-                    s.connect(broker.address(), 200);
-                    s.setSoTimeout(500);
-                    if (request.length > 0) {
-                        OutputStream out = s.getOutputStream();
-                        out.write(request);
-                        out.flush();
-                    }
-                    InputStream in = s.getInputStream();
-                    return Arrays.equals(in.readNBytes(expected.length), expected);
-                }
-            };
+            return broker -> Loopback.replies(broker.address(), request, expected);
         }
 
         /**
@@ -145,14 +116,15 @@ public final class BrokerProcess {
      * Not thread-safe: configure it on one thread.
      */
     public static final class Builder {
-        private final String name;
+        // package-private: BrokerChild copies what a start needs
+        final String name;
         private int ports = 1;
         private Function<BrokerProcess, List<String>> command;
-        private String probeDescription;
-        private Probe probe;
-        private Duration startupTimeout = Duration.ofSeconds(20);
-        private Duration pollInterval = Duration.ofMillis(20);
-        private String installHint;
+        String probeDescription;
+        Probe probe;
+        Duration startupTimeout = Duration.ofSeconds(20);
+        Duration pollInterval = Duration.ofMillis(20);
+        String installHint;
         private boolean keepDir;
 
         private Builder(String name) {
@@ -298,32 +270,21 @@ public final class BrokerProcess {
     private final String name;
     private final int[] ports;
     private final Path dir;
-    private final Path log;
+    private final BrokerLog log;
     private final List<String> command;
-    private final String probeDescription;
-    private final Probe probe;
-    private final Duration startupTimeout;
-    private final Duration pollInterval;
-    private final String installHint;
     private final boolean keepDir;
+    private final BrokerChild child;
     private final Thread reaper;
-    private volatile Process process;
-    private volatile long logOffset;
-    private int starts;
     private boolean stopped;
 
     private BrokerProcess(Builder b) throws IOException {
         this.name = b.name;
-        this.probeDescription = b.probeDescription;
-        this.probe = b.probe;
-        this.startupTimeout = b.startupTimeout;
-        this.pollInterval = b.pollInterval;
-        this.installHint = b.installHint;
         this.keepDir = b.keepDir;
-        this.ports = freePorts(b.ports);
+        this.ports = Loopback.freePorts(b.ports);
         this.dir = Files.createTempDirectory("omnibus-" + fileName(name) + "-");
-        this.log = dir.resolve(fileName(name) + ".log");
-        this.reaper = new Thread(this::destroyOnExit, "omnibus-broker-reaper-" + fileName(name));
+        this.log = new BrokerLog(dir.resolve(fileName(name) + ".log"));
+        this.child = new BrokerChild(this, log, b);
+        this.reaper = new Thread(child::destroy, "omnibus-broker-reaper-" + fileName(name));
         try {
             this.command = List.copyOf(b.command.apply(this));
             if (command.isEmpty()) {
@@ -426,7 +387,7 @@ public final class BrokerProcess {
      * @return the log file
      */
     public Path log() {
-        return log;
+        return log.file();
     }
 
     /**
@@ -444,8 +405,7 @@ public final class BrokerProcess {
      * @return {@code true} between a start and a kill or stop, unless the child exited by itself
      */
     public boolean isAlive() {
-        Process p = process;
-        return p != null && p.isAlive();
+        return child.isAlive();
     }
 
     /**
@@ -455,16 +415,7 @@ public final class BrokerProcess {
      * @throws IOException if the log cannot be read
      */
     public String logSinceStart() throws IOException {
-        if (!Files.exists(log)) {
-            return "";
-        }
-        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-            long from = Math.min(logOffset, f.length());
-            byte[] bytes = new byte[(int) Math.min(Integer.MAX_VALUE - 8, f.length() - from)];
-            f.seek(from);
-            f.readFully(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
+        return log.sinceStart();
     }
 
     /**
@@ -482,59 +433,7 @@ public final class BrokerProcess {
         if (stopped) {
             throw new IllegalStateException(name + " was stopped; its dir " + dir + " is gone");
         }
-        if (isAlive()) {
-            throw new IllegalStateException(name + " is running (pid " + process.pid() + "); kill it first");
-        }
-        starts++;
-        Files.writeString(log, "[BrokerProcess] start " + starts + " at " + Instant.now() + ": "
-                + String.join(" ", command) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
-        logOffset = Files.size(log);
-        try {
-            process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + name + ": " + e.getMessage()
-                    + (installHint == null ? "" : " (is it installed? " + installHint + ")") + describe(), e);
-        }
-        boolean ready = false;
-        try {
-            awaitReady();
-            ready = true;
-        } finally {
-            if (!ready) {
-                kill();
-            }
-        }
-    }
-
-    private void awaitReady() throws InterruptedException {
-        Process p = process;
-        long deadline = System.nanoTime() + startupTimeout.toNanos();
-        Exception lastError = null;
-        while (true) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException(name + " exited with code " + p.exitValue()
-                        + " before it was ready (" + probeDescription + ")" + describe());
-            }
-            try {
-                if (probe.ready(this)) {
-                    return;
-                }
-                lastError = null;
-            } catch (InterruptedException e) {
-                throw e;
-            } catch (Exception e) {
-                lastError = e;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new IllegalStateException(this + " was not ready within " + seconds(startupTimeout) + " ("
-                        + probeDescription + ")" + (lastError == null ? "" : "; the probe's last error: " + lastError)
-                        + describe());
-            }
-            p.waitFor(Math.min(left, pollInterval.toNanos()), TimeUnit.NANOSECONDS);
-        }
+        child.start();
     }
 
     /**
@@ -545,17 +444,7 @@ public final class BrokerProcess {
      * @throws InterruptedException if interrupted while waiting
      */
     public synchronized void kill() throws InterruptedException {
-        Process p = process;
-        if (p == null) {
-            return;
-        }
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        if (!p.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException(name + " (pid " + p.pid() + ") was still running " + seconds(KILL_WAIT)
-                    + " after kill -9");
-        }
-        process = null;
+        child.kill();
     }
 
     /**
@@ -582,33 +471,7 @@ public final class BrokerProcess {
      * @throws InterruptedException if interrupted while waiting (it is killed)
      */
     public void run(String what, List<String> command, Duration timeout) throws InterruptedException {
-        Path out = dir.resolve(fileName(what) + ".log");
-        String context = "\ncommand: " + String.join(" ", command) + "\nlog (" + out + "):\n";
-        Process p;
-        try {
-            p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + what + " for " + name + ": " + e.getMessage()
-                    + "\ncommand: " + String.join(" ", command), e);
-        }
-        boolean done = false;
-        try {
-            done = p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } finally {
-            if (!done) {
-                p.destroyForcibly();
-                p.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
-        if (!done) {
-            throw new IllegalStateException(what + " for " + name + " did not finish within " + seconds(timeout)
-                    + context + tail(out, TAIL_LINES));
-        }
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException(what + " for " + name + " failed with exit code " + p.exitValue()
-                    + context + tail(out, TAIL_LINES));
-        }
+        child.runStep(what, command, dir.resolve(fileName(what) + ".log"), timeout);
     }
 
     /**
@@ -647,19 +510,6 @@ public final class BrokerProcess {
         return name + " on " + address().getAddress().getHostAddress() + ":" + port();
     }
 
-    private void destroyOnExit() {
-        Process p = process;
-        if (p != null) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-    }
-
-    private String describe() {
-        return "\ncommand: " + String.join(" ", command) + "\nlog (" + log + "), last lines:\n"
-                + tail(log, TAIL_LINES);
-    }
-
     private void deleteDir() {
         if (!Files.exists(dir)) {
             return;
@@ -671,44 +521,7 @@ public final class BrokerProcess {
         }
     }
 
-    private static String tail(Path file, int lines) {
-        if (!Files.exists(file)) {
-            return "(no log: " + file + " does not exist)";
-        }
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            long from = Math.max(0, f.length() - TAIL_BYTES);
-            byte[] bytes = new byte[(int) (f.length() - from)];
-            f.seek(from);
-            f.readFully(bytes);
-            List<String> all = new String(bytes, StandardCharsets.UTF_8).lines().collect(Collectors.toList());
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(cannot read " + file + ": " + e + ")";
-        }
-    }
-
-    private static int[] freePorts(int count) throws IOException {
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            int[] found = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                held.add(s);
-                found[i] = s.getLocalPort();
-            }
-            return found;
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
-            }
-        }
-    }
-
     private static String fileName(String name) {
         return name.replaceAll("[^A-Za-z0-9._-]+", "-");
-    }
-
-    private static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 }
