@@ -36,8 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The portable subscription against {@link FakeBroker}: lease management, no silent death, retry backoff, ack
- * flushing and close, each in milliseconds and without a broker. If one fails, check {@code SubscriptionImpl},
- * {@code Leases}, {@code SettleGate} or {@code DeadLetters}.
+ * flushing and close, each in milliseconds and without a broker. If one fails, check {@code SubscriptionImpl} and
+ * what it is made of: {@code Handlers}, {@code Settler}, {@code AckBatch}, {@code Housekeeping}, {@code Leases},
+ * {@code SettleGate} or {@code DeadLetters}.
  */
 class SubscriptionImplTest {
     private final List<Omnibus> buses = new ArrayList<>();
