@@ -117,7 +117,7 @@ final class PollLoop {
         }
     }
 
-    /** Ends the loop (after {@link Assignment#closed} was set) and waits for it: its last commit, the consumer's close. */
+    /** Ends the loop ({@link Assignment#closed} is set) and waits for it: its last commit, the consumer's close. */
     void stop() {
         consumer.wakeup();
         try {
