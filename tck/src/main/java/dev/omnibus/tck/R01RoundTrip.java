@@ -1,0 +1,68 @@
+package dev.omnibus.tck;
+
+import dev.omnibus.Extensions;
+import io.cloudevents.CloudEvent;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+/**
+ * R01: every CloudEvents attribute, extension and the data bytes arrive equal.
+ *
+ * <p>Its title and what to check when it fails: {@link RuleCatalogue#RULES}, {@link RuleCatalogue#CHECKS}.
+ */
+@Tag("R01")
+interface R01RoundTrip {
+    @Test
+    default void R01_allAttributesAndExtensionsArriveEqual(Kit kit) {
+        CloudEvent e = TestEvents.builder("r01-all-" + UUID.randomUUID())
+                .withSubject("order/42")
+                .withTime(OffsetDateTime.of(2026, 11, 22, 10, 15, 30, 123_000_000, ZoneOffset.UTC))
+                .withDataSchema(URI.create("https://example.com/schemas/order.json"))
+                .withExtension("tenant", "acme")
+                .withExtension("priority", 7)
+                .withExtension("urgent", true)
+                .withExtension(Extensions.PARTITION_KEY, "customer-1")
+                .withExtension(Extensions.TRACEPARENT, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+                .withData("application/json", "{\"order\":42,\"total\":12.5}".getBytes(StandardCharsets.UTF_8))
+                .build();
+        kit.roundTrip(e);
+    }
+
+    @Test
+    default void R01_textJsonAndUnicodeDataArriveEqual(Kit kit) {
+        kit.roundTrip(TestEvents.text("r01-text-" + UUID.randomUUID(), "plain text"));
+        kit.roundTrip(TestEvents.builder("r01-json-" + UUID.randomUUID())
+                .withData("application/json", "{\"a\":[1,2,3]}".getBytes(StandardCharsets.UTF_8)).build());
+        kit.roundTrip(TestEvents.builder("r01-uni-" + UUID.randomUUID()).withSubject("Grüße/東京/🚌")
+                .withExtension("note", "naïve café 🚌")
+                .withData("text/plain; charset=utf-8", "Grüße aus 東京 🚌".getBytes(StandardCharsets.UTF_8)).build());
+    }
+
+    @Test
+    default void R01_binaryAndEmptyDataArriveEqual(Kit kit) {
+        byte[] all = new byte[256];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) i;
+        }
+        kit.roundTrip(TestEvents.builder("r01-bin-" + UUID.randomUUID())
+                .withData("application/octet-stream", all).build());
+        kit.roundTrip(TestEvents.builder("r01-empty-" + UUID.randomUUID())
+                .withData("application/octet-stream", new byte[0]).build());
+        kit.roundTrip(TestEvents.builder("r01-nodata-" + UUID.randomUUID()).build());
+    }
+
+    @Test
+    default void R01_dataUpToTheDeclaredLimitArrivesEqual(Kit kit) {
+        int size = Math.min(kit.caps().maxPayloadBytes(), 4 * 1024 * 1024);
+        byte[] data = new byte[size];
+        new java.util.Random(42).nextBytes(data);
+        kit.roundTrip(TestEvents.builder("r01-large-" + UUID.randomUUID())
+                .withData("application/octet-stream", data).build());
+    }
+}
