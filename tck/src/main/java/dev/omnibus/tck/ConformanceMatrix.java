@@ -11,14 +11,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Renders the README's conformance matrix from the kit's {@code report.json} files, so the matrix is generated,
- * never typed. Stateless.
+ * Renders the conformance matrix ({@code docs/conformance.md}) from the kit's {@code report.json} files, so the
+ * matrix is generated, never typed. Stateless.
  *
  * <pre>
- * java -cp tck/target/classes dev.omnibus.tck.ConformanceMatrix README.md backend-&#42;/target/omnibus-tck/report.json
+ * java -cp tck/target/classes dev.omnibus.tck.ConformanceMatrix docs/conformance.md \
+ *     backend-&#42;/target/omnibus-tck/report.json
  * </pre>
- * replaces the text between {@value #BEGIN} and {@value #END} in the README. A rule that measured figures shows
- * them in its cell, {@code pass (duplicates 3, resume 1.2 s)}.
+ * replaces the text between {@value #BEGIN} and {@value #END} in the Markdown file named first. A rule that measured
+ * figures shows them in its cell, {@code pass (duplicates 3, resume 1.2 s)}.
  */
 public final class ConformanceMatrix {
     /** Marks the start of the generated section. */
@@ -32,41 +33,41 @@ public final class ConformanceMatrix {
     private ConformanceMatrix() {
     }
 
-    /** Updates the README named first with the reports named after it. */
+    /** Updates the Markdown file named first with the reports named after it. */
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            System.err.println("usage: ConformanceMatrix README.md report.json [report.json ...]");
+            System.err.println("usage: ConformanceMatrix docs/conformance.md report.json [report.json ...]");
             System.exit(2);
         }
-        Path readme = Path.of(args[0]);
+        Path markdown = Path.of(args[0]);
         List<TckReport> reports = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             reports.add(TckReport.read(Path.of(args[i])));
         }
-        String text = Files.readString(readme, StandardCharsets.UTF_8);
-        Files.writeString(readme, replaceSection(text, render(reports)), StandardCharsets.UTF_8);
+        String text = Files.readString(markdown, StandardCharsets.UTF_8);
+        Files.writeString(markdown, replaceSection(text, render(reports)), StandardCharsets.UTF_8);
     }
 
-    /** {@code readme} with its generated section replaced by {@code section}. */
-    public static String replaceSection(String readme, String section) {
-        int begin = readme.indexOf(BEGIN);
-        int end = readme.indexOf(END);
+    /** {@code markdown} with its generated section replaced by {@code section}. */
+    public static String replaceSection(String markdown, String section) {
+        int begin = markdown.indexOf(BEGIN);
+        int end = markdown.indexOf(END);
         if (begin < 0 || end < begin) {
-            throw new IllegalArgumentException("the README has no " + BEGIN + " ... " + END + " section");
+            throw new IllegalArgumentException("the file has no " + BEGIN + " ... " + END + " section");
         }
-        return readme.substring(0, begin + BEGIN.length()) + "\n" + section + readme.substring(end);
+        return markdown.substring(0, begin + BEGIN.length()) + "\n" + section + markdown.substring(end);
     }
 
-    /** The generated section of {@code readme}, or {@code null} when it has none. */
-    public static String section(String readme) {
-        int begin = readme.indexOf(BEGIN);
-        int end = readme.indexOf(END);
-        return begin < 0 || end < begin ? null : readme.substring(begin + BEGIN.length() + 1, end);
+    /** The generated section of {@code markdown}, or {@code null} when it has none. */
+    public static String section(String markdown) {
+        int begin = markdown.indexOf(BEGIN);
+        int end = markdown.indexOf(END);
+        return begin < 0 || end < begin ? null : markdown.substring(begin + BEGIN.length() + 1, end);
     }
 
     /**
      * {@code section} with the value of every figure in it replaced by {@code #}: what a matrix says apart from the
-     * measurements, which differ from run to run (a README matrix and this build's reports agree on verdicts and on
+     * measurements, which differ from run to run (a published matrix and this build's reports agree on verdicts and on
      * which figures were measured, not on the figures' values).
      */
     public static String withoutFigureValues(String section) {

@@ -16,16 +16,17 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README's conformance matrix is the one the kit's reports of this build generate: one column per backend
- * module of the reactor (the parent POM's modules), each built before this module. Figures (R23's counts and
- * times) are compared by name, not value: they are the measurements of the run that generated the README.
+ * The conformance matrix of {@code docs/conformance.md} is the one the kit's reports of this build generate: one
+ * column per backend module of the reactor (the parent POM's modules), each built before this module. Figures (R23's
+ * counts and times) are compared by name, not value: they are the measurements of the run that generated the page.
  */
-class ReadmeConformanceMatrixTest {
+class DocsConformanceMatrixTest {
     private static final Path ROOT = Path.of("../..");
+    private static final Path PAGE = Path.of("docs/conformance.md");
     private static final Pattern BACKEND_MODULE = Pattern.compile("<module>(backend-[^<]+)</module>");
 
     @Test
-    void theReadmeMatrixMatchesTheReportsOfThisBuild() throws IOException {
+    void theMatrixMatchesTheReportsOfThisBuild() throws IOException {
         List<TckReport> reports = new ArrayList<>();
         List<String> paths = new ArrayList<>();
         Matcher module = BACKEND_MODULE.matcher(Files.readString(ROOT.resolve("pom.xml"), StandardCharsets.UTF_8));
@@ -37,14 +38,14 @@ class ReadmeConformanceMatrixTest {
             paths.add(ROOT.relativize(report).toString());
         }
         assertThat(reports).as("reports of backend modules built before this one").isNotEmpty();
-        String readme = Files.readString(ROOT.resolve("README.md"), StandardCharsets.UTF_8);
-        String section = ConformanceMatrix.section(readme);
-        assertThat(section).as("the README has no generated conformance matrix").isNotNull();
+        String page = Files.readString(ROOT.resolve(PAGE), StandardCharsets.UTF_8);
+        String section = ConformanceMatrix.section(page);
+        assertThat(section).as("%s has no generated conformance matrix", PAGE).isNotNull();
         // Verdicts, skip reasons and which figures were measured must match this build; the figures' values are
-        // measurements of the run that generated the README (R23's duplicates and resume time) and vary by run.
+        // measurements of the run that generated the page (R23's duplicates and resume time) and vary by run.
         assertThat(ConformanceMatrix.withoutFigureValues(section))
-                .as("README conformance matrix is stale; regenerate it with:%n  java -cp tck/target/classes "
-                        + "dev.omnibus.tck.ConformanceMatrix README.md %s", String.join(" ", paths))
+                .as("the conformance matrix of %s is stale; regenerate it with:%n  java -cp tck/target/classes "
+                        + "dev.omnibus.tck.ConformanceMatrix %s %s", PAGE, PAGE, String.join(" ", paths))
                 .isEqualTo(ConformanceMatrix.withoutFigureValues(ConformanceMatrix.render(reports)));
     }
 }
