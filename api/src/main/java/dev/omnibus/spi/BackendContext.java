@@ -46,7 +46,7 @@ public interface BackendContext {
      * failed {@code receive} calls {@code receive} now instead. The library does this itself when a reconnect is
      * reported; a driver may call it when it learns of reachability some other way before it can report the
      * reconnect (none does yet: on Google's emulator, calling it when the channel is READY made the kit's R18 fail
-     * more often, see the README's Pub/Sub section). Any thread; cheap; never blocks.
+     * more often, see docs/backends/gcppubsub.md, Faults). Any thread; cheap; never blocks.
      */
     void receiveNow();
 }

@@ -152,8 +152,8 @@ public final class PubSubEmulator implements TckHarness {
     /**
      * 30 s, as Kafka's harness: the emulator is a JVM of its own sharing two cores with the test, and after a
      * connection cut a subscription may wait out its receive backoff (up to {@code reconnect.max}, 10 s) before it
-     * replaces the subscription whose stream died, which the connection's RECONNECTED waits for (see the README's
-     * Pub/Sub section). With 15 s the kit's R18 failed in 2 of the last 3 full runs of 2026-12-03.
+     * replaces the subscription whose stream died, which the connection's RECONNECTED waits for (see
+     * docs/backends/gcppubsub.md, Faults). With 15 s the kit's R18 failed in 2 of the last 3 full runs of 2026-12-03.
      */
     @Override
     public Duration timeout() {

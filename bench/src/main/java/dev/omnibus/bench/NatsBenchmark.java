@@ -303,7 +303,7 @@ public class NatsBenchmark {
                 events[i] = e;
                 coreMessages[i] = NatsBinding.toBinaryMessage("benchcore.raw", e);
                 jsMessages[i] = NatsBinding.toBinaryMessage("benchjsr.publish", e);
-                // the Nats-Msg-Id Omnibus sets: topic, source and id (see the JetStream section of the README)
+                // the Nats-Msg-Id Omnibus sets: topic, source and id (see docs/backends/jetstream.md, Publish)
                 jsOptions[i] = PublishOptions.builder().messageId("benchjsr.publish " + SOURCE + " " + e.getId())
                         .build();
             }
