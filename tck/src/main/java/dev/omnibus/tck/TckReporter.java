@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  * the system property {@value #REPORT_DIR_PROPERTY}. Thread-safe.
  *
  * <p>A rule is FAILED if any of its tests failed, PASSED if none failed and at least one passed, SKIPPED (with
- * the skip reasons) if every test was skipped.
+ * the skip reasons) if every test was skipped. A FAILED rule's line in {@code report.md} ends with what to check
+ * ({@link RuleCatalogue#CHECKS}).
  */
 public final class TckReporter implements TestWatcher, AfterAllCallback {
     /** System property naming the report directory. */
@@ -209,6 +210,8 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
                         .append(reason.replace("|", "\\|").replace("\n", " "))
                         .append(r.figures.isEmpty() ? "" : (reason.isEmpty() ? "" : "; ") + "figures: "
                                 + TckReport.describeFigures(r.figures))
+                        .append(r.failed > 0 ? "; if this fails, check: " + RuleCatalogue.CHECKS.get(rule.getKey())
+                                : "")
                         .append(" |\n");
             }
             json.append("\n  ]\n}\n");

@@ -1,5 +1,6 @@
 package dev.omnibus.tck.selftest;
 
+import dev.omnibus.tck.RuleCatalogue;
 import dev.omnibus.tck.TckReport;
 import dev.omnibus.tck.TckReporter;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,6 +35,8 @@ class KitCatchesBrokenBackendsTest {
         assertThat(verdict.status()).as("kit verdict on %s for %s", defect, defect.rule).isEqualTo("FAILED");
         assertThat(verdict.reason()).as("failure message of %s names the backend and the rule", defect)
                 .contains("[" + defect.backendName() + "] " + defect.rule);
+        assertThat(Files.readString(reports.resolve("report.md"))).as("report.md tells the implementer of %s what "
+                + "to check", defect).contains("if this fails, check: " + RuleCatalogue.CHECKS.get(defect.rule));
     }
 
     @Test
