@@ -78,16 +78,16 @@ public final class NatsHarness implements TckHarness {
         return scheme + "://127.0.0.1:" + server.port() + query;
     }
 
-    /**
-     * Publishes {@code body} with exactly {@code headers}, as a non-Omnibus producer would: a JetStream publish
-     * (waiting for the stream's ack) when the kit runs JetStream, else a core publish and a flush.
-     */
     /** Here {@code x|%"y}: NATS subjects take any printable byte but whitespace, '.', '*' and '>'. */
     @Override
     public String oddestTopicToken() {
         return "x|%\"y";
     }
 
+    /**
+     * Publishes {@code body} with exactly {@code headers}, as a non-Omnibus producer would: a JetStream publish
+     * (waiting for the stream's ack) when the kit runs JetStream, else a core publish and a flush.
+     */
     @Override
     public void injectRaw(String topic, byte[] body, Map<String, String> headers) throws Exception {
         Headers h = new Headers();
