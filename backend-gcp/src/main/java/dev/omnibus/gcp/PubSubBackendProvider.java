@@ -40,7 +40,8 @@ import java.util.List;
  *
  * <h2>Threads</h2>
  * Each connection ({@link dev.omnibus.Omnibus}) owns a small pool ({@code omnibus-gcp-*}) for the client's batching,
- * retries and stream callbacks, plus gRPC's transport threads, all stopped when it closes; subscriptions use the
+ * retries and stream callbacks, a thread {@code omnibus-gcp-admin} for the topic checks publishes wait on (only
+ * while there are some to make), plus gRPC's transport threads, all stopped when it closes; subscriptions use the
  * library's threads.
  */
 public final class PubSubBackendProvider implements BackendProvider {

@@ -63,7 +63,8 @@ public final class RuleCatalogue {
                 "the client's reconnect is configured, the receive loop survives errors (retryable "
                 + "classification), and consumers are re-created when the broker lost them.");
         rule("R18", "connection cut / stall",
-                "the client detects dead connections (pings/timeouts) and the receive loop resumes.");
+                "the client detects dead connections (pings/timeouts) and the receive loop resumes; Backend.send "
+                + "returns its future at once, with no blocking lookup or topic check on the caller's thread.");
         rule("R19", "wildcard subscriptions",
                 "the pattern translation to the broker's syntax.");
         rule("R20", "declared capabilities are true",

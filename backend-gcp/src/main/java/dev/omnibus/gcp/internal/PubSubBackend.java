@@ -68,7 +68,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -110,9 +113,13 @@ public final class PubSubBackend implements Backend {
     private final String subscriptionTemplate;
     private final BatchingSettings batching;
     private final RetrySettings retry;
+    /** As {@link #retry}, all attempts within {@code publish.timeout}: a publish waiting on its topic gives up then. */
+    private final RetrySettings adminRetry;
     private final Map<String, Publisher> publishers = new ConcurrentHashMap<>();
-    /** Topics known to exist; a publish failing NOT_FOUND removes its topic, so the next one re-creates it. */
-    private final Set<String> provisioned = ConcurrentHashMap.newKeySet();
+    /** Publishes wait there for their topic's first check; a publish failing NOT_FOUND has the next one check again. */
+    private final TopicGates gates;
+    /** Runs the topic checks of {@link #gates}: one thread, started when there is one to make, gone 30 s after. */
+    private final ThreadPoolExecutor admin;
     private final Set<PubSubReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean down = new AtomicBoolean();
@@ -173,6 +180,13 @@ public final class PubSubBackend implements Backend {
                         .setMaxOutstandingRequestBytes(MAX_OUTSTANDING_BYTES)
                         .setLimitExceededBehavior(FlowController.LimitExceededBehavior.ThrowException).build())
                 .build();
+        this.adminRetry = retry.toBuilder().setTotalTimeoutDuration(timeout).build();
+        this.admin = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "omnibus-gcp-admin");
+            t.setDaemon(true);
+            return t;
+        });
+        this.gates = new TopicGates(admin, this::provision);
         this.capabilities = declare();
     }
 
@@ -309,6 +323,29 @@ public final class PubSubBackend implements Backend {
             log.warn("{}: lost {} ({}); reconnecting", NAME, context.redactedUrl(),
                     cause == null ? "channel in TRANSIENT_FAILURE" : cause.getMessage());
             context.connectionState(ConnectionState.DISCONNECTED, cause);
+            scheduleReconnect(1);
+        }
+    }
+
+    /**
+     * While the server is unreachable, lets the channel try again at the library's pace ({@code reconnect.*}):
+     * gRPC's own connect backoff grows to two minutes, and an administrative call retried by the client meanwhile
+     * (re-creating a subscription after a cut) fails at once every time the channel is still backing off, so after
+     * a long outage the first call that could succeed came up to a minute after the server was back.
+     */
+    private void scheduleReconnect(int attempt) {
+        try {
+            executor.schedule(() -> {
+                if (closed.get() || !down.get()) {
+                    return;
+                }
+                if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                    channel.resetConnectBackoff();
+                }
+                scheduleReconnect(attempt + 1);
+            }, context.reconnectPolicy().delay(attempt).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing: nothing left to reconnect
         }
     }
 
@@ -355,14 +392,39 @@ public final class PubSubBackend implements Backend {
                 throw new InvalidArgumentException(NAME + ": event " + event.getId() + " has a partitionkey of more "
                         + "than " + MAX_ORDERING_KEY_BYTES + " bytes, the longest Pub/Sub ordering key");
             }
-            Publisher publisher = publisher(topic);
             PubsubMessage message = binding.encode(event, orderingKey);
+            gates.submit(topic, new TopicGates.Pending() {
+                @Override
+                public void publish() {
+                    publishNow(topic, event.getId(), orderingKey, message, result);
+                }
+
+                @Override
+                public void fail(RuntimeException error) {
+                    result.completeExceptionally(classify(error));
+                }
+            });
+        } catch (RuntimeException e) {
+            result.completeExceptionally(classify(e));
+        }
+        return result;
+    }
+
+    /** Hands the message to the topic's batching publisher (known to exist by now); never throws. */
+    private void publishNow(String topic, String eventId, String orderingKey, PubsubMessage message,
+                            CompletableFuture<PublishReceipt> result) {
+        if (closed.get()) {
+            result.completeExceptionally(closedError());
+            return;
+        }
+        try {
+            Publisher publisher = publisher(topic);
             ApiFuture<String> sent = publisher.publish(message);
             ApiFutures.addCallback(sent, new ApiFutureCallback<>() {
                 @Override
                 public void onSuccess(String messageId) {
                     reachable();
-                    result.complete(new PublishReceipt(topic, event.getId(), messageId, false));
+                    result.complete(new PublishReceipt(topic, eventId, messageId, false));
                 }
 
                 @Override
@@ -376,14 +438,26 @@ public final class PubSubBackend implements Backend {
         } catch (RuntimeException e) {
             result.completeExceptionally(classify(e));
         }
-        return result;
+    }
+
+    /**
+     * Makes sure the topic exists and, if it had to be created (deleted, or an emulator restarted), that this
+     * connection's subscriptions to it exist again; on the admin thread, before the topic's first publishes.
+     */
+    private void provision(String topic) {
+        ensureTopic(topic, adminCall());
+        for (PubSubReceiver r : receivers) {
+            if (r.topic().equals(topic)) {
+                r.ensureSubscription();
+            }
+        }
     }
 
     private OmnibusException publishFailure(String topic, Throwable error) {
         OmnibusException e = classify(error);
         if (e.code() == ErrorCode.NOT_FOUND && !closed.get()) {
             // deleted, or an emulator restarted: re-create it (and our subscriptions to it) on the next publish
-            provisioned.remove(topic);
+            gates.forget(topic);
             return new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": topic '" + topic + "' no longer exists on "
                     + context.redactedUrl() + " (deleted, or the emulator restarted); the next publish re-creates "
                     + "it with the subscriptions of this connection", error, true);
@@ -392,15 +466,6 @@ public final class PubSubBackend implements Backend {
     }
 
     private Publisher publisher(String topic) {
-        if (!provisioned.contains(topic)) {
-            ensureTopic(topic);
-            for (PubSubReceiver r : receivers) {
-                if (r.topic().equals(topic)) {
-                    r.ensureSubscription();
-                }
-            }
-            provisioned.add(topic);
-        }
         return publishers.computeIfAbsent(topic, t -> {
             try {
                 return Publisher.newBuilder(TopicName.of(project, t))
@@ -420,9 +485,13 @@ public final class PubSubBackend implements Backend {
 
     /** Creates {@code topic} unless it exists (getTopic first, so publishing needs no create permission). */
     void ensureTopic(String topic) {
+        ensureTopic(topic, call());
+    }
+
+    private void ensureTopic(String topic, ApiCallContext call) {
         String name = topicPath(topic);
         try {
-            topics.getTopicCallable().call(GetTopicRequest.newBuilder().setTopic(name).build(), call());
+            topics.getTopicCallable().call(GetTopicRequest.newBuilder().setTopic(name).build(), call);
             return;
         } catch (ApiException e) {
             if (e.getStatusCode().getCode() != StatusCode.Code.NOT_FOUND) {
@@ -434,7 +503,7 @@ public final class PubSubBackend implements Backend {
             t.setMessageRetentionDuration(duration(topicRetention));
         }
         try {
-            topics.createTopicCallable().call(t.build(), call());
+            topics.createTopicCallable().call(t.build(), call);
             log.debug("{}: created topic {}", NAME, name);
         } catch (ApiException e) {
             if (e.getStatusCode().getCode() != StatusCode.Code.ALREADY_EXISTS) {
@@ -450,6 +519,11 @@ public final class PubSubBackend implements Backend {
     /** A call context bounded by the publish timeout, for administrative and settling calls. */
     ApiCallContext call() {
         return GrpcCallContext.createDefault().withTimeoutDuration(context.publishTimeout());
+    }
+
+    /** A call context for the checks publishes wait on: retried with the library's backoff within publish.timeout. */
+    private ApiCallContext adminCall() {
+        return call().withRetrySettings(adminRetry);
     }
 
     /** Throws {@link InvalidArgumentException} unless {@code id} is a valid Pub/Sub topic or subscription id. */
@@ -630,6 +704,9 @@ public final class PubSubBackend implements Backend {
         for (PubSubReceiver r : receivers) {
             r.close();
         }
+        // publishes still waiting for their topic fail now, before the publishers they would use are shut down
+        admin.shutdownNow();
+        gates.failAll(closedError());
         shutDownPublishers();
         topics.close();
         subscriber.close();

@@ -32,7 +32,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -70,19 +73,21 @@ final class PubSubReceiver implements Receiver {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     private static final Duration STREAM_END_WAIT = Duration.ofSeconds(1);
     private static final Duration RENEW_AFTER = Duration.ofSeconds(590);
+    /** How long a group's dead-stream subscription stays deleted on the emulator: its pusher looks every 50 ms. */
+    private static final Duration PUSHER_GRACE = Duration.ofSeconds(1);
 
     private final PubSubBackend backend;
     private final ReceiverSpec spec;
     private final String topic;
-    private final String subscription;
-    private final String path;
+    /** The subscription read now; an own subscription's moves to a fresh name after a dead stream (emulator). */
+    private volatile Sub sub;
     private final boolean own;
     private final int deadlineSeconds;
     private final boolean deadlineOnArrival;
     private final String clientId = UUID.randomUUID().toString();
     private final LinkedBlockingQueue<dev.omnibus.spi.ReceivedMessage> queue = new LinkedBlockingQueue<>();
-    /** Ack ids received and not settled yet: handed back (deadline 0) on close. */
-    private final Set<String> unsettled = ConcurrentHashMap.newKeySet();
+    /** Deliveries received and not settled yet: handed back (deadline 0) on close. */
+    private final Set<Lease> unsettled = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Pull pull;
     private volatile boolean lost;
@@ -97,13 +102,27 @@ final class PubSubReceiver implements Receiver {
         this.spec = spec;
         this.topic = spec.topic();
         this.own = spec.group() == null;
-        this.subscription = own ? "omnibus-" + UUID.randomUUID().toString().replace("-", "")
-                : subscriptionName(backend.subscriptionTemplate(), topic, spec.group());
-        PubSubBackend.validateId("subscription", subscription);
-        this.path = backend.subscriptionPath(subscription);
+        String name = own ? ownName() : subscriptionName(backend.subscriptionTemplate(), topic, spec.group());
+        PubSubBackend.validateId("subscription", name);
+        this.sub = new Sub(name, backend.subscriptionPath(name));
         long seconds = Math.max(1, (spec.ackDeadline().toMillis() + 999) / 1000);
         this.deadlineSeconds = (int) Math.min(MAX_DEADLINE, seconds);
         this.deadlineOnArrival = deadlineSeconds != MIN_SUBSCRIPTION_DEADLINE;
+    }
+
+    private static String ownName() {
+        return "omnibus-" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    /** A subscription: its id and its full path. */
+    private record Sub(String name, String path) {
+    }
+
+    /**
+     * A delivery's handle: its ack id and the subscription it came from (settled there even after an own
+     * subscription moved to a fresh name).
+     */
+    private record Lease(String path, String ackId) {
     }
 
     /** The template with {@code {topic}} and {@code {group}} replaced; hashed past Pub/Sub's 255 characters. */
@@ -130,6 +149,13 @@ final class PubSubReceiver implements Receiver {
      * and by publishing threads that re-create a lost topic, one at a time.
      */
     synchronized void ensureSubscription() {
+        ensureSubscription(false);
+    }
+
+    /** As {@link #ensureSubscription()}; {@code moved}: a fresh name replacing a dead one, not a lost one found. */
+    private void ensureSubscription(boolean moved) {
+        String subscription = sub.name();
+        String path = sub.path();
         try {
             Subscription s = backend.subscriber().getSubscriptionCallable()
                     .call(GetSubscriptionRequest.newBuilder().setSubscription(path).build(), backend.call());
@@ -151,7 +177,7 @@ final class PubSubReceiver implements Receiver {
         try {
             backend.subscriber().createSubscriptionCallable().call(s.build(), backend.call());
             generation++;
-            if (created) {
+            if (created && !moved) {
                 log.warn("{}: subscription '{}' was gone from {} (deleted, or the emulator restarted); re-created it",
                         PubSubBackend.NAME, subscription, backend.context().redactedUrl());
             }
@@ -170,30 +196,56 @@ final class PubSubReceiver implements Receiver {
     /**
      * The emulator only: a stream that died under it (a cut connection) stays registered there and keeps being sent
      * messages, which come back only after their deadline and may go to the dead stream again (its bundled gRPC fails
-     * on stream cancellation). Deleting and re-creating the subscription drops the dead stream, and with it what was
-     * waiting in the subscription; the emulator keeps nothing durable anyway.
+     * on stream cancellation). The emulator's pusher for that stream looks its subscription up by name every 50 ms and
+     * ends only when it finds none, so deleting and at once re-creating the same name can leave it attached to the new
+     * subscription, where it takes events published after the reconnect (the kit's R18 lost them under load).
+     * Hence: a subscription of this receiver's own moves to a fresh name (the old one is deleted after, which ends
+     * the dead pusher); a group's shared subscription is deleted and re-created only after {@link #PUSHER_GRACE},
+     * many of the pusher's rounds. Either way what was waiting in the old subscription is lost: the emulator keeps
+     * nothing durable anyway.
      */
-    private synchronized void replaceSubscription() {
+    private synchronized void replaceSubscription() throws InterruptedException {
         if (generation != zombieGeneration) {
             // re-created meanwhile (the emulator restarted and a publish re-provisioned it): the dead stream went
             // with the old one, and the new one may already hold confirmed events
             zombie = false;
             return;
         }
-        log.warn("{}: the emulator at {} keeps sending to the streaming pull of '{}' that died; re-creating the "
-                        + "subscription (messages waiting in it are lost)", PubSubBackend.NAME,
-                backend.context().redactedUrl(), subscription);
-        try {
-            backend.subscriber().deleteSubscriptionCallable().call(DeleteSubscriptionRequest.newBuilder()
-                    .setSubscription(path).build(), backend.call());
-        } catch (ApiException e) {
-            if (e.getStatusCode().getCode() != StatusCode.Code.NOT_FOUND) {
-                throw backend.classify(e);
+        Sub old = sub;
+        log.warn("{}: the emulator at {} keeps sending to the streaming pull of '{}' that died; {} (messages waiting "
+                        + "in it are lost)", PubSubBackend.NAME, backend.context().redactedUrl(), old.name(),
+                own ? "moving to a new subscription" : "re-creating the subscription");
+        if (own) {
+            String name = ownName();
+            sub = new Sub(name, backend.subscriptionPath(name));
+            try {
+                ensureSubscription(true);
+            } catch (RuntimeException e) {
+                sub = old;
+                throw e;
             }
+            deleteQuietly(old.path());
+        } else {
+            try {
+                backend.subscriber().deleteSubscriptionCallable().call(DeleteSubscriptionRequest.newBuilder()
+                        .setSubscription(old.path()).build(), backend.call());
+            } catch (ApiException e) {
+                if (e.getStatusCode().getCode() != StatusCode.Code.NOT_FOUND) {
+                    throw backend.classify(e);
+                }
+            }
+            // no way to ask the emulator whether its pusher has seen the deletion: give it many of its 50 ms rounds
+            Thread.sleep(PUSHER_GRACE.toMillis());
+            ensureSubscription();
         }
-        ensureSubscription();
         zombie = false;
         backend.reachable();
+    }
+
+    /** Deletes a subscription left behind, not waiting for the answer; a failure is only logged. */
+    private void deleteQuietly(String path) {
+        settle("deleteSubscription", backend.subscriber().deleteSubscriptionCallable().futureCall(
+                DeleteSubscriptionRequest.newBuilder().setSubscription(path).build(), backend.call()));
     }
 
     /** Whether a re-subscribe is pending that must finish before the connection counts as back. */
@@ -214,16 +266,16 @@ final class PubSubReceiver implements Receiver {
             default:
                 return;
         }
-        backend.subscriber().seekCallable().call(SeekRequest.newBuilder().setSubscription(path)
+        backend.subscriber().seekCallable().call(SeekRequest.newBuilder().setSubscription(sub.path())
                 .setTime(Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano())).build(),
                 backend.call());
     }
 
     private void openPull() {
-        Pull p = new Pull(generation);
+        Pull p = new Pull(generation, sub);
         ClientStream<StreamingPullRequest> stream = backend.subscriber().streamingPullCallable().splitCall(p);
         p.stream = stream;
-        stream.send(StreamingPullRequest.newBuilder().setSubscription(path)
+        stream.send(StreamingPullRequest.newBuilder().setSubscription(p.sub.path())
                 .setStreamAckDeadlineSeconds(MIN_SUBSCRIPTION_DEADLINE)
                 .setClientId(clientId)
                 .setMaxOutstandingMessages(spec.maxInFlight())
@@ -260,7 +312,7 @@ final class PubSubReceiver implements Receiver {
                 return List.of();
             }
             throw new OmnibusException(error.code() == ErrorCode.NOT_FOUND ? ErrorCode.UNAVAILABLE : error.code(),
-                    PubSubBackend.NAME + ": the streaming pull of '" + subscription + "' ended: " + error.getMessage()
+                    PubSubBackend.NAME + ": the streaming pull of '" + p.sub.name() + "' ended: " + error.getMessage()
                             + "; opening a new one", failure, error.isRetryable() || error.code() == ErrorCode.NOT_FOUND);
         }
         dev.omnibus.spi.ReceivedMessage first = queue.poll(maxWait.toNanos(), TimeUnit.NANOSECONDS);
@@ -276,12 +328,14 @@ final class PubSubReceiver implements Receiver {
     /** The stream's observer: queues what arrives, remembers how it ended. */
     private final class Pull implements ResponseObserver<StreamingPullResponse> {
         final long generation;
+        final Sub sub;
         volatile ClientStream<StreamingPullRequest> stream;
         volatile StreamController controller;
         volatile Throwable failure;
         final CountDownLatch ended = new CountDownLatch(1);
-        Pull(long generation) {
+        Pull(long generation, Sub sub) {
             this.generation = generation;
+            this.sub = sub;
         }
 
         /** Completes when every batch so far is queued; onResponse calls are serial, so no lock. */
@@ -302,16 +356,17 @@ final class PubSubReceiver implements Receiver {
             List<dev.omnibus.spi.ReceivedMessage> batch = new ArrayList<>(response.getReceivedMessagesCount());
             List<String> ackIds = new ArrayList<>(response.getReceivedMessagesCount());
             for (ReceivedMessage m : response.getReceivedMessagesList()) {
-                unsettled.add(m.getAckId());
+                Lease lease = new Lease(sub.path(), m.getAckId());
+                unsettled.add(lease);
                 ackIds.add(m.getAckId());
-                batch.add(backend.binding().decode(topic, m.getMessage(), m.getDeliveryAttempt(), m.getAckId()));
+                batch.add(backend.binding().decode(topic, m.getMessage(), m.getDeliveryAttempt(), lease));
             }
             if (!deadlineOnArrival || batch.isEmpty()) {
                 tail = tail.thenRun(() -> queue.addAll(batch));
                 return;
             }
             CompletableFuture<Void> deadlineSet = new CompletableFuture<>();
-            ApiFutures.addCallback(modifyDeadlineCall(ackIds, deadlineSeconds), new ApiFutureCallback<>() {
+            ApiFutures.addCallback(modifyDeadlineCall(sub.path(), ackIds, deadlineSeconds), new ApiFutureCallback<>() {
                 @Override
                 public void onSuccess(Empty result) {
                     deadlineSet.complete(null);
@@ -320,7 +375,7 @@ final class PubSubReceiver implements Receiver {
                 @Override
                 public void onFailure(Throwable t) {
                     log.debug("{}: setting the deadline of {} arrivals on '{}' failed", PubSubBackend.NAME,
-                            ackIds.size(), subscription, t);
+                            ackIds.size(), sub.name(), t);
                     deadlineSet.complete(null);
                 }
             }, Runnable::run);
@@ -336,7 +391,7 @@ final class PubSubReceiver implements Receiver {
         @Override
         public void onComplete() {
             failure = new OmnibusException(ErrorCode.UNAVAILABLE, PubSubBackend.NAME + ": the server ended the "
-                    + "streaming pull of '" + subscription + "'", null, true);
+                    + "streaming pull of '" + sub.name() + "'", null, true);
             ended.countDown();
         }
 
@@ -351,7 +406,7 @@ final class PubSubReceiver implements Receiver {
                 try {
                     s.closeSend();
                 } catch (RuntimeException e) {
-                    log.debug("{}: half-closing the pull of '{}' failed", PubSubBackend.NAME, subscription, e);
+                    log.debug("{}: half-closing the pull of '{}' failed", PubSubBackend.NAME, sub.name(), e);
                 }
                 ended.await(STREAM_END_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
@@ -362,8 +417,25 @@ final class PubSubReceiver implements Receiver {
         }
     }
 
-    private static String ackId(dev.omnibus.spi.ReceivedMessage m) {
-        return (String) m.handle();
+    private static Lease lease(dev.omnibus.spi.ReceivedMessage m) {
+        return (Lease) m.handle();
+    }
+
+    /** The ack ids of these deliveries by the subscription each came from (one unless a subscription moved). */
+    private static Map<String, List<String>> bySubscription(Collection<Lease> leases) {
+        Map<String, List<String>> out = new LinkedHashMap<>(2);
+        for (Lease l : leases) {
+            out.computeIfAbsent(l.path(), k -> new ArrayList<>(leases.size())).add(l.ackId());
+        }
+        return out;
+    }
+
+    private static List<Lease> leases(List<dev.omnibus.spi.ReceivedMessage> messages) {
+        List<Lease> out = new ArrayList<>(messages.size());
+        for (dev.omnibus.spi.ReceivedMessage m : messages) {
+            out.add(lease(m));
+        }
+        return out;
     }
 
     @Override
@@ -373,14 +445,11 @@ final class PubSubReceiver implements Receiver {
 
     @Override
     public void ackAll(List<dev.omnibus.spi.ReceivedMessage> messages) {
-        List<String> ids = new ArrayList<>(messages.size());
-        for (dev.omnibus.spi.ReceivedMessage m : messages) {
-            String id = ackId(m);
-            unsettled.remove(id);
-            ids.add(id);
-        }
-        settle("acknowledge", backend.subscriber().acknowledgeCallable().futureCall(
-                AcknowledgeRequest.newBuilder().setSubscription(path).addAllAckIds(ids).build(), backend.call()));
+        List<Lease> leases = leases(messages);
+        unsettled.removeAll(leases);
+        bySubscription(leases).forEach((path, ids) -> settle("acknowledge", backend.subscriber().acknowledgeCallable()
+                .futureCall(AcknowledgeRequest.newBuilder().setSubscription(path).addAllAckIds(ids).build(),
+                        backend.call())));
     }
 
     /**
@@ -391,18 +460,19 @@ final class PubSubReceiver implements Receiver {
      */
     @Override
     public void nack(dev.omnibus.spi.ReceivedMessage message, Duration delay) {
-        String id = ackId(message);
-        unsettled.remove(id);
-        delay(id, delay.toMillis());
+        Lease lease = lease(message);
+        unsettled.remove(lease);
+        delay(lease, delay.toMillis());
     }
 
-    private void delay(String ackId, long millis) {
+    private void delay(Lease lease, long millis) {
         long seconds = millis <= 0 ? 0 : (millis + 999) / 1000;
-        modifyDeadline(List.of(ackId), (int) Math.min(MAX_DEADLINE, seconds));
+        settle("modifyAckDeadline", modifyDeadlineCall(lease.path(), List.of(lease.ackId()),
+                (int) Math.min(MAX_DEADLINE, seconds)));
         if (seconds > MAX_DEADLINE) {
             backend.executor().schedule(() -> {
                 if (!closed.get()) {
-                    delay(ackId, millis - RENEW_AFTER.toMillis());
+                    delay(lease, millis - RENEW_AFTER.toMillis());
                 }
             }, RENEW_AFTER.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -410,18 +480,11 @@ final class PubSubReceiver implements Receiver {
 
     @Override
     public void extend(List<dev.omnibus.spi.ReceivedMessage> messages) {
-        List<String> ids = new ArrayList<>(messages.size());
-        for (dev.omnibus.spi.ReceivedMessage m : messages) {
-            ids.add(ackId(m));
-        }
-        modifyDeadline(ids, deadlineSeconds);
+        bySubscription(leases(messages)).forEach((path, ids) ->
+                settle("modifyAckDeadline", modifyDeadlineCall(path, ids, deadlineSeconds)));
     }
 
-    private void modifyDeadline(List<String> ackIds, int seconds) {
-        settle("modifyAckDeadline", modifyDeadlineCall(ackIds, seconds));
-    }
-
-    private ApiFuture<Empty> modifyDeadlineCall(List<String> ackIds, int seconds) {
+    private ApiFuture<Empty> modifyDeadlineCall(String path, List<String> ackIds, int seconds) {
         return backend.subscriber().modifyAckDeadlineCallable().futureCall(ModifyAckDeadlineRequest.newBuilder()
                 .setSubscription(path).addAllAckIds(ackIds).setAckDeadlineSeconds(seconds).build(), backend.call());
     }
@@ -436,7 +499,7 @@ final class PubSubReceiver implements Receiver {
             public void onFailure(Throwable t) {
                 if (!closed.get()) {
                     log.debug("{}: {} on '{}' failed; the message is redelivered after its deadline",
-                            PubSubBackend.NAME, verb, subscription, t);
+                            PubSubBackend.NAME, verb, sub.name(), t);
                 }
             }
         }, Runnable::run);
@@ -459,20 +522,21 @@ final class PubSubReceiver implements Receiver {
             }
             queue.clear();
             if (!unsettled.isEmpty()) {
-                List<String> ids = new ArrayList<>(unsettled);
+                List<Lease> leases = new ArrayList<>(unsettled);
                 unsettled.clear();
-                backend.subscriber().modifyAckDeadlineCallable().futureCall(ModifyAckDeadlineRequest.newBuilder()
-                        .setSubscription(path).addAllAckIds(ids).setAckDeadlineSeconds(0).build(), backend.call())
-                        .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                for (Map.Entry<String, List<String>> e : bySubscription(leases).entrySet()) {
+                    modifyDeadlineCall(e.getKey(), e.getValue(), 0).get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                }
             }
             if (own) {
                 backend.subscriber().deleteSubscriptionCallable().futureCall(DeleteSubscriptionRequest.newBuilder()
-                        .setSubscription(path).build(), backend.call()).get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                        .setSubscription(sub.path()).build(), backend.call())
+                        .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            log.debug("{}: cleaning up subscription '{}' failed", PubSubBackend.NAME, subscription, e);
+            log.debug("{}: cleaning up subscription '{}' failed", PubSubBackend.NAME, sub.name(), e);
         } finally {
             backend.forget(this);
         }
@@ -480,6 +544,6 @@ final class PubSubReceiver implements Receiver {
 
     @Override
     public String toString() {
-        return "PubSubReceiver{" + topic + ", subscription=" + subscription + "}";
+        return "PubSubReceiver{" + topic + ", subscription=" + sub.name() + "}";
     }
 }
