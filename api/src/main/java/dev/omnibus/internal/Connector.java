@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -165,7 +166,7 @@ public final class Connector {
             }
             InstrumentationProvider p = found.get(name);
             try {
-                out.add(java.util.Objects.requireNonNull(p.create(), "create() returned null"));
+                out.add(Objects.requireNonNull(p.create(), "create() returned null"));
             } catch (RuntimeException | LinkageError e) {
                 problems.add("instrumentation '" + name + "' (" + p.getClass().getName() + ") could not be created: "
                         + e + "; set instrumentation=none, or list the others, to go without it");

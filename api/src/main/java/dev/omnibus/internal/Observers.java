@@ -2,6 +2,7 @@ package dev.omnibus.internal;
 
 import dev.omnibus.ConnectionState;
 import dev.omnibus.Delivery;
+import dev.omnibus.ErrorCode;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.PublishReceipt;
 import dev.omnibus.Subscription;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -144,10 +146,10 @@ final class Observers {
             if (error == null) {
                 observer.published(receipt);
             } else {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
                 observer.failed(cause instanceof OmnibusException ? (OmnibusException) cause
-                        : new OmnibusException(dev.omnibus.ErrorCode.UNKNOWN, String.valueOf(cause), cause));
+                        : new OmnibusException(ErrorCode.UNKNOWN, String.valueOf(cause), cause));
             }
         } catch (RuntimeException e) {
             report(observer, error == null ? "published" : "failed", e);

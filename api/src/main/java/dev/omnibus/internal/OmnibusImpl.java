@@ -19,6 +19,7 @@ import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscriber;
 import dev.omnibus.Subscription;
 import dev.omnibus.instrument.BusInfo;
+import dev.omnibus.instrument.Instrumentation;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.Receiver;
@@ -107,7 +108,7 @@ final class OmnibusImpl implements Omnibus, Subscriber {
         return bus;
     }
 
-    private void startObserving(List<dev.omnibus.instrument.Instrumentation> instrumentations) {
+    private void startObserving(List<Instrumentation> instrumentations) {
         Observers.Bus o = Observers.open(instrumentations, new BusInfo() {
             @Override
             public String backend() {

@@ -7,6 +7,7 @@ import dev.omnibus.spi.BackendProvider;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** A validated configuration: the provider and every option's value. Immutable. */
 public final class ResolvedConfig {
@@ -25,7 +26,7 @@ public final class ResolvedConfig {
         this.redactedUrl = redactedUrl;
         this.provider = provider;
         this.values = Map.copyOf(values.entrySet().stream().filter(e -> e.getValue() != null)
-                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
     }
 
     /** The value of {@code option}: its resolved value or default, {@code null} when neither. */

@@ -12,6 +12,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 class ConnectorTest {
     private static Config.Builder url(String url) {
@@ -42,7 +43,7 @@ class ConnectorTest {
 
     @Test
     void everyProblemIsReportedAtOnce() {
-        ConfigException e = (ConfigException) org.assertj.core.api.Assertions.catchThrowable(() -> Connector.resolve(
+        ConfigException e = (ConfigException) catchThrowable(() -> Connector.resolve(
                 url("cfgtest://h?batch.size=0&colour=blue").property("publish.timeout", "later")
                         .property("shape", "round").build()));
         assertThat(e.problems()).hasSize(4);

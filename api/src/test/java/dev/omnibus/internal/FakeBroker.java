@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 /**
@@ -153,7 +154,7 @@ public final class FakeBroker {
         @Override
         public void ack(ReceivedMessage message) {
             if (ackMicros > 0) {
-                java.util.concurrent.locks.LockSupport.parkNanos(ackMicros * 1000);
+                LockSupport.parkNanos(ackMicros * 1000);
             }
             closedCheck("ack");
             check(message, System.nanoTime());

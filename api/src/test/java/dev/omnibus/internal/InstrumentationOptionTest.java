@@ -10,6 +10,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** How the {@code instrumentation} option and instrumentations given in code combine. */
 class InstrumentationOptionTest {
@@ -57,7 +58,7 @@ class InstrumentationOptionTest {
 
     @Test
     void badNamesAndDuplicatesInCodeAreRefused() {
-        ConfigException e = (ConfigException) org.assertj.core.api.Assertions.catchThrowable(() -> Connector.resolve(
+        ConfigException e = (ConfigException) catchThrowable(() -> Connector.resolve(
                 url("cfgtest://h").instrumentation(new TestInstrumentationProvider.Named("Has Space"))
                         .instrumentation(new TestInstrumentationProvider.Named("twice"))
                         .instrumentation(new TestInstrumentationProvider.Named("twice")).build()));

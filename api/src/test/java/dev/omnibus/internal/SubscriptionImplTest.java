@@ -4,6 +4,7 @@ import dev.omnibus.AckMode;
 import dev.omnibus.Capabilities;
 import dev.omnibus.Capability;
 import dev.omnibus.Config;
+import dev.omnibus.ConnectionState;
 import dev.omnibus.Delivery;
 import dev.omnibus.ErrorCode;
 import dev.omnibus.Omnibus;
@@ -11,6 +12,7 @@ import dev.omnibus.OmnibusException;
 import dev.omnibus.PublishReceipt;
 import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
+import dev.omnibus.spi.ReceivedMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -82,7 +84,7 @@ class SubscriptionImplTest {
         }
     }
 
-    private static Set<String> ids(List<dev.omnibus.spi.ReceivedMessage> messages) {
+    private static Set<String> ids(List<ReceivedMessage> messages) {
         return messages.stream().map(m -> m.event().getId()).collect(Collectors.toSet());
     }
 
@@ -217,9 +219,9 @@ class SubscriptionImplTest {
         bus.subscriber().subscribe(SubscribeOptions.topic("t"), d -> seen.add(d.event().getId()));
         await("the failure is taken", Duration.ofSeconds(5), () -> broker.receiveFailure == null);
         broker.offer("back", 1);
-        broker.context.connectionState(dev.omnibus.ConnectionState.DISCONNECTED, null);
+        broker.context.connectionState(ConnectionState.DISCONNECTED, null);
         long start = System.nanoTime();
-        broker.context.connectionState(dev.omnibus.ConnectionState.RECONNECTED, null);
+        broker.context.connectionState(ConnectionState.RECONNECTED, null);
         await("delivered after the reconnect, not after the 10 to 20 s backoff", Duration.ofSeconds(3),
                 () -> seen.contains("back-0"));
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2000);
@@ -236,7 +238,7 @@ class SubscriptionImplTest {
             throw new IllegalStateException("always");
         });
         for (int attempt = 1; attempt <= 4; attempt++) {
-            broker.queue.add(dev.omnibus.spi.ReceivedMessage.event("t", FakeBroker.event("p")).deliveryCount(attempt)
+            broker.queue.add(ReceivedMessage.event("t", FakeBroker.event("p")).deliveryCount(attempt)
                     .position("p").build());
         }
         await("four nacks", Duration.ofSeconds(5), () -> broker.nacked.size() == 4);

@@ -1,5 +1,6 @@
 package dev.omnibus.internal;
 
+import dev.omnibus.instrument.BusInfo;
 import dev.omnibus.instrument.BusObserver;
 import dev.omnibus.instrument.Instrumentation;
 import dev.omnibus.instrument.InstrumentationProvider;
@@ -25,7 +26,7 @@ public final class TestInstrumentationProvider implements InstrumentationProvide
     /** An instrumentation that observes nothing, under a given name. */
     record Named(String name) implements Instrumentation {
         @Override
-        public BusObserver open(dev.omnibus.instrument.BusInfo bus) {
+        public BusObserver open(BusInfo bus) {
             return BusObserver.NONE;
         }
     }

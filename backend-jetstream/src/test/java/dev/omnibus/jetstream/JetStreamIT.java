@@ -1,5 +1,6 @@
 package dev.omnibus.jetstream;
 
+import dev.omnibus.AckMode;
 import dev.omnibus.Config;
 import dev.omnibus.ErrorCode;
 import dev.omnibus.Omnibus;
@@ -29,6 +30,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -127,8 +130,8 @@ class JetStreamIT {
     @Test
     void attemptsNeverCountBackwardsAcrossAServerKill() throws Exception {
         String t = topic("attempts");
-        List<Integer> attempts = new java.util.concurrent.CopyOnWriteArrayList<>();
-        bus.subscriber().subscribe(SubscribeOptions.topic(t).group("attempts").ackMode(dev.omnibus.AckMode.MANUAL)
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        bus.subscriber().subscribe(SubscribeOptions.topic(t).group("attempts").ackMode(AckMode.MANUAL)
                 .ackDeadline(Duration.ofSeconds(5)), d -> {
             attempts.add(d.attempt());
             if (attempts.size() >= 5) {
@@ -199,7 +202,7 @@ class JetStreamIT {
     @Test
     void theLagIsTheConsumersPendingCount() throws Exception {
         String t = topic("lag");
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("lagging").maxInFlight(1),
                 d -> release.await(30, TimeUnit.SECONDS));
         try {

@@ -5,9 +5,12 @@ import dev.omnibus.tck.TckHarness;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
@@ -23,7 +26,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -85,7 +90,7 @@ public final class KafkaHarness implements TckHarness {
 
     /** Kafka's own cluster id form; {@code Uuid.randomUuid()} never starts with '-', which the tool would take for an option. */
     private static String clusterId() {
-        return org.apache.kafka.common.Uuid.randomUuid().toString();
+        return Uuid.randomUuid().toString();
     }
 
     private String serverProperties() {
@@ -171,10 +176,10 @@ public final class KafkaHarness implements TckHarness {
         }
         // a foreign producer writes to topics that exist; the broker does not auto-create them
         try {
-            admin().createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, java.util.Optional.empty(),
-                    java.util.Optional.empty()))).all().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+            admin().createTopics(List.of(new NewTopic(topic, Optional.empty(),
+                    Optional.empty()))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;
             }
         }

@@ -4,10 +4,12 @@ import dev.omnibus.AckMode;
 import dev.omnibus.Config;
 import dev.omnibus.ConfigException;
 import dev.omnibus.Delivery;
+import dev.omnibus.DeliveryHandler;
 import dev.omnibus.Extensions;
 import dev.omnibus.Omnibus;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.PublishReceipt;
+import dev.omnibus.StartPosition;
 import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
 import io.cloudevents.CloudEvent;
@@ -19,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -51,6 +54,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
@@ -99,7 +103,7 @@ class KafkaIT {
         return o;
     }
 
-    private Subscription subscribe(Omnibus on, SubscribeOptions options, dev.omnibus.DeliveryHandler handler) {
+    private Subscription subscribe(Omnibus on, SubscribeOptions options, DeliveryHandler handler) {
         Subscription s = on.subscriber().subscribe(options, handler);
         opened.add(s);
         return s;
@@ -124,13 +128,13 @@ class KafkaIT {
 
     private static List<String> publishMany(Omnibus on, String topic, String prefix, int n) {
         List<String> ids = new ArrayList<>();
-        List<java.util.concurrent.CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+        List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String id = prefix + "-" + i;
             ids.add(id);
             sent.add(on.publisher().publish(topic, event(id)).toCompletableFuture());
         }
-        sent.forEach(java.util.concurrent.CompletableFuture::join);
+        sent.forEach(CompletableFuture::join);
         return ids;
     }
 
@@ -184,7 +188,7 @@ class KafkaIT {
         for (int round = 1; round <= 5; round++) {
             AtomicInteger handled = new AtomicInteger();
             Subscription s = subscribe(bus, SubscribeOptions.topic(t).group(group)
-                    .startAt(dev.omnibus.StartPosition.earliest()), d -> handled.incrementAndGet());
+                    .startAt(StartPosition.earliest()), d -> handled.incrementAndGet());
             publishMany(bus, t, "close-" + round, 50);
             await("round " + round + " handled").until(() -> handled.get() >= 50);
             s.close(Duration.ofSeconds(5));
@@ -219,7 +223,7 @@ class KafkaIT {
         String group = "members-" + UUID.randomUUID();
         Set<String> seen = ConcurrentHashMap.newKeySet();
         AtomicInteger deliveries = new AtomicInteger();
-        dev.omnibus.DeliveryHandler handler = d -> {
+        DeliveryHandler handler = d -> {
             seen.add(d.event().getId());
             deliveries.incrementAndGet();
         };
@@ -301,7 +305,7 @@ class KafkaIT {
         List<String> rest = publishMany(bus, t, "stuck-rest", 3000);
         await("the partition fills up to the bound").until(() -> delivered.get() >= 1024);
         AtomicInteger last = new AtomicInteger(-1);
-        java.util.concurrent.atomic.AtomicLong steadySince = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong steadySince = new AtomicLong();
         Awaitility.await("deliveries stop at the bound while the first offset is unsettled (2 s unchanged)")
                 .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
                     int now = delivered.get();
@@ -340,13 +344,13 @@ class KafkaIT {
         Set<String> seenBySecond = ConcurrentHashMap.newKeySet();
         Omnibus other = open("partitions=4");
         // earliest: a partition the first member never committed on is read from its start, not from "now"
-        subscribe(other, SubscribeOptions.topic(t).group(group).startAt(dev.omnibus.StartPosition.earliest()),
+        subscribe(other, SubscribeOptions.topic(t).group(group).startAt(StartPosition.earliest()),
                 d -> seenBySecond.add(d.event().getId()));
         Awaitility.await("the group starts rebalancing").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(5)).until(() -> {
                     var state = kafka.admin().describeConsumerGroups(List.of(group)).describedGroups().get(group)
                             .get(10, TimeUnit.SECONDS).groupState();
-                    return state != org.apache.kafka.common.GroupState.STABLE;
+                    return state != GroupState.STABLE;
                 });
         first.close(Duration.ofSeconds(10));
         Set<String> acked = new HashSet<>(handledByFirst);
@@ -496,7 +500,7 @@ class KafkaIT {
         assertThat(new String(s.value(), StandardCharsets.UTF_8)).contains("\"id\":\"w2\"");
 
         List<String> got = new CopyOnWriteArrayList<>();
-        subscribe(binary, SubscribeOptions.topic(t).startAt(dev.omnibus.StartPosition.earliest()),
+        subscribe(binary, SubscribeOptions.topic(t).startAt(StartPosition.earliest()),
                 d -> got.add(d.event().getId()));
         await("both modes decode").until(() -> got.containsAll(List.of("w1", "w2")));
     }

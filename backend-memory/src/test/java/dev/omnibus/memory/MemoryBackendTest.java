@@ -1,9 +1,11 @@
 package dev.omnibus.memory;
 
+import dev.omnibus.AckMode;
 import dev.omnibus.ConfigException;
 import dev.omnibus.ConnectionState;
 import dev.omnibus.ErrorCode;
 import dev.omnibus.Omnibus;
+import dev.omnibus.OmnibusException;
 import dev.omnibus.OverflowPolicy;
 import dev.omnibus.Publisher;
 import dev.omnibus.StartPosition;
@@ -18,6 +20,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -122,7 +126,7 @@ class MemoryBackendTest {
         p.publish("t", event(2)).toCompletableFuture().join();
         long start = System.nanoTime();
         assertThatThrownBy(() -> p.publish("t", event(3)).toCompletableFuture().join())
-                .hasCauseInstanceOf(dev.omnibus.OmnibusException.class)
+                .hasCauseInstanceOf(OmnibusException.class)
                 .hasMessageContaining("is full (1 events)").hasMessageContaining("overflow DROP");
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(90L, 5_000L);
     }
@@ -169,8 +173,8 @@ class MemoryBackendTest {
     @Test
     void manyUnsettledDeliveriesExpireOnceEachInOrder() {
         Omnibus bus = connect("");
-        java.util.Map<String, java.util.List<Integer>> attempts = new ConcurrentHashMap<>();
-        bus.subscriber().subscribe(SubscribeOptions.topic("many").ackMode(dev.omnibus.AckMode.MANUAL)
+        Map<String, List<Integer>> attempts = new ConcurrentHashMap<>();
+        bus.subscriber().subscribe(SubscribeOptions.topic("many").ackMode(AckMode.MANUAL)
                 .maxInFlight(5000).bufferCapacity(5000).ackDeadline(Duration.ofMillis(300)), d -> {
                     attempts.computeIfAbsent(d.event().getId(), k -> new CopyOnWriteArrayList<>()).add(d.attempt());
                     if (d.attempt() > 1) {
@@ -207,7 +211,7 @@ class MemoryBackendTest {
                 Thread.onSpinWait();
             }
             // traffic pacing, not synchronisation: gaps from 0 to 2.4 ms between events
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos((i % 25) * 100L));
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos((i % 25) * 100L));
         }
     }
 

@@ -9,6 +9,7 @@ import dev.omnibus.Extensions;
 import dev.omnibus.InvalidMessagePolicy;
 import dev.omnibus.Omnibus;
 import dev.omnibus.PublishReceipt;
+import dev.omnibus.StartPosition;
 import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
 import dev.omnibus.tck.FaultProxy;
@@ -44,6 +45,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -142,8 +144,8 @@ class RedisStreamsIT {
             proxy.mode(FaultProxy.Mode.CUT);
             long died = System.nanoTime();
 
-            Map<String, Integer> attempts = new java.util.concurrent.ConcurrentHashMap<>();
-            Map<String, Long> at = new java.util.concurrent.ConcurrentHashMap<>();
+            Map<String, Integer> attempts = new ConcurrentHashMap<>();
+            Map<String, Long> at = new ConcurrentHashMap<>();
             Subscription survivor = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("workers")
                     .ackDeadline(DEADLINE), d -> {
                         attempts.put(d.event().getId(), d.attempt());
@@ -177,11 +179,11 @@ class RedisStreamsIT {
             bus.publisher().publish(t, event("ra-" + i));
         }
         await("the backlog is written").until(() -> raw().xlen(b(t)) == total);
-        Map<String, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
         List<String> repeated = new CopyOnWriteArrayList<>();
-        java.util.concurrent.atomic.AtomicInteger laterAttempts = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger laterAttempts = new AtomicInteger();
         Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("g")
-                .startAt(dev.omnibus.StartPosition.earliest()).concurrency(4).maxInFlight(300)
+                .startAt(StartPosition.earliest()).concurrency(4).maxInFlight(300)
                 .ackDeadline(DEADLINE), d -> {
                     if (seen.merge(d.event().getId(), 1, Integer::sum) > 1) {
                         repeated.add(d.event().getId());
@@ -190,7 +192,7 @@ class RedisStreamsIT {
                         laterAttempts.incrementAndGet();
                     }
                     // handler work: 300 in flight on 4 lanes drain in ~0.4 s, well inside the 1 s deadline
-                    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+                    LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
                 });
         opened.add(() -> s.close(Duration.ofSeconds(5)));
         Awaitility.await("every backlog entry handled").atMost(Duration.ofSeconds(60))
@@ -494,11 +496,11 @@ class RedisStreamsIT {
     void trimMaxlenBoundsTheStreamApproximately() {
         String t = topic("trim");
         Omnibus trimming = open(redis.url() + "?trim.maxlen=100");
-        List<java.util.concurrent.CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
+        List<CompletableFuture<PublishReceipt>> sent = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             sent.add(trimming.publisher().publish(t, event("trim-" + i)).toCompletableFuture());
         }
-        sent.forEach(java.util.concurrent.CompletableFuture::join);
+        sent.forEach(CompletableFuture::join);
         assertThat(raw().xlen(b(t))).as("entries kept with trim.maxlen=100 (MAXLEN ~ trims whole nodes)")
                 .isBetween(100L, 300L);
     }

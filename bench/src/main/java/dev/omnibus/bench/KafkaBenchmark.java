@@ -1,6 +1,7 @@
 package dev.omnibus.bench;
 
 import dev.omnibus.Config;
+import dev.omnibus.DeliveryHandler;
 import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
 import dev.omnibus.Subscription;
@@ -326,7 +327,7 @@ public class KafkaBenchmark {
     @State(Scope.Thread)
     public static class OmnibusBacklog {
         final FanOutLatch latch = new FanOutLatch();
-        private final dev.omnibus.DeliveryHandler handler = latch.newHandler();
+        private final DeliveryHandler handler = latch.newHandler();
         private Kafka kafka;
         private String topic;
         private String group;

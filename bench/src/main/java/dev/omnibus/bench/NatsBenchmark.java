@@ -1,5 +1,6 @@
 package dev.omnibus.bench;
 
+import dev.omnibus.DeliveryHandler;
 import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
 import dev.omnibus.Subscription;
@@ -13,9 +14,12 @@ import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.MessageConsumer;
 import io.nats.client.Nats;
+import io.nats.client.Options;
 import io.nats.client.PublishOptions;
+import io.nats.client.PurgeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -43,6 +47,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Not thread-safe (JMH state, one benchmark thread): Omnibus on NATS core ({@code nats://}) and JetStream
@@ -203,8 +208,7 @@ public class NatsBenchmark {
             jetStreamBus = Omnibus.connect("jetstream://" + address + "?instrumentation=none");
             core = coreBus.publisher();
             jetstream = jetStreamBus.publisher();
-            raw = io.nats.client.Nats.connect(new io.nats.client.Options.Builder().server("nats://" + address)
-                    .build());
+            raw = io.nats.client.Nats.connect(new Options.Builder().server("nats://" + address).build());
             js = raw.jetStream();
             jsm = raw.jetStreamManagement();
             // the streams Omnibus would create on demand for these prefixes (stream.prefix.tokens=1, file storage)
@@ -262,15 +266,15 @@ public class NatsBenchmark {
          */
         void requireAllAcked(String name, String topic) throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            io.nats.client.api.ConsumerInfo info = jsm.getConsumerInfo("benchbacklog", name);
+            ConsumerInfo info = jsm.getConsumerInfo("benchbacklog", name);
             while ((info.getNumAckPending() != 0 || info.getNumPending() != 0) && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
                 info = jsm.getConsumerInfo("benchbacklog", name);
             }
             long pending = info.getNumAckPending();
             long unread = info.getNumPending();
             jsm.deleteConsumer("benchbacklog", name);
-            jsm.purgeStream("benchbacklog", io.nats.client.PurgeOptions.subject(topic));
+            jsm.purgeStream("benchbacklog", PurgeOptions.subject(topic));
             if (pending != 0 || unread != 0) {
                 throw new IllegalStateException("consumer " + name + ": " + pending + " awaiting ack and " + unread
                         + " unread after the invocation");
@@ -355,7 +359,7 @@ public class NatsBenchmark {
     @State(Scope.Thread)
     public static class OmnibusBacklog {
         final FanOutLatch latch = new FanOutLatch();
-        private final dev.omnibus.DeliveryHandler handler = latch.newHandler();
+        private final DeliveryHandler handler = latch.newHandler();
         private Nats nats;
         private String topic;
         private String group;

@@ -1,5 +1,6 @@
 package dev.omnibus.bench;
 
+import dev.omnibus.DeliveryHandler;
 import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
 import dev.omnibus.Subscription;
@@ -8,6 +9,7 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
@@ -218,8 +220,7 @@ public class RedisStreamsBenchmark {
         /** Fails the trial unless raw writes exactly the fields, in the order, that Omnibus writes for events[0]. */
         private void checkLayout() {
             publisher.publish("bench.layout", events[0]).toCompletableFuture().join();
-            List<StreamMessage<byte[], byte[]>> written = plain.sync().xrange(b("bench.layout"),
-                    io.lettuce.core.Range.unbounded());
+            List<StreamMessage<byte[], byte[]>> written = plain.sync().xrange(b("bench.layout"), Range.unbounded());
             StringBuilder omnibus = new StringBuilder();
             written.get(0).getBody().forEach((k, v) -> omnibus.append(s(k)).append('=').append(s(v)).append(' '));
             StringBuilder raw = new StringBuilder();
@@ -376,7 +377,7 @@ public class RedisStreamsBenchmark {
     @State(Scope.Thread)
     public static class OmnibusBacklog {
         final FanOutLatch latch = new FanOutLatch();
-        private final dev.omnibus.DeliveryHandler handler = latch.newHandler();
+        private final DeliveryHandler handler = latch.newHandler();
         private Redis redis;
         private byte[] key;
         private Subscription subscription;

@@ -7,6 +7,7 @@ import dev.omnibus.Subscription;
 import dev.omnibus.redis.RedisHarness;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -164,7 +165,7 @@ class OmnibusTracingTest {
     @Test
     void withoutARecordingSdkEventsAreSentUnchanged() {
         Omnibus bus = Omnibus.connect(Config.builder().url("mem://untraced-" + UUID.randomUUID())
-                .useEnvironment(false).instrumentation(OmnibusTracing.of(io.opentelemetry.api.OpenTelemetry.noop()))
+                .useEnvironment(false).instrumentation(OmnibusTracing.of(OpenTelemetry.noop()))
                 .build());
         opened.add(bus);
         List<Object> seen = new CopyOnWriteArrayList<>();

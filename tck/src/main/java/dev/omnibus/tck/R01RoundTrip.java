@@ -9,6 +9,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Random;
 import java.util.UUID;
 
 /**
@@ -61,7 +62,7 @@ interface R01RoundTrip {
     default void R01_dataUpToTheDeclaredLimitArrivesEqual(Kit kit) {
         int size = Math.min(kit.caps().maxPayloadBytes(), 4 * 1024 * 1024);
         byte[] data = new byte[size];
-        new java.util.Random(42).nextBytes(data);
+        new Random(42).nextBytes(data);
         kit.roundTrip(TestEvents.builder("r01-large-" + UUID.randomUUID())
                 .withData("application/octet-stream", data).build());
     }

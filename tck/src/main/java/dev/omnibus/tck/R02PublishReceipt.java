@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -75,7 +76,7 @@ interface R02PublishReceipt {
                 try {
                     p.publish(t, TestEvents.text("r02-full-" + i, "x")).toCompletableFuture()
                             .get(kit.harness().timeout().toMillis(), TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     failure = Kit.unwrap(e);
                 }
             }

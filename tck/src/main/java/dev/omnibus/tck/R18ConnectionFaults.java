@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,12 +82,12 @@ interface R18ConnectionFaults {
         try {
             publish.get(max.toMillis(), TimeUnit.MILLISECONDS);
             return null;
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             Throwable cause = Kit.unwrap(e);
             assertThat(cause).as(kit.what("a publish during a connection fault fails typed"))
                     .isInstanceOf(OmnibusException.class);
             return cause;
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new AssertionError(kit.what("a publish during a connection fault hung past publish.timeout; "
                     + "check the publish timeout wiring and the client's buffering"), e);
         }

@@ -21,8 +21,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,12 +116,12 @@ interface R23KillUnderSteadyLoad {
             try {
                 e.getValue().get(publishTimeout.plus(kit.harness().timeout()).toMillis(), TimeUnit.MILLISECONDS);
                 confirmed.add(e.getKey());
-            } catch (java.util.concurrent.ExecutionException failed) {
+            } catch (ExecutionException failed) {
                 Throwable cause = Kit.unwrap(failed);
                 assertThat(cause instanceof OmnibusException && ((OmnibusException) cause).isRetryable())
                         .as(kit.what("a publish during a kill failed untyped or non-retryable: " + cause
                                 + "; check Backend.classify")).isTrue();
-            } catch (java.util.concurrent.TimeoutException hung) {
+            } catch (TimeoutException hung) {
                 throw new AssertionError(kit.what("publish of " + e.getKey() + " hung past publish.timeout"),
                         hung);
             }

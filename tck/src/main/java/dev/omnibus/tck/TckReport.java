@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -120,7 +121,7 @@ public final class TckReport {
             String name = f.getKey();
             if (name.endsWith("Millis")) {
                 sb.append(name, 0, name.length() - "Millis".length()).append(' ')
-                        .append(String.format(java.util.Locale.ROOT, "%.1f s", f.getValue() / 1000.0));
+                        .append(String.format(Locale.ROOT, "%.1f s", f.getValue() / 1000.0));
             } else {
                 sb.append(name).append(' ').append(f.getValue());
             }

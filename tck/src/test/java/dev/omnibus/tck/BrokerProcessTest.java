@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -143,7 +144,7 @@ class BrokerProcessTest {
     private static Set<Path> tempDirs() throws Exception {
         try (var dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return dirs.filter(d -> d.getFileName().toString().startsWith("omnibus-tiny-broker-"))
-                    .collect(java.util.stream.Collectors.toSet());
+                    .collect(Collectors.toSet());
         }
     }
 }

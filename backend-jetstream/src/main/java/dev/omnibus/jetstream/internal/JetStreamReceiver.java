@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * One subscription member: a pull consumer (the group's durable one, or a durable one of its own deleted on close)
@@ -554,8 +555,7 @@ final class JetStreamReceiver implements Receiver {
     }
 
     /** Takes what a stopped pull still delivers into {@code sink}, waiting up to {@code waitMs} for its request to end. */
-    private void drain(IterableConsumer p, long waitMs, java.util.function.Consumer<Message> sink)
-            throws InterruptedException {
+    private void drain(IterableConsumer p, long waitMs, Consumer<Message> sink) throws InterruptedException {
         long end = System.nanoTime() + waitMs * 1_000_000;
         try {
             while (true) {

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -130,6 +131,6 @@ final class Streams {
                         + "), and no existing stream captures it: a subscription reads one stream");
             }
         }
-        return String.join(".", java.util.Arrays.copyOf(tokens, n));
+        return String.join(".", Arrays.copyOf(tokens, n));
     }
 }

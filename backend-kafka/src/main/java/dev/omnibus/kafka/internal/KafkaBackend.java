@@ -25,12 +25,15 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
@@ -49,6 +52,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -234,14 +239,14 @@ public final class KafkaBackend implements Backend {
                     : "org.apache.kafka.common.security.scram.ScramLoginModule";
             config.put(SaslConfigs.SASL_MECHANISM, mechanism);
             // a Password value: kafka-clients never prints it (its toString is [hidden])
-            config.put(SaslConfigs.SASL_JAAS_CONFIG, new org.apache.kafka.common.config.types.Password(module
+            config.put(SaslConfigs.SASL_JAAS_CONFIG, new Password(module
                     + " required username=\"" + jaasEscape(user) + "\" password=\"" + jaasEscape(password) + "\";"));
         }
         return config;
     }
 
     private static String decode(String s) {
-        return java.net.URLDecoder.decode(s.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     private static String jaasEscape(String s) {
@@ -304,20 +309,18 @@ public final class KafkaBackend implements Backend {
     /** Settings of a consumer for {@code group}; its offsets are committed by the receiver only. */
     Map<String, Object> consumerConfig(String group, boolean pattern) {
         Map<String, Object> config = new HashMap<>(common);
-        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG,
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG,
                 common.get(CommonClientConfigs.CLIENT_ID_CONFIG) + "-consumer-" + group);
-        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, group);
-        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-                org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
-        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                Math.max(1024 * 1024, maxPayload + HEADER_ROOM));
-        config.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Math.max(1024 * 1024, maxPayload + HEADER_ROOM));
+        config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
                 (int) Math.min(Integer.MAX_VALUE, context.get(KafkaBackendProvider.MAX_POLL_INTERVAL).toMillis()));
         if (pattern) {
             // a regex subscription only sees new topics when metadata is refreshed
-            config.put(org.apache.kafka.clients.consumer.ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000);
+            config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000);
         }
         return config;
     }

@@ -7,6 +7,7 @@ import dev.omnibus.spi.ReceivedMessage;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * The queue of one subscription, or of one group shared by its members. New events wait in a bounded buffer
@@ -181,7 +183,7 @@ final class Channel {
         }
 
         /** Removes and returns the deliveries in flight that {@code which} selects, oldest tag first. */
-        List<Pending> removeIf(java.util.function.Predicate<Pending> which) {
+        List<Pending> removeIf(Predicate<Pending> which) {
             List<Pending> removed = new ArrayList<>();
             for (long t = head; t < next; t++) {
                 Pending p = ring[index(t)];
@@ -202,7 +204,7 @@ final class Channel {
         }
 
         void clear() {
-            java.util.Arrays.fill(ring, null);
+            Arrays.fill(ring, null);
             extended.clear();
             head = next;
             size = 0;

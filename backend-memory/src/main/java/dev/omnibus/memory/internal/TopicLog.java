@@ -1,6 +1,7 @@
 package dev.omnibus.memory.internal;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -68,12 +69,12 @@ final class TopicLog {
     }
 
     void addChannel(Channel c) {
-        Channel[] next = java.util.Arrays.copyOf(channels, channels.length + 1);
+        Channel[] next = Arrays.copyOf(channels, channels.length + 1);
         next[channels.length] = c;
         channels = next;
     }
 
     void removeChannel(Channel c) {
-        channels = java.util.Arrays.stream(channels).filter(x -> x != c).toArray(Channel[]::new);
+        channels = Arrays.stream(channels).filter(x -> x != c).toArray(Channel[]::new);
     }
 }

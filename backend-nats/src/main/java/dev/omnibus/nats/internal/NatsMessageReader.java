@@ -10,6 +10,7 @@ import io.cloudevents.core.message.impl.MessageUtils;
 import io.nats.client.impl.Headers;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
@@ -71,7 +72,7 @@ public final class NatsMessageReader extends BaseGenericBinaryMessageReaderImpl<
 
     @Override
     protected String toCloudEventsKey(String key) {
-        return key.substring(NatsBinding.CE_PREFIX.length()).toLowerCase(java.util.Locale.ROOT);
+        return key.substring(NatsBinding.CE_PREFIX.length()).toLowerCase(Locale.ROOT);
     }
 
     @Override

@@ -14,10 +14,13 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamStatusException;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.api.ServerInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -146,7 +150,7 @@ public final class NatsConnector {
     }
 
     private static String decode(String s) {
-        return java.net.URLDecoder.decode(s.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     private void onEvent(Connection conn, ConnectionListener.Events event) {
@@ -172,7 +176,7 @@ public final class NatsConnector {
                 long seen = disconnects.get();
                 try {
                     events.execute(() -> confirmReconnect(seen));
-                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                } catch (RejectedExecutionException closing) {
                     // closed meanwhile
                 }
                 break;
@@ -252,7 +256,7 @@ public final class NatsConnector {
      */
     public String serverId() {
         try {
-            io.nats.client.api.ServerInfo info = connection.getServerInfo();
+            ServerInfo info = connection.getServerInfo();
             String id = info == null ? null : info.getServerId();
             return id == null ? "" : id;
         } catch (RuntimeException e) {

@@ -26,7 +26,9 @@ import io.lettuce.core.models.stream.PendingMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +102,7 @@ final class RedisReceiver implements Receiver {
     /** The read sent ahead after a full batch, not yet taken; receive thread only. */
     private volatile RedisFuture<List<StreamMessage<byte[], byte[]>>> readAhead;
     /** Entries read ahead beyond what a receive could return, oldest first; receive thread only. */
-    private final java.util.ArrayDeque<ReceivedMessage> kept = new java.util.ArrayDeque<>();
+    private final ArrayDeque<ReceivedMessage> kept = new ArrayDeque<>();
     /** The kept entries' ids and when their idle time started or was last reset, for {@link #upkeep()}. */
     private final Map<String, Long> keptTouched = new ConcurrentHashMap<>();
 
@@ -524,10 +526,10 @@ final class RedisReceiver implements Receiver {
     private static Object field(List<?> fields, String name) {
         for (int i = 0; i + 1 < fields.size(); i += 2) {
             Object k = fields.get(i);
-            String s = k instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(k);
+            String s = k instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(k);
             if (s.equals(name)) {
                 Object v = fields.get(i + 1);
-                return v instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : v;
+                return v instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : v;
             }
         }
         return null;

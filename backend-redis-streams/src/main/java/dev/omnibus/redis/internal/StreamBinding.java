@@ -1,5 +1,6 @@
 package dev.omnibus.redis.internal;
 
+import dev.omnibus.Extensions;
 import dev.omnibus.spi.ReceivedMessage;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
@@ -18,6 +19,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -236,7 +238,7 @@ final class StreamBinding {
     }
 
     private static String partitionKey(CloudEvent event) {
-        Object key = event.getExtension(dev.omnibus.Extensions.PARTITION_KEY);
+        Object key = event.getExtension(Extensions.PARTITION_KEY);
         return key == null ? null : key.toString();
     }
 
@@ -325,9 +327,9 @@ final class StreamBinding {
     private static final class KnownField {
         private static final String[] NAMES = {PREFIX + SPECVERSION, PREFIX + "id", PREFIX + "source", PREFIX + "type",
                 CONTENT_TYPE, DATA, PREFIX + "time", PREFIX + "subject", PREFIX + "dataschema",
-                PREFIX + dev.omnibus.Extensions.PARTITION_KEY, PREFIX + "traceparent", PREFIX + "tracestate"};
+                PREFIX + Extensions.PARTITION_KEY, PREFIX + "traceparent", PREFIX + "tracestate"};
         private static final byte[][] BYTES = new byte[NAMES.length][];
-        private static final Map<String, String> ATTRIBUTES = new java.util.HashMap<>();
+        private static final Map<String, String> ATTRIBUTES = new HashMap<>();
 
         static {
             for (int i = 0; i < NAMES.length; i++) {

@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -167,7 +169,7 @@ public final class BrokenBackendProvider implements BackendProvider {
     private static final class BrokenReceiver implements Receiver {
         private static final AtomicInteger LEAKS = new AtomicInteger();
         /** Every open receiver, for {@link #crash()}. */
-        static final java.util.Set<BrokenReceiver> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        static final Set<BrokenReceiver> LIVE = ConcurrentHashMap.newKeySet();
         private static final long COMMIT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
         /**
          * COMMITS_LAZILY and DROPS_ACKS_ON_CLOSE: acks not sent yet (sent with a later receive: every 10 s, or the

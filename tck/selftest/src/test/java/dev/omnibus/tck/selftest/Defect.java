@@ -1,5 +1,7 @@
 package dev.omnibus.tck.selftest;
 
+import java.util.Locale;
+
 /** One deliberate defect of the memory backend, and the rule of the contract that names it. */
 enum Defect {
     /** A correct wrapper: the kit must pass it. */
@@ -57,6 +59,6 @@ enum Defect {
     }
 
     String backendName() {
-        return "broken-" + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return "broken-" + name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }
