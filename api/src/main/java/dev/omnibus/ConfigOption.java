@@ -41,7 +41,10 @@ public final class ConfigOption<T> {
         this.parser = parser;
     }
 
-    /** A duration option: accepts {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT30S}), within [min, max]. */
+    /**
+     * A duration option: accepts {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT30S}), within
+     * [min, max].
+     */
     public static ConfigOption<Duration> duration(String name, Duration defaultValue, Duration min, Duration max,
                                                   String description) {
         String allowed = "a duration from " + Durations.format(min) + " to " + Durations.format(max)

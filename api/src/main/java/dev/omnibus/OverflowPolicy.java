@@ -11,7 +11,10 @@ import java.util.Objects;
 public final class OverflowPolicy {
     /** The kind of policy. */
     public enum Kind {
-        /** The publisher waits for room, up to a timeout, then its publish fails with {@link ErrorCode#RESOURCE_EXHAUSTED}. */
+        /**
+         * The publisher waits for room, up to a timeout, then its publish fails with
+         * {@link ErrorCode#RESOURCE_EXHAUSTED}.
+         */
         BLOCK,
         /** The new event is dropped for this subscription and counted; the publisher is not slowed. */
         DROP,

@@ -32,16 +32,15 @@ public interface Subscription extends AutoCloseable {
     /**
      * The consumer lag: how many events on the broker this subscription (its group, if it has one) has yet to
      * receive, where the broker can tell (memory, Redis Streams {@code XINFO GROUPS}, JetStream {@code numPending},
-     * Kafka); empty where it cannot, or when asking failed. It may be a round trip to the broker: meant for a metrics scrape, not for a
-     * hot loop.
+     * Kafka); empty where it cannot, or when asking failed. It may be a round trip to the broker: meant for a metrics
+     * scrape, not for a hot loop.
      */
     OptionalLong lag();
 
     /**
      * Stops fetching, waits up to {@code drain} for running handlers (their acks and dead-letter publishes go
-     * through), hands
-     * deliveries not yet started back to the broker for redelivery, and stops every thread it owns. Nothing is
-     * delivered to the handler after this returns. Idempotent.
+     * through), hands deliveries not yet started back to the broker for redelivery, and stops every thread it owns.
+     * Nothing is delivered to the handler after this returns. Idempotent.
      *
      * @return {@code true} if every running handler finished within {@code drain}
      */

@@ -6,14 +6,19 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and prints durations in the short form used by options ({@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}). */
+/**
+ * Parses and prints durations in the short form used by options ({@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}).
+ */
 public final class Durations {
     private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
     private Durations() {
     }
 
-    /** Parses {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 1d} or ISO-8601; throws IllegalArgumentException. */
+    /**
+     * Parses {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 1d} or ISO-8601; throws
+     * IllegalArgumentException.
+     */
     public static Duration parse(String raw) {
         String s = raw.trim().toLowerCase(Locale.ROOT);
         Matcher m = SHORT.matcher(s);

@@ -66,8 +66,9 @@ final class Leases {
     }
 
     /**
-     * The messages whose broker deadline is at least a quarter gone at {@code nowNanos}, with their lease restarted from
-     * now: the caller passes them to {@code Receiver.extend}. Drops lots whose leases all ended. Housekeeping thread.
+     * The messages whose broker deadline is at least a quarter gone at {@code nowNanos}, with their lease restarted
+     * from now: the caller passes them to {@code Receiver.extend}. Drops lots whose leases all ended. Housekeeping
+     * thread.
      */
     List<ReceivedMessage> renew(long nowNanos) {
         List<ReceivedMessage> due = null;

@@ -15,8 +15,9 @@ public interface BackendContext {
     String scheme();
 
     /**
-     * The part of the URL between {@code ://} and {@code ?}: {@code [user[:password]@]host[:port][,host[:port]...][/path]}.
-     * May contain a password: never log it; use {@link #redactedUrl()} in messages.
+     * The part of the URL between {@code ://} and {@code ?}:
+     * {@code [user[:password]@]host[:port][,host[:port]...][/path]}. May contain a password: never log it; use
+     * {@link #redactedUrl()} in messages.
      */
     String address();
 

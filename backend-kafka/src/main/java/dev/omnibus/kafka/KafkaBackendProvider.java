@@ -34,7 +34,8 @@ import java.util.List;
  * <h2>Options</h2>
  * {@value #PARTITIONS_NAME}, {@value #REPLICATION_NAME}, {@value #MAX_PAYLOAD_NAME}, {@value #LINGER_NAME},
  * {@value #BATCH_SIZE_NAME}, {@value #STRUCTURED_NAME}, {@value #CLIENT_ID_NAME}, {@value #SECURITY_PROTOCOL_NAME},
- * {@value #SASL_MECHANISM_NAME}, {@value #MAX_POLL_INTERVAL_NAME}; plus the common {@code publish.timeout} and {@code reconnect.*}.
+ * {@value #SASL_MECHANISM_NAME}, {@value #MAX_POLL_INTERVAL_NAME}; plus the common {@code publish.timeout} and
+ * {@code reconnect.*}.
  *
  * <h2>Threads</h2>
  * Each connection ({@link dev.omnibus.Omnibus}) owns the producer's I/O thread and the Admin client's thread

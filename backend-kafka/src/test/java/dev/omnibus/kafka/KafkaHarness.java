@@ -88,7 +88,10 @@ public final class KafkaHarness implements TckHarness {
         broker.start();
     }
 
-    /** Kafka's own cluster id form; {@code Uuid.randomUuid()} never starts with '-', which the tool would take for an option. */
+    /**
+     * Kafka's own cluster id form; {@code Uuid.randomUuid()} never starts with '-', which the tool would take for an
+     * option.
+     */
     private static String clusterId() {
         return Uuid.randomUuid().toString();
     }

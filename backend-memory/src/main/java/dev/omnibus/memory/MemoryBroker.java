@@ -16,7 +16,10 @@ public final class MemoryBroker {
         this.broker = broker;
     }
 
-    /** The live broker called {@code name} ({@code ""} or {@code default} for {@code mem://}), if any connection holds it. */
+    /**
+     * The live broker called {@code name} ({@code ""} or {@code default} for {@code mem://}), if any connection holds
+     * it.
+     */
     public static Optional<MemoryBroker> named(String name) {
         return Broker.lookup(name).map(MemoryBroker::new);
     }

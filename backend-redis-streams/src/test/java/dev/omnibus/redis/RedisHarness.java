@@ -68,7 +68,10 @@ public final class RedisHarness implements TckHarness {
         return "redis://127.0.0.1:" + server.port();
     }
 
-    /** Here {@code x|%"y}: stream keys are binary-safe; no glob character, which the subscription's key scan treats specially. */
+    /**
+     * Here {@code x|%"y}: stream keys are binary-safe; no glob character, which the subscription's key scan treats
+     * specially.
+     */
     @Override
     public String oddestTopicToken() {
         return "x|%\"y";

@@ -11,8 +11,8 @@ import java.util.TreeMap;
 /**
  * Not thread-safe (a command-line entry point): runs JMH with the usual command-line options and then prints, for
  * every pair of benchmarks named {@code <op>Raw} and {@code <op>Omnibus} in the run with the same parameters (event
- * size, say; parameters named {@code raw*} configure the raw client only and are not compared), the Omnibus score divided by the raw client's (both from the same run, so on the same broker and
- * machine state).
+ * size, say; parameters named {@code raw*} configure the raw client only and are not compared), the Omnibus score
+ * divided by the raw client's (both from the same run, so on the same broker and machine state).
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios RedisStreamsBenchmark -f 1 -wi 2 -i 3

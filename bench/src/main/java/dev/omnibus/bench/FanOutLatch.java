@@ -18,9 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * brings its subscription to the expected total decrements the number of pending subscriptions, and the last one
  * unparks the waiter. The waiter polls for up to a millisecond, first busy-spinning, then yielding the CPU to
  * runnable threads (with fan-out 16 on few cores, the receive threads need it), and only then parks until it is
- * unparked, at most {@link #PARK_SLICE_NANOS} at a time, until its deadline passes. Polling first keeps the waiter's own wake-up
- * out of the measurement: a parked waiter adds a futex wake-up (several to tens of microseconds) to every round
- * trip, which is not the library's latency.
+ * unparked, at most {@link #PARK_SLICE_NANOS} at a time, until its deadline passes. Polling first keeps the waiter's
+ * own wake-up out of the measurement: a parked waiter adds a futex wake-up (several to tens of microseconds) to every
+ * round trip, which is not the library's latency.
  */
 final class FanOutLatch {
     /** How long {@link #await(long)} busy-spins before it starts yielding. */

@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios PubSubBenchmark -f 1 -wi 2 -i 3
  * </pre>
  * Needs the emulator (./test.sh installs it; see docs/backends/gcppubsub.md). Each trial starts its own emulator on
- * a free loopback port and kills it at the end; the emulator runs on the same cores as the client, so run both benchmarks in one invocation on a quiet machine.
+ * a free loopback port and kills it at the end; the emulator runs on the same cores as the client, so run both
+ * benchmarks in one invocation on a quiet machine.
  *
  * <h2>What is compared</h2>
  * Events per second ({@link Mode#Throughput}, each invocation counting {@value #BATCH} events). Both sides publish

@@ -66,9 +66,8 @@ import java.util.concurrent.TimeoutException;
  * Needs {@code redis-server} on the {@code PATH}. Each trial (one JMH fork per benchmark method) starts its own
  * {@code redis-server} on a free loopback port with a temporary dir and no persistence ({@code --save ""
  * --appendonly no}) in {@link Redis#setUp()} and kills it in {@link Redis#tearDown()}; the machine's own Redis is
- * never used.
- * Every trial therefore runs against an identically configured, empty server, so raw and Omnibus figures of one run
- * are comparable; run them in one invocation on a quiet machine (and note {@code uptime}) because client and
+ * never used. Every trial therefore runs against an identically configured, empty server, so raw and Omnibus figures of
+ * one run are comparable; run them in one invocation on a quiet machine (and note {@code uptime}) because client and
  * server share the cores.
  *
  * <h2>What is compared</h2>

@@ -68,9 +68,10 @@ import java.util.function.ToLongFunction;
  * </table>
  *
  * <p>Cost: counts that the library keeps anyway are read at scrape time, so the hot path pays for the publish
- * counter and the handler times only (two adders; the library times handlers without an extra clock reading). Make one {@code OmnibusMetrics} per registry and give it to every connection:
- * the gauges and function counters of a second instance on the same registry would clash with the first's (Micrometer
- * keeps the first meter registered under a name and tags).
+ * counter and the handler times only (two adders; the library times handlers without an extra clock reading). Make one
+ * {@code OmnibusMetrics} per registry and give it to every connection: the gauges and function counters of a second
+ * instance on the same registry would clash with the first's (Micrometer keeps the first meter registered under a name
+ * and tags).
  */
 public final class OmnibusMetrics implements Instrumentation {
     /** Its name in the {@code instrumentation} option. */

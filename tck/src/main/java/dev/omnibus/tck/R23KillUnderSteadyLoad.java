@@ -32,9 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * R23: kill -9 under steady load, counted. A steady publisher and a consumer group of two members (two handler
  * threads each) while the broker is killed and restarted twice: no confirmed event is lost, and no event acked
- * well before a kill (2 s, room for the library's 100 ms ack
- * flush and the broker's commit) is delivered again after it. The duplicates and the slowest resumption are
- * written into the report as figures: they are at-least-once's price, measured, not judged.
+ * well before a kill (2 s, room for the library's 100 ms ack flush and the broker's commit) is delivered again after
+ * it. The duplicates and the slowest resumption are written into the report as figures: they are at-least-once's price,
+ * measured, not judged.
  *
  * <p>Its title and what to check when it fails: {@link RuleCatalogue#RULES}, {@link RuleCatalogue#CHECKS}.
  */

@@ -554,7 +554,9 @@ final class JetStreamReceiver implements Receiver {
         }
     }
 
-    /** Takes what a stopped pull still delivers into {@code sink}, waiting up to {@code waitMs} for its request to end. */
+    /**
+     * Takes what a stopped pull still delivers into {@code sink}, waiting up to {@code waitMs} for its request to end.
+     */
     private void drain(IterableConsumer p, long waitMs, Consumer<Message> sink) throws InterruptedException {
         long end = System.nanoTime() + waitMs * 1_000_000;
         try {

@@ -76,9 +76,9 @@ final class Channel {
 
     /**
      * Messages in flight, by delivery tag. Tags are sequential per channel and every delivery gets the same deadline
-     * offset, so a ring indexed by tag keeps deadline order: expiry scans from the oldest tag. A delivery whose deadline
-     * was extended moves to a small insertion-ordered side map (its new deadline is the latest). Guarded by the
-     * channel lock.
+     * offset, so a ring indexed by tag keeps deadline order: expiry scans from the oldest tag. A delivery whose
+     * deadline was extended moves to a small insertion-ordered side map (its new deadline is the latest). Guarded by
+     * the channel lock.
      */
     private static final class InFlight {
         private Pending[] ring = new Pending[256];
@@ -215,7 +215,9 @@ final class Channel {
         }
     }
 
-    /** Appends a replayed entry, ignoring capacity (history is bounded by retention). Caller holds the topic monitor. */
+    /**
+     * Appends a replayed entry, ignoring capacity (history is bounded by retention). Caller holds the topic monitor.
+     */
     void replay(Entry e) {
         lock.lock();
         try {
@@ -489,7 +491,9 @@ final class Channel {
         }
     }
 
-    /** A member leaves: what it held in flight is redelivered to the others. Returns whether the channel is now unused. */
+    /**
+     * A member leaves: what it held in flight is redelivered to the others. Returns whether the channel is now unused.
+     */
     boolean leave(Object member) {
         lock.lock();
         try {

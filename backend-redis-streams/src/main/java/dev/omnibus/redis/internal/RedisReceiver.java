@@ -52,9 +52,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the server's reply is on its way while the library dispatches; the next {@code receive} takes it. Entries it read
  * beyond what that {@code receive} may return are kept, in order, for the following calls. While read-ahead or kept
  * entries wait, their idle time is reset (as for held nacks) so no member's {@code XAUTOCLAIM} takes them. Until they
- * are handed over they count as delivered at the server: the group's lag is lower by at most one batch. A receiver closed with a read-ahead or kept
- * entries leaves them pending, as it does entries the library hands back: other members take them over after the ack
- * deadline.
+ * are handed over they count as delivered at the server: the group's lag is lower by at most one batch. A receiver
+ * closed with a read-ahead or kept entries leaves them pending, as it does entries the library hands back: other
+ * members take them over after the ack deadline.
  */
 final class RedisReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(RedisReceiver.class);
