@@ -7,7 +7,6 @@ import com.google.api.gax.batching.BatchingSettings;
 import com.google.api.gax.batching.FlowControlSettings;
 import com.google.api.gax.batching.FlowController;
 import com.google.api.gax.core.CredentialsProvider;
-import com.google.api.gax.core.FixedCredentialsProvider;
 import com.google.api.gax.core.FixedExecutorProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcCallContext;
@@ -18,9 +17,7 @@ import com.google.api.gax.rpc.ApiException;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.api.gax.rpc.StatusCode;
 import com.google.api.gax.rpc.TransportChannelProvider;
-import com.google.auth.oauth2.GoogleCredentials;
 import com.google.cloud.pubsub.v1.Publisher;
-import com.google.cloud.pubsub.v1.TopicAdminSettings;
 import com.google.cloud.pubsub.v1.stub.GrpcPublisherStub;
 import com.google.cloud.pubsub.v1.stub.GrpcSubscriberStub;
 import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
@@ -32,7 +29,6 @@ import com.google.pubsub.v1.Topic;
 import com.google.pubsub.v1.TopicName;
 import dev.omnibus.Capabilities;
 import dev.omnibus.Capability;
-import dev.omnibus.ConfigException;
 import dev.omnibus.ConnectionState;
 import dev.omnibus.ErrorCode;
 import dev.omnibus.Extensions;
@@ -56,9 +52,7 @@ import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
@@ -75,7 +69,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 
 /**
  * Pub/Sub over one gRPC endpoint; thread-safe. Holds a batching {@link Publisher} per topic (created with the topic on
@@ -91,7 +84,6 @@ public final class PubSubBackend implements Backend {
     private static final java.time.Duration MIN_TOTAL_TIMEOUT = java.time.Duration.ofSeconds(10);
     private static final long MAX_OUTSTANDING_BYTES = 512L * 1024 * 1024;
     private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(5);
-    private static final Pattern PROJECT_ID = Pattern.compile("[a-z][a-z0-9-]{4,28}[a-z0-9]");
     /** Pub/Sub's rule for topic and subscription ids (portable topics already use only allowed characters). */
     static final String ID_RULE = "a Pub/Sub id is 3 to 255 characters, starts with a letter and does not start "
             + "with 'goog'";
@@ -124,11 +116,11 @@ public final class PubSubBackend implements Backend {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean down = new AtomicBoolean();
 
-    private PubSubBackend(BackendContext context, Target target) throws IOException {
+    private PubSubBackend(BackendContext context, PubSubTarget target) throws IOException {
         this.context = context;
-        this.project = target.project;
-        this.endpoint = target.endpoint;
-        this.emulator = target.emulator;
+        this.project = target.project();
+        this.endpoint = target.endpoint();
+        this.emulator = target.emulator();
         this.binding = new PubSubBinding(context.get(PubSubBackendProvider.STRUCTURED));
         this.topicRetention = context.get(PubSubBackendProvider.TOPIC_RETENTION);
         this.subscriptionTemplate = context.get(PubSubBackendProvider.SUBSCRIPTION_TEMPLATE);
@@ -149,7 +141,7 @@ public final class PubSubBackend implements Backend {
             this.credentials = NoCredentialsProvider.create();
         } else {
             channelBuilder.useTransportSecurity();
-            this.credentials = credentials(context.get(PubSubBackendProvider.CREDENTIALS_FILE));
+            this.credentials = PubSubTarget.credentials(context.get(PubSubBackendProvider.CREDENTIALS_FILE));
         }
         this.channel = channelBuilder.build();
         this.transport = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
@@ -190,13 +182,9 @@ public final class PubSubBackend implements Backend {
         this.capabilities = declare();
     }
 
-    /** Where to connect, from the URL, the options and {@code PUBSUB_EMULATOR_HOST}. */
-    private record Target(String project, String endpoint, boolean emulator) {
-    }
-
     /** Checks the configuration, then opens the channel and the stubs (nothing is sent before the first call). */
     public static PubSubBackend open(BackendContext context) {
-        Target target = target(context);
+        PubSubTarget target = PubSubTarget.resolve(context);
         try {
             PubSubBackend backend = new PubSubBackend(context, target);
             backend.watchChannel(ConnectivityState.IDLE);
@@ -205,66 +193,6 @@ public final class PubSubBackend implements Backend {
         } catch (IOException e) {
             throw new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": cannot set up the client for "
                     + context.redactedUrl() + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static Target target(BackendContext context) {
-        String project = context.get(PubSubBackendProvider.PROJECT);
-        if (project == null || project.isBlank()) {
-            throw new ConfigException("gcppubsub: option 'project' is missing: give the Google Cloud project id, "
-                    + "e.g. gcppubsub://?project=my-project or OMNIBUS_PROJECT=my-project");
-        }
-        if (!PROJECT_ID.matcher(project).matches()) {
-            throw new ConfigException("gcppubsub: option 'project' = '" + project + "' is not a Google Cloud "
-                    + "project id: 6 to 30 of a-z 0-9 -, starting with a letter, not ending with '-'");
-        }
-        boolean emulator = context.get(PubSubBackendProvider.EMULATOR);
-        String address = context.address();
-        String endpoint;
-        if (address != null && !address.isBlank()) {
-            endpoint = address.endsWith("/") ? address.substring(0, address.length() - 1) : address;
-            if (endpoint.contains("/") || endpoint.contains("@") || endpoint.contains(",")) {
-                throw new ConfigException("gcppubsub: '" + context.redactedUrl() + "' names no single endpoint: "
-                        + "expected gcppubsub://[host:port]?project=<id>");
-            }
-        } else {
-            String fromEnvironment = System.getProperty(PubSubBackendProvider.EMULATOR_HOST_VARIABLE,
-                    System.getenv(PubSubBackendProvider.EMULATOR_HOST_VARIABLE));
-            if (fromEnvironment != null && !fromEnvironment.isBlank()) {
-                endpoint = fromEnvironment.trim();
-                emulator = true;
-            } else {
-                endpoint = PubSubBackendProvider.DEFAULT_ENDPOINT;
-            }
-        }
-        if (emulator && context.get(PubSubBackendProvider.CREDENTIALS_FILE) != null) {
-            throw new ConfigException("gcppubsub: options 'emulator' and 'credentials.file' cannot both be set: an "
-                    + "emulator takes no credentials");
-        }
-        String template = context.get(PubSubBackendProvider.SUBSCRIPTION_TEMPLATE);
-        if (!template.contains("{group}")) {
-            throw new ConfigException("gcppubsub: option 'subscription.template' = '" + template + "' has no "
-                    + "{group}: each group needs a subscription of its own");
-        }
-        java.time.Duration retention = context.get(PubSubBackendProvider.TOPIC_RETENTION);
-        if (!retention.isZero() && retention.compareTo(java.time.Duration.ofMinutes(10)) < 0) {
-            throw new ConfigException("gcppubsub: option 'topic.retention' = " + retention + " is below Pub/Sub's "
-                    + "minimum of 10 minutes: use 0 (none) or 10m to 31d");
-        }
-        return new Target(project, endpoint, emulator);
-    }
-
-    /** Application default credentials, or a key file's; never says what the file contains. */
-    private static CredentialsProvider credentials(String file) throws IOException {
-        if (file == null || file.isBlank()) {
-            return TopicAdminSettings.defaultCredentialsProviderBuilder().build();
-        }
-        try (InputStream in = new FileInputStream(file)) {
-            return FixedCredentialsProvider.create(GoogleCredentials.fromStream(in)
-                    .createScoped(TopicAdminSettings.getDefaultServiceScopes()));
-        } catch (IOException | RuntimeException e) {
-            throw new ConfigException("gcppubsub: option 'credentials.file' = '" + file + "' is not a readable "
-                    + "service account key file (" + e.getClass().getSimpleName() + ")");
         }
     }
 
