@@ -63,7 +63,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -114,7 +113,7 @@ public final class PubSubBackend implements Backend {
     private final ThreadPoolExecutor admin;
     private final Set<PubSubReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicBoolean down = new AtomicBoolean();
+    private final ChannelHealth health;
 
     private PubSubBackend(BackendContext context, PubSubTarget target) throws IOException {
         this.context = context;
@@ -144,6 +143,7 @@ public final class PubSubBackend implements Backend {
             this.credentials = PubSubTarget.credentials(context.get(PubSubBackendProvider.CREDENTIALS_FILE));
         }
         this.channel = channelBuilder.build();
+        this.health = new ChannelHealth(context, channel, executor, emulator, receivers, closed::get);
         this.transport = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
         FixedExecutorProvider executorProvider = FixedExecutorProvider.create(executor);
         this.topics = GrpcPublisherStub.create(PublisherStubSettings.newBuilder().setTransportChannelProvider(transport)
@@ -187,7 +187,7 @@ public final class PubSubBackend implements Backend {
         PubSubTarget target = PubSubTarget.resolve(context);
         try {
             PubSubBackend backend = new PubSubBackend(context, target);
-            backend.watchChannel(ConnectivityState.IDLE);
+            backend.health.watchChannel(ConnectivityState.IDLE);
             context.connectionState(ConnectionState.CONNECTED, null);
             return backend;
         } catch (IOException e) {
@@ -227,73 +227,6 @@ public final class PubSubBackend implements Backend {
             }
         }
         return caps.build();
-    }
-
-    /** Follows the channel's state where we own it: TRANSIENT_FAILURE is a disconnect, READY after it a reconnect. */
-    private void watchChannel(ConnectivityState last) {
-        if (closed.get()) {
-            return;
-        }
-        ConnectivityState now = channel.getState(false);
-        if (now == ConnectivityState.TRANSIENT_FAILURE) {
-            disconnected(null);
-        } else if (now == ConnectivityState.READY) {
-            reachable();
-        }
-        if (now != ConnectivityState.SHUTDOWN) {
-            channel.notifyWhenStateChanged(now, () -> watchChannel(now));
-        }
-    }
-
-    /** An RPC or the channel failed to reach the server. */
-    void disconnected(Throwable cause) {
-        if (!closed.get() && down.compareAndSet(false, true)) {
-            log.warn("{}: lost {} ({}); reconnecting", NAME, context.redactedUrl(),
-                    cause == null ? "channel in TRANSIENT_FAILURE" : cause.getMessage());
-            context.connectionState(ConnectionState.DISCONNECTED, cause);
-            scheduleReconnect(1);
-        }
-    }
-
-    /**
-     * While the server is unreachable, lets the channel try again at the library's pace ({@code reconnect.*}):
-     * gRPC's own connect backoff grows to two minutes, and an administrative call retried by the client meanwhile
-     * (re-creating a subscription after a cut) fails at once every time the channel is still backing off, so after
-     * a long outage the first call that could succeed came up to a minute after the server was back.
-     */
-    private void scheduleReconnect(int attempt) {
-        try {
-            executor.schedule(() -> {
-                if (closed.get() || !down.get()) {
-                    return;
-                }
-                if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-                    channel.resetConnectBackoff();
-                }
-                scheduleReconnect(attempt + 1);
-            }, context.reconnectPolicy().delay(attempt).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // closing: nothing left to reconnect
-        }
-    }
-
-    /**
-     * An RPC succeeded or the channel is ready; on an emulator, not before its receivers have replaced the
-     * subscriptions whose streams died (see {@link PubSubReceiver}), so events published once the connection is
-     * reported back reach a live stream.
-     */
-    void reachable() {
-        if (emulator) {
-            for (PubSubReceiver r : receivers) {
-                if (r.recovering()) {
-                    return;
-                }
-            }
-        }
-        if (!closed.get() && down.compareAndSet(true, false)) {
-            log.info("{}: reconnected to {}", NAME, context.redactedUrl());
-            context.connectionState(ConnectionState.RECONNECTED, null);
-        }
     }
 
     @Override
@@ -351,7 +284,7 @@ public final class PubSubBackend implements Backend {
             ApiFutures.addCallback(sent, new ApiFutureCallback<>() {
                 @Override
                 public void onSuccess(String messageId) {
-                    reachable();
+                    health.reachable();
                     result.complete(new PublishReceipt(topic, eventId, messageId, false));
                 }
 
@@ -497,6 +430,10 @@ public final class PubSubBackend implements Backend {
         return subscriber;
     }
 
+    ChannelHealth health() {
+        return health;
+    }
+
     PubSubBinding binding() {
         return binding;
     }
@@ -559,7 +496,7 @@ public final class PubSubBackend implements Backend {
             case ABORTED:
             case INTERNAL:
             case UNKNOWN:
-                disconnected(t);
+                health.disconnected(t);
                 return new OmnibusException(ErrorCode.UNAVAILABLE, what, t, true);
             case DEADLINE_EXCEEDED:
                 return new OmnibusException(ErrorCode.TIMEOUT, where + ": no answer in time (" + t.getMessage()
@@ -612,11 +549,6 @@ public final class PubSubBackend implements Backend {
             log.warn("{}: publishes to {} still outstanding after {}; closing the channel fails them", NAME,
                     context.redactedUrl(), CLOSE_WAIT);
         }
-    }
-
-    /** Lets the channel reconnect now instead of after gRPC's own backoff: the library's policy paces retries. */
-    void reconnectNow() {
-        channel.resetConnectBackoff();
     }
 
     OmnibusException closedError() {

@@ -239,7 +239,7 @@ final class PubSubReceiver implements Receiver {
             ensureSubscription();
         }
         zombie = false;
-        backend.reachable();
+        backend.health().reachable();
     }
 
     /** Deletes a subscription left behind, not waiting for the answer; a failure is only logged. */
@@ -290,7 +290,7 @@ final class PubSubReceiver implements Receiver {
         }
         Pull p = pull;
         if (p == null) {
-            backend.reconnectNow();
+            backend.health().reconnectNow();
             if (zombie) {
                 replaceSubscription();
             } else if (lost) {
@@ -352,7 +352,7 @@ final class PubSubReceiver implements Receiver {
          */
         @Override
         public void onResponse(StreamingPullResponse response) {
-            backend.reachable();
+            backend.health().reachable();
             List<dev.omnibus.spi.ReceivedMessage> batch = new ArrayList<>(response.getReceivedMessagesCount());
             List<String> ackIds = new ArrayList<>(response.getReceivedMessagesCount());
             for (ReceivedMessage m : response.getReceivedMessagesList()) {
