@@ -48,7 +48,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
-import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,12 +55,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -114,6 +110,7 @@ public final class PubSubBackend implements Backend {
     private final Set<PubSubReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ChannelHealth health;
+    private final PubSubErrors errors;
 
     private PubSubBackend(BackendContext context, PubSubTarget target) throws IOException {
         this.context = context;
@@ -144,6 +141,7 @@ public final class PubSubBackend implements Backend {
         }
         this.channel = channelBuilder.build();
         this.health = new ChannelHealth(context, channel, executor, emulator, receivers, closed::get);
+        this.errors = new PubSubErrors(context.redactedUrl(), closed::get, health::disconnected);
         this.transport = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
         FixedExecutorProvider executorProvider = FixedExecutorProvider.create(executor);
         this.topics = GrpcPublisherStub.create(PublisherStubSettings.newBuilder().setTransportChannelProvider(transport)
@@ -242,7 +240,7 @@ public final class PubSubBackend implements Backend {
     @Override
     public CompletionStage<PublishReceipt> send(String topic, CloudEvent event) {
         if (closed.get()) {
-            return CompletableFuture.failedFuture(closedError());
+            return CompletableFuture.failedFuture(errors.closedError());
         }
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
         try {
@@ -275,7 +273,7 @@ public final class PubSubBackend implements Backend {
     private void publishNow(String topic, String eventId, String orderingKey, PubsubMessage message,
                             CompletableFuture<PublishReceipt> result) {
         if (closed.get()) {
-            result.completeExceptionally(closedError());
+            result.completeExceptionally(errors.closedError());
             return;
         }
         try {
@@ -407,7 +405,7 @@ public final class PubSubBackend implements Backend {
     @Override
     public Receiver receiver(ReceiverSpec spec) {
         if (closed.get()) {
-            throw closedError();
+            throw errors.closedError();
         }
         validateId("topic", spec.topic());
         PubSubReceiver r = new PubSubReceiver(this, spec);
@@ -460,64 +458,7 @@ public final class PubSubBackend implements Backend {
 
     @Override
     public OmnibusException classify(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof CompletionException || t instanceof ExecutionException
-                || t instanceof com.google.api.gax.rpc.AsyncTaskException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof OmnibusException) {
-            return (OmnibusException) t;
-        }
-        String where = NAME + ": " + context.redactedUrl();
-        if (t instanceof FlowController.FlowControlException) {
-            return new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, where + ": too many publishes await the "
-                    + "server (publish.max.outstanding); retry later", t);
-        }
-        StatusCode.Code code = null;
-        if (t instanceof ApiException) {
-            code = ((ApiException) t).getStatusCode().getCode();
-        } else if (t instanceof StatusRuntimeException) {
-            code = StatusCode.Code.valueOf(((StatusRuntimeException) t).getStatus().getCode().name());
-        }
-        if (closed.get() && (code == StatusCode.Code.CANCELLED || code == StatusCode.Code.UNAVAILABLE
-                || t instanceof CancellationException || t instanceof IllegalStateException)) {
-            return closedError();
-        }
-        if (code == null) {
-            if (t instanceof CancellationException) {
-                return new OmnibusException(ErrorCode.UNAVAILABLE, where + ": call cancelled", t);
-            }
-            return new OmnibusException(ErrorCode.UNKNOWN, where + ": " + t, t);
-        }
-        String what = where + " answered " + code + ": " + t.getMessage();
-        switch (code) {
-            case UNAVAILABLE:
-            case CANCELLED:
-            case ABORTED:
-            case INTERNAL:
-            case UNKNOWN:
-                health.disconnected(t);
-                return new OmnibusException(ErrorCode.UNAVAILABLE, what, t, true);
-            case DEADLINE_EXCEEDED:
-                return new OmnibusException(ErrorCode.TIMEOUT, where + ": no answer in time (" + t.getMessage()
-                        + "); the server may have accepted the request", t);
-            case RESOURCE_EXHAUSTED:
-                return new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, what, t);
-            case NOT_FOUND:
-                return new OmnibusException(ErrorCode.NOT_FOUND, what, t);
-            case PERMISSION_DENIED:
-            case UNAUTHENTICATED:
-                return new OmnibusException(ErrorCode.PERMISSION_DENIED, what, t);
-            case INVALID_ARGUMENT:
-            case FAILED_PRECONDITION:
-            case OUT_OF_RANGE:
-            case ALREADY_EXISTS:
-                return new OmnibusException(ErrorCode.INVALID_ARGUMENT, what, t);
-            case UNIMPLEMENTED:
-                return new OmnibusException(ErrorCode.UNSUPPORTED, what, t);
-            default:
-                return new OmnibusException(ErrorCode.UNKNOWN, what, t);
-        }
+        return errors.classify(error);
     }
 
     /**
@@ -551,11 +492,6 @@ public final class PubSubBackend implements Backend {
         }
     }
 
-    OmnibusException closedError() {
-        return new OmnibusException(ErrorCode.CLOSED, NAME + ": the connection to " + context.redactedUrl()
-                + " is closed");
-    }
-
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -566,7 +502,7 @@ public final class PubSubBackend implements Backend {
         }
         // publishes still waiting for their topic fail now, before the publishers they would use are shut down
         admin.shutdownNow();
-        gates.failAll(closedError());
+        gates.failAll(errors.closedError());
         shutDownPublishers();
         topics.close();
         subscriber.close();
