@@ -34,17 +34,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One subscription member: a consumer of a consumer group (the subscription's group, or a private one destroyed on
  * close), reading with {@code XREADGROUP} on a connection of its own. Receive runs on the library's receive thread;
- * ack, nack and extend are thread-safe and never block (acks are batched into one {@code XACK} per receive or
- * upkeep tick; touches go out at once on the shared connection).
+ * ack, nack and extend are thread-safe and never block (acks gather into one {@code XACK}, see {@link PendingAcks};
+ * touches go out at once on the shared connection).
  *
  * <p>Read-ahead: when a read returns a full batch (a backlog) of at least {@value #READ_AHEAD_MIN} entries and the
  * library asked for as many as it ever has (its in-flight limit is not what holds it back), the next
@@ -61,7 +59,6 @@ final class RedisReceiver implements Receiver {
     private static final String NOGROUP = "NOGROUP";
     private static final String BUSYGROUP = "BUSYGROUP";
     private static final String RESTART_ID = "0";
-    private static final int ACK_BATCH = 512;
     /** Batches smaller than this are not read ahead: small in-flight limits mean slow handlers, not a backlog. */
     static final int READ_AHEAD_MIN = 32;
     private static final Duration RECEIVE_SLACK = Duration.ofSeconds(5);
@@ -85,8 +82,7 @@ final class RedisReceiver implements Receiver {
     private final Duration ackDeadline;
     private final long autoClaimPeriodNanos;
     private final long touchAfterNanos;
-    private final ConcurrentLinkedQueue<String> acks = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queuedAcks = new AtomicInteger();
+    private final PendingAcks acks;
     /** Nacked entries still pending for this consumer, until their redelivery is due. */
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -124,6 +120,7 @@ final class RedisReceiver implements Receiver {
         this.autoClaimPeriodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(20),
                 Math.min(deadline / 4, TimeUnit.SECONDS.toNanos(1)));
         this.touchAfterNanos = deadline / 3;
+        this.acks = new PendingAcks(backend, topic, key, group, closed);
         createGroup(startId(spec.startPosition()));
         this.upkeep = backend.context().scheduler().scheduleAtFixedRate(this::upkeep, autoClaimPeriodNanos,
                 autoClaimPeriodNanos, TimeUnit.NANOSECONDS);
@@ -167,7 +164,7 @@ final class RedisReceiver implements Receiver {
                     + topic + "' from " + backend.context().redactedUrl() + " is down; Lettuce is reconnecting", null,
                     true);
         }
-        flushAcks(readsAsync);
+        flushAcksOnReads();
         if (!maxWait.equals(lastMaxWait)) {
             lastMaxWait = maxWait;
             connection.setTimeout(maxWait.plus(RECEIVE_SLACK));
@@ -360,9 +357,6 @@ final class RedisReceiver implements Receiver {
     @Override
     public void ack(ReceivedMessage message) {
         acks.add((String) message.handle());
-        if (queuedAcks.incrementAndGet() >= ACK_BATCH) {
-            flushAcks();
-        }
     }
 
     /**
@@ -372,54 +366,20 @@ final class RedisReceiver implements Receiver {
      */
     @Override
     public void ackAll(List<ReceivedMessage> messages) {
+        List<String> ids = new ArrayList<>(messages.size());
         for (ReceivedMessage m : messages) {
-            acks.add((String) m.handle());
+            ids.add((String) m.handle());
         }
-        queuedAcks.addAndGet(messages.size());
-        flushAcks(readsAsync);
+        acks.addAll(ids);
+        flushAcksOnReads();
     }
 
-    /** Sends the queued acks as one {@code XACK} on the shared connection; returns it, or {@code null}. */
-    private RedisFuture<Long> flushAcks() {
-        return flushAcks(backend.async());
-    }
-
-    /**
-     * Sends the queued acks as one {@code XACK} through {@code via}: the reading connection from the receive thread
-     * (never blocked behind a read then), the shared connection from anywhere else; returns it, or {@code null}.
-     */
-    private RedisFuture<Long> flushAcks(RedisAsyncCommands<byte[], byte[]> via) {
-        List<String> ids = new ArrayList<>();
-        String id;
-        while ((id = acks.poll()) != null) {
-            ids.add(id);
-        }
-        if (ids.isEmpty()) {
-            return null;
-        }
-        queuedAcks.addAndGet(-ids.size());
-        RedisFuture<Long> sent = via.xack(key, group, ids.toArray(new String[0]));
-        if (via == readsAsync) {
+    /** Sends the queued acks on the reading connection (receive thread only); close waits for the last such XACK. */
+    private void flushAcksOnReads() {
+        RedisFuture<Long> sent = acks.flush(readsAsync);
+        if (sent != null) {
             lastReadAcks = sent;
         }
-        sent.whenComplete((n, error) -> {
-            if (error == null) {
-                return;
-            }
-            // XACK is idempotent, so a failure that may pass (a server still LOADING its AOF after a restart, a
-            // connection reset) is retried with the next flush (at the latest the next receive) rather than left
-            // to the ack deadline, which would hand acked entries to another member
-            if (!closed.get() && backend.classify(error).isRetryable()) {
-                log.debug("{}: XACK of {} entries of '{}' failed, sent again with the next flush: {}",
-                        RedisBackend.NAME, ids.size(), topic, error.toString());
-                acks.addAll(ids);
-                queuedAcks.addAndGet(ids.size());
-            } else {
-                log.warn("{}: XACK of {} entries of '{}' failed; they will be redelivered after the ack deadline: {}",
-                        RedisBackend.NAME, ids.size(), topic, error.toString());
-            }
-        });
-        return sent;
     }
 
     @Override
@@ -462,7 +422,7 @@ final class RedisReceiver implements Receiver {
     /** Library-scheduler tick: sends acks a busy or idle receive loop has not, and keeps delayed nacks held. */
     private void upkeep() {
         try {
-            flushAcks();
+            acks.flush(backend.async());
             long now = System.nanoTime();
             List<String> stale = new ArrayList<>();
             for (Map.Entry<String, Held> e : held.entrySet()) {
@@ -552,7 +512,7 @@ final class RedisReceiver implements Receiver {
         }
         connection.closeAsync();
         try {
-            RedisFuture<Long> lastAcks = flushAcks();
+            RedisFuture<Long> lastAcks = acks.flush(backend.async());
             if (lastAcks != null) {
                 LettuceFutures.awaitAll(CLOSE_WAIT, lastAcks);
             }
