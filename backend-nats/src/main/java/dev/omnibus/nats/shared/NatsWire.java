@@ -49,7 +49,7 @@ public final class NatsWire {
                 : NatsBinding.toStructuredMessage(subject, event, structured);
     }
 
-    /** Decodes {@code message}; the other arguments are as for {@link ReceivedMessage#of}. */
+    /** Decodes {@code message}; the other arguments are as for the setters of {@link ReceivedMessage.Builder}. */
     public ReceivedMessage decode(Message message, int deliveryCount, String redeliveryKey, String position,
                                   Object handle) {
         String topic = message.getSubject();
