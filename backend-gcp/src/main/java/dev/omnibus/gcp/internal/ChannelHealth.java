@@ -48,7 +48,7 @@ final class ChannelHealth {
     }
 
     /** Follows the channel's state where we own it: TRANSIENT_FAILURE is a disconnect, READY after it a reconnect. */
-    void watchChannel(ConnectivityState last) {
+    void watchChannel() {
         if (closed.getAsBoolean()) {
             return;
         }
@@ -59,7 +59,7 @@ final class ChannelHealth {
             reachable();
         }
         if (now != ConnectivityState.SHUTDOWN) {
-            channel.notifyWhenStateChanged(now, () -> watchChannel(now));
+            channel.notifyWhenStateChanged(now, this::watchChannel);
         }
     }
 
@@ -86,7 +86,7 @@ final class ChannelHealth {
                     return;
                 }
                 if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-                    channel.resetConnectBackoff();
+                    reconnectNow();
                 }
                 scheduleReconnect(attempt + 1);
             }, context.reconnectPolicy().delay(attempt).toMillis(), TimeUnit.MILLISECONDS);

@@ -42,7 +42,6 @@ import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import io.cloudevents.CloudEvent;
-import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
@@ -85,7 +84,6 @@ public final class PubSubBackend implements Backend {
 
     private final BackendContext context;
     private final String project;
-    private final String endpoint;
     private final boolean emulator;
     private final ScheduledThreadPoolExecutor executor;
     private final NioEventLoopGroup eventLoop;
@@ -115,7 +113,6 @@ public final class PubSubBackend implements Backend {
     private PubSubBackend(BackendContext context, PubSubTarget target) throws IOException {
         this.context = context;
         this.project = target.project();
-        this.endpoint = target.endpoint();
         this.emulator = target.emulator();
         this.binding = new PubSubBinding(context.get(PubSubBackendProvider.STRUCTURED));
         this.topicRetention = context.get(PubSubBackendProvider.TOPIC_RETENTION);
@@ -129,7 +126,7 @@ public final class PubSubBackend implements Backend {
         });
         this.executor.setRemoveOnCancelPolicy(true);
         this.eventLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("omnibus-gcp-io", true));
-        NettyChannelBuilder channelBuilder = NettyChannelBuilder.forTarget(endpoint)
+        NettyChannelBuilder channelBuilder = NettyChannelBuilder.forTarget(target.endpoint())
                 .eventLoopGroup(eventLoop).channelType(NioSocketChannel.class)
                 .maxInboundMessageSize(MAX_INBOUND_BYTES).executor(executor).offloadExecutor(executor);
         if (emulator) {
@@ -185,7 +182,7 @@ public final class PubSubBackend implements Backend {
         PubSubTarget target = PubSubTarget.resolve(context);
         try {
             PubSubBackend backend = new PubSubBackend(context, target);
-            backend.health.watchChannel(ConnectivityState.IDLE);
+            backend.health.watchChannel();
             context.connectionState(ConnectionState.CONNECTED, null);
             return backend;
         } catch (IOException e) {

@@ -156,19 +156,8 @@ final class PubSubReceiver implements Receiver {
     private void ensureSubscription(boolean moved) {
         String subscription = sub.name();
         String path = sub.path();
-        try {
-            Subscription s = backend.subscriber().getSubscriptionCallable()
-                    .call(GetSubscriptionRequest.newBuilder().setSubscription(path).build(), backend.call());
-            if (!s.getTopic().equals(backend.topicPath(topic))) {
-                throw new InvalidArgumentException(PubSubBackend.NAME + ": subscription '" + subscription
-                        + "' exists and reads '" + s.getTopic() + "', not '" + backend.topicPath(topic)
-                        + "': use another group name or subscription.template");
-            }
-            return;
-        } catch (ApiException e) {
-            if (e.getStatusCode().getCode() != StatusCode.Code.NOT_FOUND) {
-                throw backend.classify(e);
-            }
+        if (!moved && exists(subscription, path)) {
+            return; // a fresh name is never taken: no need to ask
         }
         backend.ensureTopic(topic);
         Subscription.Builder s = Subscription.newBuilder().setName(path).setTopic(backend.topicPath(topic))
@@ -190,6 +179,25 @@ final class PubSubReceiver implements Receiver {
         if (!created) {
             created = true;
             seekToStart();
+        }
+    }
+
+    /** Whether the subscription exists; one that exists must read this topic. */
+    private boolean exists(String subscription, String path) {
+        try {
+            Subscription s = backend.subscriber().getSubscriptionCallable()
+                    .call(GetSubscriptionRequest.newBuilder().setSubscription(path).build(), backend.call());
+            if (!s.getTopic().equals(backend.topicPath(topic))) {
+                throw new InvalidArgumentException(PubSubBackend.NAME + ": subscription '" + subscription
+                        + "' exists and reads '" + s.getTopic() + "', not '" + backend.topicPath(topic)
+                        + "': use another group name or subscription.template");
+            }
+            return true;
+        } catch (ApiException e) {
+            if (e.getStatusCode().getCode() != StatusCode.Code.NOT_FOUND) {
+                throw backend.classify(e);
+            }
+            return false;
         }
     }
 
@@ -244,8 +252,12 @@ final class PubSubReceiver implements Receiver {
 
     /** Deletes a subscription left behind, not waiting for the answer; a failure is only logged. */
     private void deleteQuietly(String path) {
-        settle("deleteSubscription", backend.subscriber().deleteSubscriptionCallable().futureCall(
-                DeleteSubscriptionRequest.newBuilder().setSubscription(path).build(), backend.call()));
+        settle("deleteSubscription", deleteCall(path));
+    }
+
+    private ApiFuture<Empty> deleteCall(String path) {
+        return backend.subscriber().deleteSubscriptionCallable().futureCall(
+                DeleteSubscriptionRequest.newBuilder().setSubscription(path).build(), backend.call());
     }
 
     /** Whether a re-subscribe is pending that must finish before the connection counts as back. */
@@ -529,9 +541,7 @@ final class PubSubReceiver implements Receiver {
                 }
             }
             if (own) {
-                backend.subscriber().deleteSubscriptionCallable().futureCall(DeleteSubscriptionRequest.newBuilder()
-                        .setSubscription(sub.path()).build(), backend.call())
-                        .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                deleteCall(sub.path()).get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
