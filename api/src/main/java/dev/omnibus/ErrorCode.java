@@ -15,7 +15,13 @@ public enum ErrorCode {
     UNSUPPORTED(false),
     /** A topic, subscription or group the call needs does not exist. */
     NOT_FOUND(false),
-    /** The broker refused the credentials or the operation. */
+    /**
+     * Authentication failed, in either direction: the broker refused the credentials (wrong or missing password,
+     * token, NKey, client certificate), or the client refused the broker (its certificate is not trusted or does not
+     * name the host). Retrying with the same configuration fails again.
+     */
+    UNAUTHENTICATED(false),
+    /** The broker knows who the client is and refuses the operation (an ACL, a subject or topic permission). */
     PERMISSION_DENIED(false),
     /** The broker cannot be reached right now; the outcome of an in-flight publish is unknown. */
     UNAVAILABLE(true),

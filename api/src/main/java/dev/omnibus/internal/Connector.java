@@ -27,7 +27,10 @@ import java.util.stream.Collectors;
 /** Turns a {@link Config} into a connected {@link Omnibus}: URL parsing, backend lookup, option resolution. */
 public final class Connector {
     private static final Logger log = LoggerFactory.getLogger(Connector.class);
-    private static final Pattern URL = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://([^?#\\s]*)(?:\\?([^#\\s]*))?");
+    private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://(.*)", Pattern.DOTALL);
+    /** What follows the userinfo: hosts, port, path, then the query. */
+    private static final Pattern REST = Pattern.compile("([^?#\\s]*)(?:\\?([^#\\s]*))?");
+    private static final Pattern PASS_THROUGH_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     private static final String URL_SHAPE = "expected <scheme>://[address][?option=value&...], e.g. mem:// or "
             + "kafka://localhost:9092?publish.timeout=10s";
 
@@ -50,12 +53,21 @@ public final class Connector {
             throw new ConfigException("no URL: pass one to Omnibus.connect or set " + Config.URL_VARIABLE + "; "
                     + URL_SHAPE);
         }
-        Matcher m = URL.matcher(url.trim());
+        // the userinfo ends at the URL's last '@', so a password may hold '/', '?', '#' or '@' raw (Redaction masks by
+        // the same rule); an '@' after the host (in a query value) must be written %40
+        Matcher m = SCHEME.matcher(url.trim());
         if (!m.matches()) {
             throw new ConfigException("malformed URL '" + Redaction.url(url) + "': " + URL_SHAPE);
         }
+        String afterScheme = m.group(2);
+        int at = afterScheme.lastIndexOf('@');
+        Matcher rest = REST.matcher(afterScheme.substring(at + 1));
+        if (!rest.matches()) {
+            throw new ConfigException("malformed URL '" + Redaction.url(url) + "': " + URL_SHAPE
+                    + " (no spaces or '#' after the host; write an '@' in a query value as %40)");
+        }
         String scheme = m.group(1).toLowerCase(Locale.ROOT);
-        String address = m.group(2);
+        String address = afterScheme.substring(0, at + 1) + rest.group(1);
         Map<String, BackendProvider> providers = providers();
         BackendProvider provider = providers.get(scheme);
         if (provider == null) {
@@ -64,7 +76,7 @@ public final class Connector {
                     + " (add the module omnibus-backend-<name> to the classpath for another)");
         }
         List<String> problems = new ArrayList<>();
-        Map<String, String> query = parseQuery(m.group(3), problems);
+        Map<String, String> query = parseQuery(rest.group(2), problems);
 
         Map<String, ConfigOption<?>> options = new TreeMap<>();
         for (ConfigOption<?> o : CommonOptions.ALL) {
@@ -75,11 +87,15 @@ public final class Connector {
                 throw new IllegalStateException("backend '" + scheme + "' redeclares option " + o.name());
             }
         }
-        String valid = String.join(", ", options.keySet());
-        query.keySet().stream().filter(k -> !options.containsKey(k)).forEach(k -> problems.add(
+        String prefix = provider.passThroughPrefix();
+        String valid = String.join(", ", options.keySet()) + (prefix == null ? "" : ", and " + prefix
+                + "<client property> passed to the client as it is");
+        query.keySet().stream().filter(k -> !options.containsKey(k) && !passesThrough(prefix, k)).forEach(k -> problems.add(
                 "unknown option '" + k + "' in the URL query; valid options for " + scheme + ": " + valid));
-        config.properties().keySet().stream().filter(k -> !options.containsKey(k)).forEach(k -> problems.add(
-                "unknown option '" + k + "' in the properties; valid options for " + scheme + ": " + valid));
+        config.properties().keySet().stream().filter(k -> !options.containsKey(k) && !passesThrough(prefix, k))
+                .forEach(k -> problems.add("unknown option '" + k + "' in the properties; valid options for " + scheme
+                        + ": " + valid));
+        Map<String, String> passThrough = passThrough(prefix, options, config, query, problems);
 
         Map<ConfigOption<?>, Object> values = new LinkedHashMap<>();
         Map<String, String> env = config.environment();
@@ -114,11 +130,65 @@ public final class Connector {
         List<String> ignoredEnv = env.keySet().stream()
                 .filter(k -> k.startsWith("OMNIBUS_") && !k.equals(Config.URL_VARIABLE))
                 .filter(k -> options.values().stream().noneMatch(o -> o.environmentVariable().equals(k)))
+                .filter(k -> prefix == null || !k.startsWith(environmentPrefix(prefix)))
                 .sorted().collect(Collectors.toList());
         if (!ignoredEnv.isEmpty()) {
             log.debug("ignoring environment variables not known to backend {}: {}", scheme, ignoredEnv);
         }
-        return new ResolvedConfig(scheme, address, Redaction.url(url), provider, values, instrumentations);
+        return new ResolvedConfig(scheme, address, Redaction.url(url), provider, values, instrumentations,
+                passThrough);
+    }
+
+    private static boolean passesThrough(String prefix, String name) {
+        return prefix != null && name.startsWith(prefix);
+    }
+
+    private static String environmentPrefix(String prefix) {
+        return "OMNIBUS_" + prefix.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    /**
+     * The pass-through options (properties, then URL query, then environment, the first that sets a name winning),
+     * with the prefix taken off. {@code OMNIBUS_KAFKA_CLIENT_RACK} is {@code kafka.client.rack}: client property names
+     * are lower case and dotted, so the mapping back is unambiguous.
+     */
+    private static Map<String, String> passThrough(String prefix, Map<String, ConfigOption<?>> options, Config config,
+                                                   Map<String, String> query, List<String> problems) {
+        Map<String, String> out = new TreeMap<>();
+        if (prefix == null) {
+            return out;
+        }
+        String envPrefix = environmentPrefix(prefix);
+        config.environment().forEach((k, v) -> {
+            if (k.startsWith(envPrefix) && k.length() > envPrefix.length()) {
+                String name = prefix + k.substring(envPrefix.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                if (!options.containsKey(name)) {
+                    addPassThrough(out, prefix, name, v, "environment variable " + k, problems);
+                }
+            }
+        });
+        query.forEach((k, v) -> {
+            if (passesThrough(prefix, k) && !options.containsKey(k)) {
+                addPassThrough(out, prefix, k, v, "URL query", problems);
+            }
+        });
+        config.properties().forEach((k, v) -> {
+            if (passesThrough(prefix, k) && !options.containsKey(k)) {
+                addPassThrough(out, prefix, k, v, "properties", problems);
+            }
+        });
+        return out;
+    }
+
+    private static void addPassThrough(Map<String, String> out, String prefix, String name, String value,
+                                       String source, List<String> problems) {
+        String property = name.substring(prefix.length());
+        if (!PASS_THROUGH_NAME.matcher(property).matches()) {
+            problems.add("option '" + name + "' (from the " + source + ") does not name a client property: expected "
+                    + prefix + "<name> with a lower-case name such as " + prefix + "client.rack");
+            return;
+        }
+        out.put(property, value);
     }
 
     private static final Pattern INSTRUMENTATION_NAME = Pattern.compile("[a-z0-9._-]{1,64}");

@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -356,6 +357,11 @@ final class OmnibusImpl implements Omnibus, Subscriber {
         @Override
         public <T> T get(ConfigOption<T> option) {
             return config.get(option);
+        }
+
+        @Override
+        public Map<String, String> passThrough() {
+            return config.passThrough;
         }
 
         @Override

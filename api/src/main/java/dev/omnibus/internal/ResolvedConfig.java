@@ -5,8 +5,10 @@ import dev.omnibus.ReconnectPolicy;
 import dev.omnibus.instrument.Instrumentation;
 import dev.omnibus.spi.BackendProvider;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /** A validated configuration: the provider and every option's value. Immutable. */
@@ -17,9 +19,12 @@ public final class ResolvedConfig {
     final BackendProvider provider;
     final List<Instrumentation> instrumentations;
     private final Map<ConfigOption<?>, Object> values;
+    final Map<String, String> passThrough;
 
     ResolvedConfig(String scheme, String address, String redactedUrl, BackendProvider provider,
-                   Map<ConfigOption<?>, Object> values, List<Instrumentation> instrumentations) {
+                   Map<ConfigOption<?>, Object> values, List<Instrumentation> instrumentations,
+                   Map<String, String> passThrough) {
+        this.passThrough = Collections.unmodifiableMap(new TreeMap<>(passThrough));
         this.instrumentations = instrumentations;
         this.scheme = scheme;
         this.address = address;

@@ -5,6 +5,7 @@ import dev.omnibus.ConnectionState;
 import dev.omnibus.ReconnectPolicy;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -35,6 +36,14 @@ public interface BackendContext {
 
     /** The shared reconnect policy, to configure the client's own reconnect. */
     ReconnectPolicy reconnectPolicy();
+
+    /**
+     * The options under the provider's {@link BackendProvider#passThroughPrefix() pass-through prefix}, with the
+     * prefix taken off, in name order; empty when it has none. Values may be secrets: never log them.
+     */
+    default Map<String, String> passThrough() {
+        return Map.of();
+    }
 
     /** Reports a connection-state change; the library fans it out to listeners. */
     void connectionState(ConnectionState state, Throwable cause);

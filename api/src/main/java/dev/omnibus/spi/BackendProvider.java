@@ -20,6 +20,16 @@ public interface BackendProvider {
     List<ConfigOption<?>> options();
 
     /**
+     * The prefix of options passed through to the client as they are, or {@code null} (the default) when there are
+     * none: with {@code "kafka."}, {@code kafka.client.rack=r1} from any source reaches the backend as
+     * {@code client.rack=r1} through {@link BackendContext#passThrough()}, and the environment variable
+     * {@code OMNIBUS_KAFKA_CLIENT_RACK} sets it too. Lower case, ending with a dot.
+     */
+    default String passThroughPrefix() {
+        return null;
+    }
+
+    /**
      * Opens a backend for a validated configuration. May connect eagerly.
      *
      * @throws dev.omnibus.OmnibusException classified (retryable or not) when the broker cannot be reached or

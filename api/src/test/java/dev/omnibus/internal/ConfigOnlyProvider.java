@@ -9,7 +9,10 @@ import dev.omnibus.spi.BackendProvider;
 
 import java.util.List;
 
-/** Scheme {@code cfgtest}: declares options for configuration tests; refuses to open (no broker behind it). */
+/**
+ * Scheme {@code cfgtest}: declares options (and the pass-through prefix {@code client.}) for configuration tests;
+ * refuses to open (no broker behind it).
+ */
 public final class ConfigOnlyProvider implements BackendProvider {
     static final ConfigOption<Integer> BATCH = ConfigOption.integer("batch.size", 10, 1, 1000, "batch size");
     static final ConfigOption<String> PASSWORD = ConfigOption.secret("password", "broker password");
@@ -22,6 +25,11 @@ public final class ConfigOnlyProvider implements BackendProvider {
     @Override
     public List<ConfigOption<?>> options() {
         return List.of(BATCH, PASSWORD);
+    }
+
+    @Override
+    public String passThroughPrefix() {
+        return "client.";
     }
 
     @Override

@@ -96,12 +96,49 @@ class ConnectorTest {
         String url = "cfgtest://alice:hunter2@h?password=s3cr3t&batch.size=x&token=abc";
         Config config = url(url).property("password", "pw-in-props").build();
         assertThat(config.toString()).doesNotContain("hunter2", "s3cr3t", "pw-in-props", "abc")
-                .contains("alice:****@h");
+                .contains("cfgtest://****@h");
         assertThatThrownBy(() -> Connector.resolve(config))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2", "s3cr3t", "pw-in-props", "abc"));
         assertThatThrownBy(() -> Omnibus.connect(url("cfgtest://bob:pa55@h?password=zz").build()))
                 .isInstanceOf(OmnibusException.class)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("pa55", "=zz"));
+    }
+
+    @Test
+    void passwordsWithReservedCharactersParseRawAndNeverShow() {
+        // the userinfo ends at the last '@': '/', '?', '#', ':' and '@' may be raw in a password
+        String password = "p/a?s#s@w:o%rd+";
+        ResolvedConfig c = Connector.resolve(url("cfgtest://alice:" + password + "@h1:1,h2:2?batch.size=4").build());
+        assertThat(c.address).isEqualTo("alice:" + password + "@h1:1,h2:2");
+        assertThat(c.get(ConfigOnlyProvider.BATCH)).isEqualTo(4);
+        assertThat(c.redactedUrl).isEqualTo("cfgtest://****@h1:1,h2:2?batch.size=4").doesNotContain("rd+");
+        Throwable bad = catchThrowable(() -> Connector.resolve(url("cfgtest://alice:" + password
+                + "@h?batch.size=zero").build()));
+        assertThat(bad).isInstanceOf(ConfigException.class);
+        assertThat(bad.getMessage()).doesNotContain("p/a", "w:o", "rd+").contains("batch.size");
+    }
+
+    @Test
+    void passThroughOptionsReachTheBackendWithoutTheirPrefix() {
+        ResolvedConfig c = Connector.resolve(url("cfgtest://h?client.rack=r1&client.linger.ms=5")
+                .property("client.linger.ms", "7")
+                .environment(Map.of("OMNIBUS_CLIENT_SASL_JAAS_CONFIG", "secret-jaas", "OMNIBUS_CLIENT_RACK", "env"))
+                .build());
+        assertThat(c.passThrough).containsExactly(Map.entry("linger.ms", "7"), Map.entry("rack", "r1"),
+                Map.entry("sasl.jaas.config", "secret-jaas"));
+        assertThat(c.toString()).doesNotContain("secret-jaas");
+    }
+
+    @Test
+    void passThroughNamesMustBeClientPropertyNames() {
+        assertThatThrownBy(() -> Connector.resolve(url("cfgtest://h").property("client.", "x")
+                .property("client.Bad Name", "y").build()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("option 'client.' (from the properties) does not name a client property")
+                .hasMessageContaining("'client.Bad Name'");
+        assertThatThrownBy(() -> Connector.resolve(url("cfgtest://h?other.x=1").build()))
+                .hasMessageContaining("unknown option 'other.x'")
+                .hasMessageContaining("client.<client property> passed to the client as it is");
     }
 }
