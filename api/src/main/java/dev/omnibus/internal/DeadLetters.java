@@ -63,15 +63,15 @@ final class DeadLetters {
             sent = backend.send(options.deadLetterTopic(), dead);
         } catch (Throwable e) {
             log.error("{}: cannot dead-letter event {} of '{}' to '{}'; it stays on the source for redelivery",
-                    backend.name(), d.event().getId(), d.topic(), options.deadLetterTopic(), e);
+                    backend.name(), Redaction.printable(d.event().getId()), d.topic(), options.deadLetterTopic(), e);
             settle(d, false, done);
             return;
         }
         sent.whenComplete((receipt, error) -> {
             if (error != null) {
                 log.warn("{}: publishing event {} to dead-letter topic '{}' failed; it stays on '{}' for "
-                        + "redelivery", backend.name(), d.event().getId(), options.deadLetterTopic(), d.topic(),
-                        error);
+                        + "redelivery", backend.name(), Redaction.printable(d.event().getId()),
+                        options.deadLetterTopic(), d.topic(), error);
             }
             settle(d, error == null, done);
         });

@@ -143,16 +143,17 @@ final class Handlers {
             log.error("{}: handler on '{}' asked for an unsupported capability", backendName, options.topic(), t);
         } else if (t instanceof Error && !(t instanceof AssertionError)) {
             log.error("{}: handler on '{}' threw an Error for event {}; the delivery fails, the subscription goes on",
-                    backendName, options.topic(), d.event().getId(), t);
+                    backendName, options.topic(), Redaction.printable(d.event().getId()), t);
         } else {
-            log.debug("{}: handler on '{}' failed for event {}", backendName, options.topic(), d.event().getId(), t);
+            log.debug("{}: handler on '{}' failed for event {}", backendName, options.topic(),
+                    Redaction.printable(d.event().getId()), t);
         }
         Duration delay = capabilities.has(Capability.DELAYED_NACK) ? options.retryDelay(d.attempt) : Duration.ZERO;
         try {
             d.failed(delay, reason(t));
         } catch (RuntimeException e) {
-            log.warn("{}: settling the failed delivery of event {} on '{}' failed", backendName, d.event().getId(),
-                    options.topic(), e);
+            log.warn("{}: settling the failed delivery of event {} on '{}' failed", backendName,
+                    Redaction.printable(d.event().getId()), options.topic(), e);
         }
     }
 

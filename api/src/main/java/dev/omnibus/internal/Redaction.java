@@ -68,10 +68,14 @@ public final class Redaction {
      * before it reaches a log line: a newline in an id cannot forge a log entry. {@code "null"} for null.
      */
     public static String printable(CharSequence text) {
+        return printable(text, 256);
+    }
+
+    /** {@code text} with its control characters escaped as {@link #printable(CharSequence)} does, cut to {@code max}. */
+    public static String printable(CharSequence text, int max) {
         if (text == null) {
             return "null";
         }
-        int max = 256;
         StringBuilder out = null;
         int n = text.length();
         for (int i = 0; i < n; i++) {

@@ -164,7 +164,7 @@ final class Settler {
             }
         } else {
             log.warn("{}: event {} on '{}' failed and cannot be redelivered (at-most-once backend): {}",
-                    backend.name(), d.event().getId(), d.topic(), reason);
+                    backend.name(), Redaction.printable(d.event().getId()), d.topic(), Redaction.printable(reason));
             if (observers != null) {
                 observers.dropped(SubscriptionObserver.NOT_REDELIVERABLE, 1);
             }

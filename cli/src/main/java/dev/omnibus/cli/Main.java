@@ -15,7 +15,9 @@ import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -78,11 +80,24 @@ public final class Main {
 
     private static int badInput(ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
-        PrintWriter err = command.getErr();
+        Scrubber scrubber = Scrubber.of(List.of(args), environmentOf(command));
+        StringWriter text = new StringWriter();
+        PrintWriter err = new PrintWriter(text);
         err.println(ERROR_PREFIX + e.getMessage());
         UnmatchedArgumentException.printSuggestions(e, err);
         err.println("Run '" + command.getCommandSpec().qualifiedName() + " --help' for usage.");
+        err.flush();
+        command.getErr().print(scrubber.scrub(text.toString()));
+        command.getErr().flush();
         return command.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    private static Map<String, String> environmentOf(CommandLine command) {
+        CommandLine root = command;
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        return root.getCommand() instanceof Main main ? main.environment : Map.of();
     }
 
     private static int failed(Exception e, CommandLine command, ParseResult parsed) {
@@ -91,11 +106,18 @@ public final class Main {
                 && error.getCause() != null) {
             error = error.getCause();
         }
-        PrintWriter err = command.getErr();
+        // messages and stack traces may quote a client, which may quote what it was given: the secrets of this
+        // command line are taken out before anything is printed
+        Scrubber scrubber = Scrubber.of(parsed.originalArgs(), environmentOf(command));
+        StringWriter text = new StringWriter();
+        PrintWriter err = new PrintWriter(text);
         err.println(ERROR_PREFIX + (error instanceof OmnibusException ? error.getMessage() : error.toString()));
         if (command.getCommand() instanceof BusCommand bus && bus.verbose()) {
             error.printStackTrace(err);
         }
+        err.flush();
+        command.getErr().print(scrubber.scrub(text.toString()));
+        command.getErr().flush();
         return isBadInput(error) ? ExitCode.USAGE : ExitCode.SOFTWARE;
     }
 

@@ -6,6 +6,7 @@ import dev.omnibus.Omnibus;
 import dev.omnibus.StartPosition;
 import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
+import dev.omnibus.internal.Redaction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -78,8 +79,10 @@ final class SubscribeCommand extends BusCommand {
     }
 
     private void print(Delivery delivery) {
-        out().println("topic=" + delivery.topic() + " id=" + delivery.event().getId() + " type="
-                + delivery.event().getType() + " attempt=" + delivery.attempt() + " data="
-                + Events.dataText(delivery.event()));
+        // everything here is the producer's: control characters are escaped so that data cannot move the cursor,
+        // recolour the terminal or forge lines of this output
+        out().println("topic=" + delivery.topic() + " id=" + Redaction.printable(delivery.event().getId())
+                + " type=" + Redaction.printable(delivery.event().getType()) + " attempt=" + delivery.attempt()
+                + " data=" + Redaction.printable(Events.dataText(delivery.event()), Integer.MAX_VALUE));
     }
 }

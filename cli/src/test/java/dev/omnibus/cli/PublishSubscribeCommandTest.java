@@ -52,6 +52,19 @@ class PublishSubscribeCommandTest {
     }
 
     @Test
+    void controlCharactersAProducerSentArePrintedEscaped() {
+        Cli.Result published = Cli.run("publish", "--url", URL, "--topic", "raw", "--id", "fake\nline",
+                "--data", "red\u001b[31m\rover");
+        Cli.Result received = Cli.run("subscribe", "--url", URL, "--topic", "raw", "--from", "earliest",
+                "--count", "1", "--timeout", "10s");
+
+        assertThat(published.exitCode()).as(published.err()).isZero();
+        assertThat(received.exitCode()).as(received.err()).isZero();
+        assertThat(received.out().lines()).containsExactly(
+                "topic=raw id=fake\\nline type=dev.omnibus.cli.message attempt=1 data=red\\u001b[31m\\rover");
+    }
+
+    @Test
     void publishesAFileAndHonoursOmnibusUrlWhenNoUrlIsGiven(@TempDir Path dir) throws IOException {
         Path order = Files.writeString(dir.resolve("order.json"), "{\"orderId\":\"o-1\"}");
         Map<String, String> env = Map.of("OMNIBUS_URL", URL);

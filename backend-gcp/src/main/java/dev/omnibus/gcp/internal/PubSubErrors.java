@@ -84,8 +84,9 @@ final class PubSubErrors {
             case NOT_FOUND:
                 return new OmnibusException(ErrorCode.NOT_FOUND, what, t);
             case PERMISSION_DENIED:
-            case UNAUTHENTICATED:
                 return new OmnibusException(ErrorCode.PERMISSION_DENIED, what, t);
+            case UNAUTHENTICATED:
+                return new OmnibusException(ErrorCode.UNAUTHENTICATED, what, t);
             case INVALID_ARGUMENT:
             case FAILED_PRECONDITION:
             case OUT_OF_RANGE:

@@ -43,7 +43,7 @@ class PubSubErrorsTest {
             "RESOURCE_EXHAUSTED, RESOURCE_EXHAUSTED, false",
             "NOT_FOUND, NOT_FOUND, false",
             "PERMISSION_DENIED, PERMISSION_DENIED, false",
-            "UNAUTHENTICATED, PERMISSION_DENIED, false",
+            "UNAUTHENTICATED, UNAUTHENTICATED, false",
             "INVALID_ARGUMENT, INVALID_ARGUMENT, false",
             "FAILED_PRECONDITION, INVALID_ARGUMENT, false",
             "OUT_OF_RANGE, INVALID_ARGUMENT, false",
