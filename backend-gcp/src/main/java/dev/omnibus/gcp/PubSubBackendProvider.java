@@ -63,6 +63,9 @@ public final class PubSubBackendProvider implements BackendProvider {
     static final String BATCH_BYTES_NAME = "publish.batch.bytes";
     static final String BATCH_DELAY_NAME = "publish.batch.delay";
     static final String MAX_OUTSTANDING_NAME = "publish.max.outstanding";
+    static final String PUBLISH_BUFFER_BYTES_NAME = "publish.buffer.bytes";
+    static final String RECEIVE_BUFFER_BYTES_NAME = "receive.buffer.bytes";
+    static final String PUBLISHER_IDLE_NAME = "publisher.idle";
 
     /** Default largest event data: 7,000,000 bytes, so that even a structured-mode fallback stays under 10 MB. */
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 7_000_000;
@@ -106,9 +109,25 @@ public final class PubSubBackendProvider implements BackendProvider {
             1_000_000, "publishes awaiting the server, per topic, beyond which publish fails with RESOURCE_EXHAUSTED "
                     + "(the publisher's flow control)");
 
+    /** Bytes of publishes awaiting the server, all topics together, beyond which publish fails (default 64 MiB). */
+    public static final ConfigOption<Integer> PUBLISH_BUFFER_BYTES = ConfigOption.integer(PUBLISH_BUFFER_BYTES_NAME,
+            64 * 1024 * 1024, 16 * 1024 * 1024, Integer.MAX_VALUE, "bytes of publishes awaiting the server, all topics "
+                    + "of the connection together, beyond which publish fails with RESOURCE_EXHAUSTED (bounds what an "
+                    + "outage makes the client hold)");
+    /** Bytes of messages a subscription's stream may hold unsettled (default 100 MiB). */
+    public static final ConfigOption<Integer> RECEIVE_BUFFER_BYTES = ConfigOption.integer(RECEIVE_BUFFER_BYTES_NAME,
+            100 * 1024 * 1024, 16 * 1024 * 1024, Integer.MAX_VALUE, "bytes of messages one subscription may hold "
+                    + "unsettled: the server stops sending beyond it (the streaming pull's flow control, with "
+                    + "maxInFlight)");
+    /** How long a topic's publisher stays without publishes before it is shut down (default 5m). */
+    public static final ConfigOption<Duration> PUBLISHER_IDLE = ConfigOption.duration(PUBLISHER_IDLE_NAME,
+            Duration.ofMinutes(5), Duration.ofMillis(100), Duration.ofDays(1), "how long a topic's publisher (its "
+                    + "batching and flow control) is kept without publishes before it is shut down; the next publish "
+                    + "makes a new one");
+
     static final List<ConfigOption<?>> OPTIONS = List.of(PROJECT, EMULATOR, CREDENTIALS_FILE, STRUCTURED,
             MAX_PAYLOAD, TOPIC_RETENTION, SUBSCRIPTION_TEMPLATE, BATCH_MESSAGES, BATCH_BYTES, BATCH_DELAY,
-            MAX_OUTSTANDING);
+            MAX_OUTSTANDING, PUBLISH_BUFFER_BYTES, RECEIVE_BUFFER_BYTES, PUBLISHER_IDLE);
 
     @Override
     public String scheme() {

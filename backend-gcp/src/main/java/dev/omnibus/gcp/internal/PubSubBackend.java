@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -76,7 +76,6 @@ public final class PubSubBackend implements Backend {
     private static final int MAX_INBOUND_BYTES = 32 * 1024 * 1024;
     private static final int MAX_ORDERING_KEY_BYTES = 1024;
     private static final java.time.Duration MIN_TOTAL_TIMEOUT = java.time.Duration.ofSeconds(10);
-    private static final long MAX_OUTSTANDING_BYTES = 512L * 1024 * 1024;
     private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(5);
     /** Pub/Sub's rule for topic and subscription ids (portable topics already use only allowed characters). */
     static final String ID_RULE = "a Pub/Sub id is 3 to 255 characters, starts with a letter and does not start "
@@ -100,7 +99,8 @@ public final class PubSubBackend implements Backend {
     private final RetrySettings retry;
     /** As {@link #retry}, all attempts within {@code publish.timeout}: a publish waiting on its topic gives up then. */
     private final RetrySettings adminRetry;
-    private final Map<String, Publisher> publishers = new ConcurrentHashMap<>();
+    /** The topics' publishers (shut down when idle) and the byte budget of publishes not yet settled. */
+    private final Publishers<Publisher> publishers;
     /** Publishes wait there for their topic's first check; a publish failing NOT_FOUND has the next one check again. */
     private final TopicGates gates;
     /** Runs the topic checks of {@link #gates}: one thread, started when there is one to make, gone 30 s after. */
@@ -164,7 +164,8 @@ public final class PubSubBackend implements Backend {
                 .setDelayThresholdDuration(context.get(PubSubBackendProvider.BATCH_DELAY))
                 .setFlowControlSettings(FlowControlSettings.newBuilder()
                         .setMaxOutstandingElementCount((long) context.get(PubSubBackendProvider.MAX_OUTSTANDING))
-                        .setMaxOutstandingRequestBytes(MAX_OUTSTANDING_BYTES)
+                        // the connection's budget (Publishers) bounds the bytes of every topic together
+                        .setMaxOutstandingRequestBytes((long) context.get(PubSubBackendProvider.PUBLISH_BUFFER_BYTES))
                         .setLimitExceededBehavior(FlowController.LimitExceededBehavior.ThrowException).build())
                 .build();
         this.adminRetry = retry.toBuilder().setTotalTimeoutDuration(timeout).build();
@@ -174,7 +175,31 @@ public final class PubSubBackend implements Backend {
             return t;
         });
         this.gates = new TopicGates(admin, this::provision);
+        this.publishers = new Publishers<>(this::newPublisher, context.get(PubSubBackendProvider.PUBLISH_BUFFER_BYTES),
+                context.get(PubSubBackendProvider.PUBLISHER_IDLE).toNanos(), System::nanoTime);
         this.capabilities = declare();
+    }
+
+    /** Shuts down the publishers idle for {@code publisher.idle}; on the library's scheduler, the shutdowns on admin. */
+    private void evictIdlePublishers() {
+        if (closed.get()) {
+            return;
+        }
+        for (Publisher p : publishers.evictIdle()) {
+            try {
+                admin.execute(() -> shutDown(p));
+            } catch (RuntimeException closing) {
+                shutDown(p);
+            }
+        }
+    }
+
+    private static void shutDown(Publisher p) {
+        try {
+            p.shutdown();
+        } catch (RuntimeException e) {
+            log.debug("{}: shutting down a publisher failed", NAME, e);
+        }
     }
 
     /** Checks the configuration, then opens the channel and the stubs (nothing is sent before the first call). */
@@ -183,6 +208,9 @@ public final class PubSubBackend implements Backend {
         try {
             PubSubBackend backend = new PubSubBackend(context, target);
             backend.health.watchChannel();
+            long every = Math.max(1, Math.min(60_000, context.get(PubSubBackendProvider.PUBLISHER_IDLE).toMillis() / 2));
+            context.scheduler().scheduleWithFixedDelay(backend::evictIdlePublishers, every, every,
+                    TimeUnit.MILLISECONDS);
             context.connectionState(ConnectionState.CONNECTED, null);
             return backend;
         } catch (IOException e) {
@@ -249,6 +277,13 @@ public final class PubSubBackend implements Backend {
                         + "than " + MAX_ORDERING_KEY_BYTES + " bytes, the longest Pub/Sub ordering key");
             }
             PubsubMessage message = binding.encode(event, orderingKey);
+            int bytes = message.getSerializedSize();
+            if (!publishers.reserve(bytes)) {
+                throw new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, NAME + ": " + publishers.reservedBytes()
+                        + " bytes of publishes are awaiting " + context.redactedUrl() + ", the most "
+                        + PubSubBackendProvider.PUBLISH_BUFFER_BYTES.name() + " allows; retry later");
+            }
+            result.whenComplete((r, e) -> publishers.release(bytes));
             gates.submit(topic, new TopicGates.Pending() {
                 @Override
                 public void publish() {
@@ -273,8 +308,17 @@ public final class PubSubBackend implements Backend {
             result.completeExceptionally(errors.closedError());
             return;
         }
+        Publishers.Entry<Publisher> entry;
         try {
-            Publisher publisher = publisher(topic);
+            entry = publishers.use(topic);
+        } catch (IOException | RuntimeException e) {
+            result.completeExceptionally(new OmnibusException(ErrorCode.INTERNAL, NAME + ": cannot create a "
+                    + "publisher for '" + topic + "': " + e.getMessage(), e));
+            return;
+        }
+        result.whenComplete((r, e) -> publishers.done(entry));
+        try {
+            Publisher publisher = entry.publisher;
             ApiFuture<String> sent = publisher.publish(message);
             ApiFutures.addCallback(sent, new ApiFutureCallback<>() {
                 @Override
@@ -321,22 +365,25 @@ public final class PubSubBackend implements Backend {
         return e;
     }
 
-    private Publisher publisher(String topic) {
-        return publishers.computeIfAbsent(topic, t -> {
-            try {
-                return Publisher.newBuilder(TopicName.of(project, t))
-                        .setChannelProvider(transport)
-                        .setCredentialsProvider(credentials)
-                        .setExecutorProvider(FixedExecutorProvider.create(executor))
-                        .setEnableMessageOrdering(true)
-                        .setBatchingSettings(batching)
-                        .setRetrySettings(retry)
-                        .build();
-            } catch (IOException e) {
-                throw new OmnibusException(ErrorCode.INTERNAL, NAME + ": cannot create a publisher for '" + t
-                        + "': " + e.getMessage(), e);
-            }
-        });
+    private Publisher newPublisher(String topic) throws IOException {
+        return Publisher.newBuilder(TopicName.of(project, topic))
+                .setChannelProvider(transport)
+                .setCredentialsProvider(credentials)
+                .setExecutorProvider(FixedExecutorProvider.create(executor))
+                .setEnableMessageOrdering(true)
+                .setBatchingSettings(batching)
+                .setRetrySettings(retry)
+                .build();
+    }
+
+    /** The streaming pull's byte flow control ({@code receive.buffer.bytes}). */
+    long receiveBufferBytes() {
+        return context.get(PubSubBackendProvider.RECEIVE_BUFFER_BYTES);
+    }
+
+    /** Topics with a publisher now (tests: idle ones are shut down). */
+    int publisherCount() {
+        return publishers.size();
     }
 
     /** Creates {@code topic} unless it exists (getTopic first, so publishing needs no create permission). */
@@ -464,18 +511,11 @@ public final class PubSubBackend implements Backend {
      * runs on a thread of its own and the channel is closed after the wait either way.
      */
     private void shutDownPublishers() {
-        if (publishers.isEmpty()) {
+        List<Publisher> all = publishers.removeAll();
+        if (all.isEmpty()) {
             return;
         }
-        Thread closer = new Thread(() -> {
-            for (Publisher p : publishers.values()) {
-                try {
-                    p.shutdown();
-                } catch (RuntimeException e) {
-                    log.debug("{}: shutting down a publisher failed", NAME, e);
-                }
-            }
-        }, "omnibus-gcp-close");
+        Thread closer = new Thread(() -> all.forEach(PubSubBackend::shutDown), "omnibus-gcp-close");
         closer.setDaemon(true);
         closer.start();
         try {

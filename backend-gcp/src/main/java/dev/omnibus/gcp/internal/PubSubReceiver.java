@@ -291,6 +291,7 @@ final class PubSubReceiver implements Receiver {
                 .setStreamAckDeadlineSeconds(MIN_SUBSCRIPTION_DEADLINE)
                 .setClientId(clientId)
                 .setMaxOutstandingMessages(spec.maxInFlight())
+                .setMaxOutstandingBytes(backend.receiveBufferBytes())
                 .build());
         pull = p;
     }

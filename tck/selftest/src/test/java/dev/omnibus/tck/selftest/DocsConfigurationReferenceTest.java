@@ -11,6 +11,7 @@ import dev.omnibus.nats.NatsBackendProvider;
 import dev.omnibus.redis.RedisBackendProvider;
 import dev.omnibus.redis.RedissBackendProvider;
 import dev.omnibus.spi.BackendProvider;
+import dev.omnibus.spi.TlsOptions;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,7 +23,9 @@ import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -57,9 +60,12 @@ class DocsConfigurationReferenceTest {
 
     @Test
     void theConfigurationPageDocumentsExactlyTheOptionsEveryBackendAccepts() throws IOException {
+        List<ConfigOption<?>> shared = new ArrayList<>(CommonOptions.ALL);
+        shared.addAll(TlsOptions.ALL);
         assertThat(documentedOptions(CONFIGURATION))
-                .as("options tables of %s (name and environment variable) against CommonOptions.ALL", CONFIGURATION)
-                .isEqualTo(declared(CommonOptions.ALL));
+                .as("options tables of %s (name and environment variable) against CommonOptions.ALL and "
+                        + "TlsOptions.ALL", CONFIGURATION)
+                .isEqualTo(declared(shared));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -72,10 +78,20 @@ class DocsConfigurationReferenceTest {
         assertThat(file).as("page of backend %s://", backend.scheme()).exists();
         assertThat(Files.readString(file, StandardCharsets.UTF_8)).as("%s names its URL scheme", file)
                 .contains("`" + backend.scheme() + "://");
+        // the TLS options are the same on every network backend: documented once, in configuration.md, and linked
+        List<ConfigOption<?>> own = new ArrayList<>(backend.options());
+        if (own.removeAll(TlsOptions.ALL)) {
+            assertThat(own).as("%s lists every TLS option or none", backend.getClass().getSimpleName())
+                    .doesNotContainAnyElementsOf(TlsOptions.ALL);
+            assertThat(backend.options()).as("%s lists every TLS option or none", backend.getClass().getSimpleName())
+                    .containsAll(TlsOptions.ALL);
+            assertThat(Files.readString(file, StandardCharsets.UTF_8)).as("%s links the TLS options", file)
+                    .contains("../configuration.md#tls-options");
+        }
         assertThat(documentedOptions(file))
-                .as("options tables of %s (name and environment variable) against %s.options()", file,
-                        backend.getClass().getSimpleName())
-                .isEqualTo(declared(backend.options()));
+                .as("options tables of %s (name and environment variable) against %s.options() without the TLS "
+                        + "options", file, backend.getClass().getSimpleName())
+                .isEqualTo(declared(own));
     }
 
     @Test
