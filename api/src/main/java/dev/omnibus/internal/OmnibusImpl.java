@@ -98,7 +98,9 @@ final class OmnibusImpl implements Omnibus, Subscriber {
             if (e instanceof OmnibusException) {
                 throw e;
             }
-            throw new OmnibusException(ErrorCode.UNAVAILABLE, "cannot open " + config.redactedUrl + ": " + e, e);
+            // a client's own exception may quote what it was given: the configuration's secrets are taken out
+            throw new OmnibusException(ErrorCode.UNAVAILABLE, "cannot open " + config.redactedUrl + ": "
+                    + config.scrub(e.toString()), e);
         }
         if (bus.state == null) {
             bus.setState(ConnectionState.CONNECTED, null);

@@ -4,8 +4,11 @@ import dev.omnibus.ConfigOption;
 import dev.omnibus.ReconnectPolicy;
 import dev.omnibus.instrument.Instrumentation;
 import dev.omnibus.spi.BackendProvider;
+import dev.omnibus.spi.UserInfo;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -39,6 +42,44 @@ public final class ResolvedConfig {
         @SuppressWarnings("unchecked")
         T v = (T) values.get(option);
         return v != null ? v : option.defaultValue();
+    }
+
+    /**
+     * {@code text} with this configuration's secrets masked: the URL's userinfo (raw and decoded password or token),
+     * the values of secret options and of secret-looking pass-through options.
+     */
+    String scrub(String text) {
+        String out = text;
+        for (String secret : secrets()) {
+            out = out.replace(secret, Redaction.MASK);
+        }
+        return out;
+    }
+
+    private List<String> secrets() {
+        List<String> secrets = new ArrayList<>();
+        UserInfo info = UserInfo.split(address);
+        if (info.present()) {
+            secrets.add(address.substring(0, address.lastIndexOf('@')));
+            info.password().ifPresent(secrets::add);
+            if (info.password().isEmpty()) {
+                info.user().ifPresent(secrets::add);
+            }
+        }
+        values.forEach((option, value) -> {
+            if (option.secret()) {
+                secrets.add(String.valueOf(value));
+            }
+        });
+        passThrough.forEach((name, value) -> {
+            if (Redaction.looksSecret(name)) {
+                secrets.add(value);
+            }
+        });
+        // longest first, so that a secret containing another is masked whole; very short ones would mask noise
+        secrets.removeIf(s -> s.length() < 3);
+        secrets.sort(Comparator.comparingInt(String::length).reversed());
+        return secrets;
     }
 
     ReconnectPolicy reconnectPolicy() {

@@ -34,6 +34,11 @@ public final class ConfigOnlyProvider implements BackendProvider {
 
     @Override
     public Backend open(BackendContext context) {
+        if (context.get(BATCH) == 999) {
+            // a careless client: its exception quotes the address it was given, password and all
+            throw new IllegalStateException("client could not reach " + context.address() + " with "
+                    + context.passThrough());
+        }
         throw new OmnibusException(ErrorCode.UNAVAILABLE, "cfgtest has no broker");
     }
 }

@@ -141,4 +141,13 @@ class ConnectorTest {
                 .hasMessageContaining("unknown option 'other.x'")
                 .hasMessageContaining("client.<client property> passed to the client as it is");
     }
+
+    @Test
+    void aClientExceptionQuotingTheSecretsIsScrubbedWhenConnectFails() {
+        Throwable e = catchThrowable(() -> Omnibus.connect(url("cfgtest://alice:pa/ss?#w0rd@h?batch.size=999")
+                .property("client.sasl.jaas.config", "jaas-s3cret").property("client.rack", "r1").build()));
+        assertThat(e).isInstanceOf(OmnibusException.class);
+        assertThat(e.getMessage()).contains("client could not reach ****@h").contains("r1")
+                .doesNotContain("pa/ss", "w0rd", "jaas-s3cret");
+    }
 }
