@@ -5,8 +5,10 @@ import dev.omnibus.redis.internal.RedisBackend;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.BackendProvider;
+import dev.omnibus.spi.TlsOptions;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -14,8 +16,18 @@ import java.util.List;
  * {@value #TLS_SCHEME}); stateless and thread-safe, cheap to construct (found by {@link java.util.ServiceLoader}).
  *
  * <h2>URLs</h2>
- * {@code redis://[[user]:password@]host[:port][/database][?option=value...]}, and {@code rediss://...} for TLS (the
- * server certificate is verified). The password never appears in messages or logs.
+ * {@code redis://[[user]:password@]host[:port][/database][?option=value...]}, and {@code rediss://...} for TLS. The
+ * userinfo ends at the last {@code @}, so a password may hold {@code / ? # @ : % +} as they are ({@code %XX} is
+ * decoded); {@code user:password} authenticates an ACL user, {@code :password} (or a userinfo without {@code :}, as
+ * redis-cli reads it) the {@code default} user ({@code requirepass}). The password goes to Lettuce as credentials
+ * only and never appears in messages or logs.
+ *
+ * <h2>Security</h2>
+ * TLS with {@code rediss://} or {@code tls=true}, trusting {@code tls.ca.file} (default: the JVM's trust store), the
+ * server's certificate and host name verified; mutual TLS with {@code tls.cert.file} and {@code tls.key.file}
+ * ({@link dev.omnibus.spi.TlsOptions}). A refused password or certificate, at connect or at a reconnect, is
+ * {@link dev.omnibus.ErrorCode#UNAUTHENTICATED}; an ACL denial ({@code NOPERM}) fails that publish, or the
+ * subscription, with {@link dev.omnibus.ErrorCode#PERMISSION_DENIED}.
  *
  * <h2>Mapping</h2>
  * A topic is a stream key. Publish is {@code XADD} with one field {@code ce-<name>} per attribute and extension,
@@ -30,7 +42,8 @@ import java.util.List;
  *
  * <h2>Options</h2>
  * {@value #MAX_PAYLOAD_NAME}, {@value #TRIM_MAXLEN_NAME}, {@value #TRIM_MAX_AGE_NAME}, {@value #STRUCTURED_NAME},
- * {@value #REQUEST_QUEUE_NAME}; plus the common {@code publish.timeout} and {@code reconnect.*}.
+ * {@value #REQUEST_QUEUE_NAME}, the TLS options {@code tls}, {@code tls.ca.file}, {@code tls.cert.file},
+ * {@code tls.key.file}; plus the common {@code publish.timeout} and {@code reconnect.*}.
  *
  * <h2>Threads</h2>
  * Each connection ({@link dev.omnibus.Omnibus}) owns Lettuce's I/O and event threads ({@code omnibus-redis-*}),
@@ -73,8 +86,14 @@ public final class RedisBackendProvider implements BackendProvider {
                     + "disconnected, too) beyond which publish fails with RESOURCE_EXHAUSTED; also Lettuce's command "
                     + "queue per connection");
 
-    static final List<ConfigOption<?>> OPTIONS = List.of(MAX_PAYLOAD, TRIM_MAXLEN, TRIM_MAX_AGE, STRUCTURED,
-            REQUEST_QUEUE);
+    static final List<ConfigOption<?>> OPTIONS = allOptions();
+
+    private static List<ConfigOption<?>> allOptions() {
+        List<ConfigOption<?>> all = new ArrayList<>(List.of(MAX_PAYLOAD, TRIM_MAXLEN, TRIM_MAX_AGE, STRUCTURED,
+                REQUEST_QUEUE));
+        all.addAll(TlsOptions.ALL);
+        return List.copyOf(all);
+    }
 
     @Override
     public String scheme() {

@@ -12,6 +12,9 @@ import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
+import dev.omnibus.spi.TlsOptions;
+import dev.omnibus.spi.TlsSettings;
+import dev.omnibus.spi.UserInfo;
 import io.cloudevents.CloudEvent;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
@@ -25,18 +28,25 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.SslVerifyMode;
+import io.lettuce.core.StaticCredentialsProvider;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
+import io.lettuce.core.event.connection.ReconnectFailedEvent;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -56,6 +66,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Thread-safe: one Lettuce client with a shared connection for settling and set-up, and a pipelined connection for
@@ -105,8 +117,15 @@ public final class RedisBackend implements Backend {
     private final StreamBinding.RepeatCache publishKeys = new StreamBinding.RepeatCache();
     private volatile boolean down;
     private Capabilities capabilities;
+    /**
+     * Set while reconnecting fails because the server refuses us (a password changed, a user disabled, a certificate
+     * no longer trusted): new publishes and reads fail with it at once instead of waiting for a server that keeps
+     * saying no. Cleared by the next connection that activates. Lettuce keeps retrying at the reconnect policy's pace.
+     */
+    private volatile OmnibusException refused;
+    private final Disposable refusals;
 
-    private RedisBackend(BackendContext context, RedisURI uri) {
+    private RedisBackend(BackendContext context, RedisURI uri, TlsSettings tls) {
         this.context = context;
         this.uri = uri;
         this.binding = new StreamBinding(context.get(RedisBackendProvider.STRUCTURED));
@@ -136,8 +155,59 @@ public final class RedisBackend implements Backend {
                 .requestQueueSize(context.get(RedisBackendProvider.REQUEST_QUEUE))
                 .timeoutOptions(TimeoutOptions.enabled())
                 .socketOptions(SocketOptions.builder().keepAlive(true).connectTimeout(CONNECT_TIMEOUT).build())
+                .sslOptions(sslOptions(tls))
                 .build());
         client.addListener(new StateListener());
+        this.refusals = resources.eventBus().get().subscribe(event -> {
+            if (event instanceof ReconnectFailedEvent failed) {
+                reconnectFailed(failed.getCause());
+            } else if (event instanceof ConnectionActivatedEvent && refused != null) {
+                refused = null;
+                log.info("{}: {} accepts this client again", NAME, context.redactedUrl());
+            }
+        });
+    }
+
+    /**
+     * Lettuce's own TLS options from the PEM files: the CA bundle as its trust manager (the JVM's trust store when
+     * there is none), the client certificate and key for mutual TLS; the JDK provider, so nothing native is needed.
+     * Lettuce reads the files for every connection, so renewed certificates apply at the next reconnect.
+     */
+    private static SslOptions sslOptions(TlsSettings tls) {
+        if (!tls.enabled()) {
+            return SslOptions.create();
+        }
+        SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
+        tls.caFile().ifPresent(ca -> ssl.trustManager(ca.toFile()));
+        if (tls.mutual()) {
+            ssl.keyManager(tls.certFile().orElseThrow().toFile(), tls.keyFile().orElseThrow().toFile(), null);
+        }
+        return ssl.build();
+    }
+
+    /** Lettuce's watchdog could not reconnect: remember a refusal so new work fails fast ({@link #refused}). */
+    private void reconnectFailed(Throwable cause) {
+        if (closed.get() || cause == null) {
+            return;
+        }
+        OmnibusException refusal = refusal(cause);
+        if (refusal != null) {
+            boolean first = refused == null;
+            refused = refusal;
+            if (first) {
+                for (RedisReceiver r : receivers) {
+                    r.refused();
+                }
+                log.warn("{}: reconnecting to {} is refused; publishes and reads fail with {} until it accepts again "
+                        + "(Lettuce retries at the reconnect policy's pace): {}", NAME, context.redactedUrl(),
+                        refusal.code(), refusal.getMessage());
+            }
+        }
+    }
+
+    /** The server's standing refusal of this client since a reconnect failed, or {@code null}. */
+    OmnibusException refused() {
+        return refused;
     }
 
     /**
@@ -156,19 +226,12 @@ public final class RedisBackend implements Backend {
             throw new ConfigException("options 'trim.maxlen' and 'trim.max.age' cannot both be set: XADD trims by "
                     + "MAXLEN or by MINID, not both");
         }
-        RedisURI uri;
-        try {
-            uri = RedisURI.create(context.scheme() + "://" + context.address());
-        } catch (RuntimeException e) {
-            throw new ConfigException("'" + context.redactedUrl() + "' is not a valid Redis URL: expected "
-                    + context.scheme() + "://[[user]:password@]host[:port][/database]");
-        }
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            throw new ConfigException("'" + context.redactedUrl() + "' names no host: expected "
-                    + context.scheme() + "://[[user]:password@]host[:port][/database]");
-        }
+        TlsSettings tls = TlsOptions.resolve(context, RedisBackendProvider.TLS_SCHEME.equals(context.scheme()));
+        RedisURI uri = uri(context);
+        uri.setSsl(tls.enabled());
+        uri.setVerifyPeer(SslVerifyMode.FULL); // the certificate's chain and its host name
         uri.setTimeout(context.publishTimeout());
-        RedisBackend backend = new RedisBackend(context, uri);
+        RedisBackend backend = new RedisBackend(context, uri, tls);
         try {
             backend.connection = backend.client.connect(ByteArrayCodec.INSTANCE, uri);
             StatefulRedisConnection<byte[], byte[]> publishing = backend.client.connect(ByteArrayCodec.INSTANCE, uri);
@@ -185,6 +248,42 @@ public final class RedisBackend implements Backend {
         }
         context.connectionState(ConnectionState.CONNECTED, null);
         return backend;
+    }
+
+    /**
+     * The server's address and database from the URL, with the user and password as Lettuce credentials. Only the
+     * part after the userinfo ever becomes a URI string: Lettuce may print that, and a password with {@code /},
+     * {@code ?}, {@code @} or {@code %} would not survive URI parsing anyway ({@link UserInfo} splits at the last
+     * {@code @}). Messages name the address with the userinfo masked, never the password.
+     */
+    private static RedisURI uri(BackendContext context) {
+        UserInfo userInfo = UserInfo.split(context.address());
+        String hosts = userInfo.hosts();
+        String shown = context.scheme() + "://" + (userInfo.present() ? "****@" : "") + hosts;
+        String shape = context.scheme() + "://[[user]:password@]host[:port][/database]";
+        RedisURI uri;
+        try {
+            uri = RedisURI.create("redis://" + hosts);
+        } catch (RuntimeException e) {
+            throw new ConfigException("'" + shown + "' is not a valid Redis address: expected " + shape);
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw new ConfigException("'" + shown + "' names no host: expected " + shape);
+        }
+        if (userInfo.present()) {
+            String user = userInfo.user().orElse(null);
+            String password = userInfo.password().orElse(null);
+            if (password == null) {
+                // redis://secret@host: redis-cli and Lettuce read a userinfo without ':' as the password (requirepass)
+                password = user;
+                user = null;
+            }
+            if (password != null && !password.isEmpty() || user != null) {
+                uri.setCredentialsProvider(new StaticCredentialsProvider(user,
+                        password == null ? new char[0] : password.toCharArray()));
+            }
+        }
+        return uri;
     }
 
     /** INFO server and persistence, or {@code null} where the server refuses INFO (an ACL, a renamed command). */
@@ -250,6 +349,10 @@ public final class RedisBackend implements Backend {
     public CompletionStage<PublishReceipt> send(String topic, CloudEvent event) {
         if (closed.get()) {
             return CompletableFuture.failedFuture(closedError());
+        }
+        OmnibusException refusal = refused;
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(refusal);
         }
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
         if (outstanding.incrementAndGet() > requestQueue) {
@@ -360,6 +463,10 @@ public final class RedisBackend implements Backend {
             return (OmnibusException) t;
         }
         String message = String.valueOf(t.getMessage());
+        OmnibusException refusal = refusal(t);
+        if (refusal != null) {
+            return refusal;
+        }
         if (closed.get() && (t instanceof RedisException || t instanceof CancellationException)) {
             return new OmnibusException(ErrorCode.CLOSED, NAME + ": the connection to " + context.redactedUrl()
                     + " is closed", t);
@@ -406,13 +513,69 @@ public final class RedisBackend implements Backend {
                 return new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, what, t);
             case "NOAUTH":
             case "WRONGPASS":
+                return new OmnibusException(ErrorCode.UNAUTHENTICATED, what + ": check the user and password in the "
+                        + "URL (redis://user:password@host, or redis://:password@host for requirepass)", t);
             case "NOPERM":
-                return new OmnibusException(ErrorCode.PERMISSION_DENIED, what, t);
+                return new OmnibusException(ErrorCode.PERMISSION_DENIED, what + ": the ACL user lacks the command or "
+                        + "the key", t);
             case "NOGROUP":
                 return new OmnibusException(ErrorCode.NOT_FOUND, what, t);
             default:
                 return new OmnibusException(ErrorCode.INTERNAL, what, t);
         }
+    }
+
+    /**
+     * {@code UNAUTHENTICATED} when {@code error} or one of its causes is the server refusing this client: an
+     * {@code AUTH}/{@code HELLO} answered {@code WRONGPASS} or {@code NOAUTH}, or a TLS handshake that failed on
+     * trust (ours in the server's certificate, or the server's in our client certificate); {@code null} otherwise.
+     * Lettuce wraps these in a {@link RedisConnectionException} at connect and in the reconnect's failure; a
+     * retry cannot help, so they are not retryable. Other TLS errors (a connection torn down mid-session) stay
+     * connection failures.
+     */
+    OmnibusException refusal(Throwable error) {
+        int depth = 0;
+        for (Throwable c = error; c != null && depth < 16; c = c.getCause(), depth++) {
+            if (c instanceof RedisCommandExecutionException) {
+                String message = String.valueOf(c.getMessage());
+                String code = message.split(" ", 2)[0];
+                if (code.equals("WRONGPASS") || code.equals("NOAUTH")) {
+                    return classifyReply(message, c);
+                }
+                return null;
+            }
+            if (c instanceof NotSslRecordException) {
+                return new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": " + context.redactedUrl() + " did not "
+                        + "answer in TLS: is this its TLS port? (rediss:// and tls=true expect one)", c);
+            }
+            if (c instanceof SSLException) {
+                String reason = String.valueOf(c.getMessage());
+                if (reason.contains("Received fatal alert")) {
+                    // the server ended the handshake: it wants a client certificate, or does not trust ours
+                    return new OmnibusException(ErrorCode.UNAUTHENTICATED, NAME + ": " + context.redactedUrl()
+                            + " refused the TLS handshake (" + reason + "): it requires a client certificate "
+                            + "(tls.cert.file and tls.key.file) signed by a CA it trusts", c);
+                }
+                if (c instanceof SSLHandshakeException) {
+                    return new OmnibusException(ErrorCode.UNAUTHENTICATED, NAME + ": the server's certificate is not "
+                            + "trusted (check tls.ca.file and the host name in " + context.redactedUrl() + "): "
+                            + deepest(c), c);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The innermost message of {@code t}'s causes: the TLS handshake's own reason. */
+    private static String deepest(Throwable t) {
+        String reason = String.valueOf(t.getMessage());
+        int depth = 0;
+        for (Throwable c = t.getCause(); c != null && depth < 16; c = c.getCause(), depth++) {
+            if (c.getMessage() != null) {
+                reason = c.getMessage();
+            }
+        }
+        return reason;
     }
 
     OmnibusException closedError() {
@@ -425,6 +588,7 @@ public final class RedisBackend implements Backend {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        refusals.dispose();
         for (RedisReceiver r : receivers) {
             r.close();
         }

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +96,8 @@ final class RedisReceiver implements Receiver {
     private volatile long aheadSentNanos;
     /** The largest {@code max} the library has asked for: a smaller one means its in-flight limit binds. */
     private int largestMax;
+    /** The read the receive thread waits for now, for {@link #refused()} to cancel; {@code null} between reads. */
+    private volatile RedisFuture<?> waitingFor;
     /** The read sent ahead after a full batch, not yet taken; receive thread only. */
     private volatile RedisFuture<List<StreamMessage<byte[], byte[]>>> readAhead;
     /** Entries read ahead beyond what a receive could return, oldest first; receive thread only. */
@@ -160,6 +163,10 @@ final class RedisReceiver implements Receiver {
             return List.of();
         }
         if (!connection.isOpen()) {
+            OmnibusException refused = backend.refused();
+            if (refused != null) {
+                throw refused; // not retryable: the subscription ends instead of polling a server that says no
+            }
             throw new OmnibusException(ErrorCode.UNAVAILABLE, RedisBackend.NAME + ": the connection reading '"
                     + topic + "' from " + backend.context().redactedUrl() + " is down; Lettuce is reconnecting", null,
                     true);
@@ -195,8 +202,7 @@ final class RedisReceiver implements Receiver {
                 readAhead = null;
                 asked = aheadCount;
                 readAt = aheadSentNanos;
-                read = LettuceFutures.awaitOrCancel(ahead, maxWait.plus(RECEIVE_SLACK).toMillis(),
-                        TimeUnit.MILLISECONDS);
+                read = await(ahead, maxWait.plus(RECEIVE_SLACK));
             }
             if (read == null || read.isEmpty()) {
                 asked = max;
@@ -204,7 +210,7 @@ final class RedisReceiver implements Receiver {
                 if (maxWait.toMillis() > 0) {
                     args.block(maxWait.toMillis());
                 }
-                read = reads.xreadgroup(consumer, args, stream);
+                read = await(readsAsync.xreadgroup(consumer, args, stream), maxWait.plus(RECEIVE_SLACK));
                 readAt = System.nanoTime(); // a blocked read's entries were delivered when it returned
             }
             // read ahead only on a backlog and while the library takes full batches (its in-flight limit not binding)
@@ -231,11 +237,40 @@ final class RedisReceiver implements Receiver {
                 return List.of();
             }
             throw backend.classify(e);
-        } catch (RedisException e) {
+        } catch (RedisException | CancellationException e) {
             if (closed.get()) {
                 return List.of();
             }
+            OmnibusException refused = backend.refused();
+            if (refused != null && !connection.isOpen()) {
+                throw refused; // the read was cancelled by refused(), or failed while the server refuses us
+            }
             throw backend.classify(e);
+        }
+    }
+
+    /**
+     * A read's result, waiting at most {@code timeout} (then it is cancelled, as Lettuce's synchronous API does);
+     * {@link #refused()} can cancel it meanwhile.
+     */
+    private <T> T await(RedisFuture<T> read, Duration timeout) {
+        waitingFor = read;
+        try {
+            return LettuceFutures.awaitOrCancel(read, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            waitingFor = null;
+        }
+    }
+
+    /**
+     * The server refuses this client's credentials at reconnect ({@link RedisBackend#refused()}): a read that
+     * waits on this member's broken connection would only end at its timeout, so it is cancelled now and the
+     * receive thread throws the refusal, which ends the subscription. Any thread.
+     */
+    void refused() {
+        RedisFuture<?> read = waitingFor;
+        if (read != null && !connection.isOpen()) {
+            read.cancel(false); // done, so Lettuce does not send it again after a reconnect
         }
     }
 
