@@ -125,7 +125,7 @@ public final class RedisBackend implements Backend {
     private volatile OmnibusException refused;
     private final Disposable refusals;
 
-    private RedisBackend(BackendContext context, RedisURI uri, TlsSettings tls) {
+    private RedisBackend(BackendContext context, RedisURI uri, SslOptions ssl) {
         this.context = context;
         this.uri = uri;
         this.binding = new StreamBinding(context.get(RedisBackendProvider.STRUCTURED));
@@ -155,7 +155,7 @@ public final class RedisBackend implements Backend {
                 .requestQueueSize(context.get(RedisBackendProvider.REQUEST_QUEUE))
                 .timeoutOptions(TimeoutOptions.enabled())
                 .socketOptions(SocketOptions.builder().keepAlive(true).connectTimeout(CONNECT_TIMEOUT).build())
-                .sslOptions(sslOptions(tls))
+                .sslOptions(ssl)
                 .build());
         client.addListener(new StateListener());
         this.refusals = resources.eventBus().get().subscribe(event -> {
@@ -178,9 +178,13 @@ public final class RedisBackend implements Backend {
             return SslOptions.create();
         }
         SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
-        tls.caFile().ifPresent(ca -> ssl.trustManager(ca.toFile()));
-        if (tls.mutual()) {
-            ssl.keyManager(tls.certFile().orElseThrow().toFile(), tls.keyFile().orElseThrow().toFile(), null);
+        try {
+            tls.caFile().ifPresent(ca -> ssl.trustManager(ca.toFile()));
+            if (tls.mutual()) {
+                ssl.keyManager(tls.certFile().orElseThrow().toFile(), tls.keyFile().orElseThrow().toFile(), null);
+            }
+        } catch (IllegalArgumentException e) { // a file gone since TlsOptions checked it
+            throw new ConfigException("tls.ca.file, tls.cert.file, tls.key.file: " + e.getMessage());
         }
         return ssl.build();
     }
@@ -231,7 +235,9 @@ public final class RedisBackend implements Backend {
         uri.setSsl(tls.enabled());
         uri.setVerifyPeer(SslVerifyMode.FULL); // the certificate's chain and its host name
         uri.setTimeout(context.publishTimeout());
-        RedisBackend backend = new RedisBackend(context, uri, tls);
+        // before the client's threads exist: Lettuce checks the files here and throws if one went away meanwhile
+        SslOptions ssl = sslOptions(tls);
+        RedisBackend backend = new RedisBackend(context, uri, ssl);
         try {
             backend.connection = backend.client.connect(ByteArrayCodec.INSTANCE, uri);
             StatefulRedisConnection<byte[], byte[]> publishing = backend.client.connect(ByteArrayCodec.INSTANCE, uri);
