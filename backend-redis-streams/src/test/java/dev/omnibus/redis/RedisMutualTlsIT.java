@@ -42,7 +42,9 @@ class RedisMutualTlsIT {
 
     @AfterAll
     void stopServer() throws Exception {
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     private String url(String query) {

@@ -1,6 +1,7 @@
 package dev.omnibus.redis;
 
 import dev.omnibus.Config;
+import dev.omnibus.ConfigException;
 import dev.omnibus.ErrorCode;
 import dev.omnibus.Omnibus;
 import dev.omnibus.OmnibusException;
@@ -8,6 +9,8 @@ import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
+import io.lettuce.core.AclSetuserArgs;
+import io.lettuce.core.KillArgs;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -16,6 +19,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -60,7 +67,9 @@ class RedisSecurityIT {
 
     @AfterAll
     void stopServer() throws Exception {
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     @AfterEach
@@ -178,7 +187,23 @@ class RedisSecurityIT {
     }
 
     @Test
-    void the_password_is_in_no_exception_and_no_config_text() {
+    void the_password_is_in_no_exception_no_config_text_and_no_log_line() {
+        // slf4j-simple writes to whatever System.err is at each line: catch this test's log lines
+        PrintStream err = System.err;
+        ByteArrayOutputStream logged = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(new TeeOutputStream(err, logged), true, StandardCharsets.UTF_8));
+        try {
+            secretsStayOut(logged);
+        } finally {
+            System.setErr(err);
+        }
+        String lines = logged.toString(StandardCharsets.UTF_8);
+        assertThat(lines).as("what a failed connect and a disconnect/reconnect log")
+                .contains("lost the connection").contains("reconnected")
+                .doesNotContain(ALICE_PASSWORD).doesNotContain("pa/ss");
+    }
+
+    private void secretsStayOut(ByteArrayOutputStream logged) {
         String url = redis.tlsUrl(alice());
         List<Throwable> failures = new ArrayList<>();
         failures.add(connectFails(url + "?tls.ca.file=" + redis.pki().otherCaFile()));
@@ -186,7 +211,9 @@ class RedisSecurityIT {
         failures.add(connectFails(url + redis.trustQuery() + "&trim.maxlen=5&trim.max.age=1m"));
         failures.add(connectFails(url + redis.trustQuery() + "&trim.maxlen=many"));
         failures.add(connectFails(url + "?tls.ca.file=/nonexistent/ca.pem"));
-        failures.add(connectFails("rediss://" + alice() + "@:" + redis.tlsPort()));
+        OmnibusException noHost = connectFails("rediss://" + alice() + "@:" + redis.tlsPort());
+        assertThat(noHost).isInstanceOf(ConfigException.class).hasMessageContaining("names no host");
+        failures.add(noHost);
         failures.add(connectFails("redis://" + alice() + "@[::1"));
         for (Throwable f : failures) {
             assertThat(everything(f)).as("everything about %s", f.getClass().getSimpleName())
@@ -194,8 +221,40 @@ class RedisSecurityIT {
         }
         Config config = Config.builder().url(url + redis.trustQuery()).useEnvironment(false).build();
         assertThat(config.toString()).doesNotContain(ALICE_PASSWORD).doesNotContain("pa/ss");
-        Omnibus bus = open(url + redis.trustQuery());
+        Omnibus bus = open(url + redis.trustQuery() + "&reconnect.max=200ms");
         assertThat(String.valueOf(bus)).doesNotContain("pa/ss");
+        redis.admin().clientKill(KillArgs.Builder.user("alice"));
+        await("a reconnect to be logged").until(() -> logged.toString(StandardCharsets.UTF_8).contains("reconnected"));
+        roundTrip(bus);
+    }
+
+    /** Writes to two streams. */
+    private static final class TeeOutputStream extends OutputStream {
+        private final OutputStream a;
+        private final OutputStream b;
+
+        TeeOutputStream(OutputStream a, OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int c) throws IOException {
+            a.write(c);
+            b.write(c);
+        }
+
+        @Override
+        public void write(byte[] bytes, int off, int len) throws IOException {
+            a.write(bytes, off, len);
+            b.write(bytes, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            a.flush();
+            b.flush();
+        }
     }
 
     @Test
@@ -242,10 +301,10 @@ class RedisSecurityIT {
         await("the first event").until(() -> got.contains("before"));
 
         String changed = "dave-new-pw";
-        redis.admin().aclSetuser("dave", io.lettuce.core.AclSetuserArgs.Builder.resetpass().addHashedPassword(
+        redis.admin().aclSetuser("dave", AclSetuserArgs.Builder.resetpass().addHashedPassword(
                 SecureRedisServer.sha256(changed)));
         long before = redis.authFailures("dave");
-        redis.admin().clientKill(io.lettuce.core.KillArgs.Builder.user("dave"));
+        redis.admin().clientKill(KillArgs.Builder.user("dave"));
 
         await("the subscription to end").until(() -> s.failure().isPresent());
         assertThat(s.failure().get().code()).isEqualTo(ErrorCode.UNAUTHENTICATED);
@@ -272,7 +331,7 @@ class RedisSecurityIT {
                 .isBetween(1L, 24L);
 
         // the password back: the client reconnects at its next attempt and publishes again
-        redis.admin().aclSetuser("dave", io.lettuce.core.AclSetuserArgs.Builder.resetpass().addHashedPassword(
+        redis.admin().aclSetuser("dave", AclSetuserArgs.Builder.resetpass().addHashedPassword(
                 SecureRedisServer.sha256(DAVE_PASSWORD)));
         await("publishing to work again").atMost(Duration.ofSeconds(30)).until(() -> {
             try {

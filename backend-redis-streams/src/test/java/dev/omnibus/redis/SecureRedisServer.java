@@ -18,7 +18,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -66,15 +65,18 @@ final class SecureRedisServer implements AutoCloseable {
      */
     static SecureRedisServer start(String tlsAuthClients, boolean plainPort, Map<String, List<String>> users)
             throws IOException, InterruptedException {
+        TestPki[] made = new TestPki[1];
         BrokerProcess server = BrokerProcess.builder("redis-server-secure").ports(2)
                 .command(p -> {
+                    // the certificates live in the server's dir, deleted with it; made once, used by every start
+                    TestPki pki = made[0] = TestPki.create(p.dir().resolve("pki"));
                     List<String> line = new ArrayList<>(List.of("redis-server",
                             "--bind", "127.0.0.1", "127.0.0.2",
                             "--port", plainPort ? String.valueOf(p.port(1)) : "0",
                             "--tls-port", String.valueOf(p.port(0)),
-                            "--tls-cert-file", p.dir().resolve("pki/server.pem").toString(),
-                            "--tls-key-file", p.dir().resolve("pki/server.key").toString(),
-                            "--tls-ca-cert-file", p.dir().resolve("pki/ca.pem").toString(),
+                            "--tls-cert-file", pki.serverCertFile().toString(),
+                            "--tls-key-file", pki.serverKeyFile().toString(),
+                            "--tls-ca-cert-file", pki.caFile().toString(),
                             "--tls-auth-clients", tlsAuthClients,
                             "--aclfile", p.dir().resolve("users.acl").toString(),
                             "--save", "", "--appendonly", "no", "--dir", p.dir().toString(),
@@ -84,8 +86,6 @@ final class SecureRedisServer implements AutoCloseable {
                 .probe("logs that it accepts connections", BrokerProcess.Probe.logShows("Ready to accept connections"))
                 .startupTimeout(STARTUP).installHint("apt-get install -y redis-server").build();
         try {
-            Path dir = Files.createDirectories(server.dir().resolve("pki"));
-            TestPki pki = TestPki.create(dir);
             Map<String, List<String>> all = new LinkedHashMap<>(users);
             all.put("admin", List.of(ADMIN_PASSWORD, "~* &* +@all"));
             // the default user is off unless a test gives it a password (requirepass, redis://:password@host)
@@ -95,7 +95,7 @@ final class SecureRedisServer implements AutoCloseable {
                     .append(' ').append(rule.get(1)).append('\n'));
             Files.writeString(server.dir().resolve("users.acl"), acl.toString());
             server.start();
-            return new SecureRedisServer(server, pki, plainPort);
+            return new SecureRedisServer(server, made[0], plainPort);
         } catch (IOException | InterruptedException | RuntimeException e) {
             server.stop();
             throw e;

@@ -267,6 +267,10 @@ public final class RedisBackend implements Backend {
         String hosts = userInfo.hosts();
         String shown = context.scheme() + "://" + (userInfo.present() ? "****@" : "") + hosts;
         String shape = context.scheme() + "://[[user]:password@]host[:port][/database]";
+        if (hosts.isEmpty() || hosts.startsWith(":") || hosts.startsWith("/")) {
+            // checked here: Lettuce would take ":6380" for a host name
+            throw new ConfigException("'" + shown + "' names no host: expected " + shape);
+        }
         RedisURI uri;
         try {
             uri = RedisURI.create("redis://" + hosts);
