@@ -52,6 +52,13 @@ import java.util.function.IntFunction;
  * is re-queued by Lettuce, behind newer commands.)
  *
  * <p>A command in flight may have been executed before the connection broke: replaying it may execute it twice.
+ *
+ * <p>With TLS ({@code rediss://}) Lettuce puts Netty's {@code SslHandler} first in the pipeline, ahead of its
+ * handshake handler and of this guard, so the guard sees plain commands, and the channel-active event only once both
+ * the TLS handshake and Lettuce's {@code HELLO}/{@code AUTH} have succeeded; a refused certificate or password fails
+ * Lettuce's handshake before that, and this handler, not yet handshaken, passes such an error on untouched (it never
+ * takes it for a broken connection). An {@link javax.net.ssl.SSLException} after the handshake is an {@link IOException} and is handled
+ * as the connection breaking ({@code RedisMutualTlsIT} restarts a server under a TLS connection).
  */
 final class ReconnectGuard extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(ReconnectGuard.class);
