@@ -43,6 +43,7 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,7 @@ import reactor.core.Disposable;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -93,6 +95,9 @@ public final class RedisBackend implements Backend {
     /** Unflushed publishes after which the publishing thread flushes itself instead of waiting for the flusher. */
     static final int FLUSH_BATCH = 256;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** TLS alerts by which a server refuses the client's certificate (or its lack of one). */
+    private static final Pattern CERTIFICATE_ALERT = Pattern.compile(
+            "certificate|unknown_ca|access_denied");
     /** The longest wait between two PINGs to a server still loading its data after a restart. */
     private static final Duration LOADING_POLL_MAX = Duration.ofSeconds(1);
 
@@ -195,7 +200,7 @@ public final class RedisBackend implements Backend {
             return;
         }
         OmnibusException refusal = refusal(cause);
-        if (refusal != null) {
+        if (refusal != null && refusal.code() == ErrorCode.UNAUTHENTICATED) {
             boolean first = refused == null;
             refused = refusal;
             if (first) {
@@ -535,45 +540,65 @@ public final class RedisBackend implements Backend {
         }
     }
 
-    /**
-     * {@code UNAUTHENTICATED} when {@code error} or one of its causes is the server refusing this client: an
-     * {@code AUTH}/{@code HELLO} answered {@code WRONGPASS} or {@code NOAUTH}, or a TLS handshake that failed on
-     * trust (ours in the server's certificate, or the server's in our client certificate); {@code null} otherwise.
-     * Lettuce wraps these in a {@link RedisConnectionException} at connect and in the reconnect's failure; a
-     * retry cannot help, so they are not retryable. Other TLS errors (a connection torn down mid-session) stay
-     * connection failures.
-     */
+    /** {@link #refusal(String, Throwable)} for this backend's server. */
     OmnibusException refusal(Throwable error) {
+        return refusal(context.redactedUrl(), error);
+    }
+
+    /**
+     * {@code UNAUTHENTICATED} when {@code error} or one of its causes is the server refusing this client, or this
+     * client refusing the server: an {@code AUTH}/{@code HELLO} answered {@code WRONGPASS} or {@code NOAUTH}; a TLS
+     * handshake that failed on the server's certificate (its chain or its host name: a {@link CertificateException}
+     * under the {@link SSLHandshakeException}); or a certificate alert from the server (it wants a client
+     * certificate, or does not trust ours). Lettuce wraps these in a {@link RedisConnectionException} at connect and
+     * in a reconnect's failure; a retry cannot help, so they are not retryable. A TLS handshake that found no TLS
+     * (a plaintext port) is {@code UNAVAILABLE} with a hint. {@code null} for everything else, including handshakes
+     * that merely broke off (timed out, connection closed): those are connection failures, retried.
+     *
+     * @param server the redacted URL, for messages
+     */
+    static OmnibusException refusal(String server, Throwable error) {
         int depth = 0;
         for (Throwable c = error; c != null && depth < 16; c = c.getCause(), depth++) {
             if (c instanceof RedisCommandExecutionException) {
                 String message = String.valueOf(c.getMessage());
                 String code = message.split(" ", 2)[0];
                 if (code.equals("WRONGPASS") || code.equals("NOAUTH")) {
-                    return classifyReply(message, c);
+                    return new OmnibusException(ErrorCode.UNAUTHENTICATED, NAME + ": " + server + " replied "
+                            + message + ": check the user and password in the URL (redis://user:password@host, or "
+                            + "redis://:password@host for requirepass)", c);
                 }
                 return null;
             }
-            if (c instanceof NotSslRecordException) {
-                return new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": " + context.redactedUrl() + " did not "
-                        + "answer in TLS: is this its TLS port? (rediss:// and tls=true expect one)", c);
+            if (c instanceof NotSslRecordException || c instanceof SslHandshakeTimeoutException) {
+                return new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": " + server + " did not answer in TLS ("
+                        + c.getMessage() + "): is this its TLS port? (rediss:// and tls=true expect one)", c);
             }
             if (c instanceof SSLException) {
                 String reason = String.valueOf(c.getMessage());
-                if (reason.contains("Received fatal alert")) {
-                    // the server ended the handshake: it wants a client certificate, or does not trust ours
-                    return new OmnibusException(ErrorCode.UNAUTHENTICATED, NAME + ": " + context.redactedUrl()
-                            + " refused the TLS handshake (" + reason + "): it requires a client certificate "
-                            + "(tls.cert.file and tls.key.file) signed by a CA it trusts", c);
+                if (reason.contains("Received fatal alert") && CERTIFICATE_ALERT.matcher(reason).find()) {
+                    // the server ended the handshake over our certificate: it wants one, or does not trust ours
+                    return new OmnibusException(ErrorCode.UNAUTHENTICATED, NAME + ": " + server + " refused the "
+                            + "TLS handshake (" + reason + "): it requires a client certificate (tls.cert.file and "
+                            + "tls.key.file) signed by a CA it trusts", c);
                 }
-                if (c instanceof SSLHandshakeException) {
+                if (c instanceof SSLHandshakeException && hasCause(c, CertificateException.class)) {
                     return new OmnibusException(ErrorCode.UNAUTHENTICATED, NAME + ": the server's certificate is not "
-                            + "trusted (check tls.ca.file and the host name in " + context.redactedUrl() + "): "
-                            + deepest(c), c);
+                            + "trusted (check tls.ca.file and the host name in " + server + "): " + deepest(c), c);
                 }
             }
         }
         return null;
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        int depth = 0;
+        for (Throwable c = t; c != null && depth < 16; c = c.getCause(), depth++) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The innermost message of {@code t}'s causes: the TLS handshake's own reason. */
