@@ -5,8 +5,10 @@ import dev.omnibus.kafka.internal.KafkaBackend;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.BackendProvider;
+import dev.omnibus.spi.TlsOptions;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,9 +17,20 @@ import java.util.List;
  *
  * <h2>URLs</h2>
  * {@code kafka://[user:password@]host[:port][,host[:port]...][?option=value...]}: the bootstrap servers (port 9092
- * when omitted). A user and password switch SASL on ({@value #SASL_MECHANISM_NAME}, default {@code PLAIN}, over
- * {@value #SECURITY_PROTOCOL_NAME}, default {@code SASL_PLAINTEXT} then); the password never appears in messages,
- * logs or {@code toString}.
+ * when omitted). The userinfo ends at the last {@code @}, so a password may hold {@code / ? @ : % +} raw.
+ *
+ * <h2>Security</h2>
+ * A user and password switch SASL on ({@value #SASL_MECHANISM_NAME}: {@code PLAIN}, the default,
+ * {@code SCRAM-SHA-256} or {@code SCRAM-SHA-512}) over {@code SASL_SSL} unless {@value #SECURITY_PROTOCOL_NAME} says
+ * {@code SASL_PLAINTEXT}; the password never appears in messages, logs or {@code toString}. The TLS options of
+ * {@link dev.omnibus.spi.TlsOptions} ({@code tls}, {@code tls.ca.file}, {@code tls.cert.file}, {@code tls.key.file})
+ * become Kafka's PEM {@code ssl.*} settings (any of them means {@code SSL}, or {@code SASL_SSL} with credentials);
+ * the server's host name is always verified. Any other client property is passed through as
+ * {@code kafka.<property>} (e.g. {@code kafka.sasl.jaas.config} for OAUTHBEARER), except those Omnibus manages,
+ * which are refused with a {@link dev.omnibus.ConfigException} naming the option to use. A broker refusing the
+ * credentials or the client certificate, or a server certificate not trusted, fail with
+ * {@link dev.omnibus.ErrorCode#UNAUTHENTICATED}; an ACL denial with {@link dev.omnibus.ErrorCode#PERMISSION_DENIED}
+ * (the publish's own stage, or the subscription's end); neither is retried.
  *
  * <h2>Mapping</h2>
  * A topic is a Kafka topic, created on demand through the Admin client with {@value #PARTITIONS_NAME} partitions
@@ -34,8 +47,8 @@ import java.util.List;
  * <h2>Options</h2>
  * {@value #PARTITIONS_NAME}, {@value #REPLICATION_NAME}, {@value #MAX_PAYLOAD_NAME}, {@value #LINGER_NAME},
  * {@value #BATCH_SIZE_NAME}, {@value #STRUCTURED_NAME}, {@value #CLIENT_ID_NAME}, {@value #SECURITY_PROTOCOL_NAME},
- * {@value #SASL_MECHANISM_NAME}, {@value #MAX_POLL_INTERVAL_NAME}; plus the common {@code publish.timeout} and
- * {@code reconnect.*}.
+ * {@value #SASL_MECHANISM_NAME}, {@value #MAX_POLL_INTERVAL_NAME}, the TLS options and {@code kafka.<property>};
+ * plus the common {@code publish.timeout} and {@code reconnect.*}.
  *
  * <h2>Threads</h2>
  * Each connection ({@link dev.omnibus.Omnibus}) owns the producer's I/O thread and the Admin client's thread
@@ -87,14 +100,27 @@ public final class KafkaBackendProvider implements BackendProvider {
     /** The clients' {@code client.id} prefix (default {@code omnibus}). */
     public static final ConfigOption<String> CLIENT_ID = ConfigOption.string(CLIENT_ID_NAME, "omnibus",
             "client.id prefix of the producer, admin and consumers (the broker's quotas and logs see it)");
-    /** {@code security.protocol}: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default: PLAINTEXT, or SASL_PLAINTEXT
-     * when the URL has credentials). */
+    /**
+     * {@code security.protocol}: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default: SASL_SSL with credentials,
+     * else SSL with a TLS option, else PLAINTEXT). Credentials travel unencrypted only with SASL_PLAINTEXT given here.
+     */
     public static final ConfigOption<String> SECURITY_PROTOCOL = ConfigOption.string(SECURITY_PROTOCOL_NAME, null,
-            "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default PLAINTEXT, SASL_PLAINTEXT when the URL has "
-                    + "user:password)");
-    /** {@code sasl.mechanism} used with URL credentials: PLAIN (default), SCRAM-SHA-256 or SCRAM-SHA-512. */
+            "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default SASL_SSL with user:password or "
+                    + "kafka.sasl.jaas.config, else SSL with a tls option, else PLAINTEXT)");
+    /**
+     * {@code sasl.mechanism}: with the URL's user:password PLAIN (default), SCRAM-SHA-256 or SCRAM-SHA-512; with
+     * {@code kafka.sasl.jaas.config} the mechanism that configuration is for (OAUTHBEARER, GSSAPI...).
+     */
     public static final ConfigOption<String> SASL_MECHANISM = ConfigOption.string(SASL_MECHANISM_NAME, "PLAIN",
-            "SASL mechanism for the URL's user:password: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+            "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 for the URL's user:password; with "
+                    + "kafka.sasl.jaas.config the mechanism it is for");
+
+    /**
+     * Prefix of pass-through options: {@code kafka.<property>=value} sets the Kafka client property
+     * {@code <property>} on the producer, consumers and Admin client (on those that know it; on all when none
+     * does). Properties Omnibus manages are refused.
+     */
+    public static final String PASS_THROUGH_PREFIX = "kafka.";
 
     /**
      * Consumer {@code max.poll.interval.ms} (default 5 min, Kafka's): also the rebalance timeout. Each subscription
@@ -104,8 +130,14 @@ public final class KafkaBackendProvider implements BackendProvider {
             Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(24), "consumer max.poll.interval.ms, also "
                     + "the rebalance timeout; handlers may run longer (the poll thread never waits for them)");
 
-    static final List<ConfigOption<?>> OPTIONS = List.of(PARTITIONS, REPLICATION, MAX_PAYLOAD, LINGER, BATCH_SIZE,
-            STRUCTURED, CLIENT_ID, SECURITY_PROTOCOL, SASL_MECHANISM, MAX_POLL_INTERVAL);
+    static final List<ConfigOption<?>> OPTIONS = allOptions();
+
+    private static List<ConfigOption<?>> allOptions() {
+        List<ConfigOption<?>> all = new ArrayList<>(List.of(PARTITIONS, REPLICATION, MAX_PAYLOAD, LINGER, BATCH_SIZE,
+                STRUCTURED, CLIENT_ID, SECURITY_PROTOCOL, SASL_MECHANISM, MAX_POLL_INTERVAL));
+        all.addAll(TlsOptions.ALL);
+        return List.copyOf(all);
+    }
 
     @Override
     public String scheme() {
@@ -115,6 +147,12 @@ public final class KafkaBackendProvider implements BackendProvider {
     @Override
     public List<ConfigOption<?>> options() {
         return OPTIONS;
+    }
+
+    /** {@value #PASS_THROUGH_PREFIX}: see {@link #PASS_THROUGH_PREFIX}. */
+    @Override
+    public String passThroughPrefix() {
+        return PASS_THROUGH_PREFIX;
     }
 
     @Override

@@ -31,9 +31,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
@@ -44,6 +42,8 @@ import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -52,15 +52,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -88,11 +85,10 @@ public final class KafkaBackend implements Backend {
     static final int HEADER_ROOM = 64 * 1024;
     private static final Duration PROBE_PERIOD = Duration.ofSeconds(1);
     private static final int DEFAULT_PORT = 9092;
-    private static final Set<String> PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
-    private static final Set<String> MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
 
     private final BackendContext context;
     private final Map<String, Object> common;
+    private final KafkaSecurity security;
     private final KafkaProducer<String, byte[]> producer;
     private final Admin admin;
     private final EventFormat structured;
@@ -122,15 +118,17 @@ public final class KafkaBackend implements Backend {
     private volatile boolean down;
     private ScheduledFuture<?> probe;
 
-    private KafkaBackend(BackendContext context, Map<String, Object> common) {
+    private KafkaBackend(BackendContext context, Map<String, Object> common, KafkaSecurity security) {
         this.context = context;
         this.common = common;
+        this.security = security;
         this.partitions = context.get(KafkaBackendProvider.PARTITIONS);
         this.replication = context.get(KafkaBackendProvider.REPLICATION);
         this.maxPayload = context.get(KafkaBackendProvider.MAX_PAYLOAD);
         this.structured = context.get(KafkaBackendProvider.STRUCTURED)
                 ? EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE) : null;
         Map<String, Object> adminConfig = new HashMap<>(common);
+        adminConfig.putAll(security.settings(AdminClientConfig.configNames()));
         adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, common.get(CommonClientConfigs.CLIENT_ID_CONFIG) + "-admin");
         this.admin = Admin.create(adminConfig);
         KafkaProducer<String, byte[]> p;
@@ -158,9 +156,10 @@ public final class KafkaBackend implements Backend {
     /** Builds the clients for the URL and options, and checks the cluster answers within the publish timeout. */
     public static KafkaBackend open(BackendContext context) {
         Map<String, Object> common = commonConfig(context);
+        KafkaSecurity security = KafkaSecurity.resolve(context);
         KafkaBackend backend;
         try {
-            backend = new KafkaBackend(context, common);
+            backend = new KafkaBackend(context, common, security);
         } catch (org.apache.kafka.common.config.ConfigException e) {
             throw new ConfigException(NAME + ": " + context.redactedUrl() + " is refused by kafka-clients: "
                     + e.getMessage());
@@ -178,6 +177,11 @@ public final class KafkaBackend implements Backend {
             }
             OmnibusException error = backend.classify(e);
             backend.close();
+            if (error.code() == ErrorCode.UNAUTHENTICATED || error.code() == ErrorCode.PERMISSION_DENIED) {
+                // the broker answered: waiting out the timeout or retrying would get the same answer
+                throw new OmnibusException(error.code(), NAME + ": the cluster at " + context.redactedUrl()
+                        + " refused the connection: " + error.getMessage(), error.getCause(), false);
+            }
             throw new OmnibusException(error.code(), NAME + ": cannot reach the cluster at " + context.redactedUrl()
                     + " within publish.timeout (" + context.publishTimeout() + "): " + error.getMessage(),
                     error.getCause(), error.isRetryable());
@@ -189,68 +193,20 @@ public final class KafkaBackend implements Backend {
     }
 
     /**
-     * Client settings every client of this connection shares: bootstrap servers, client id, the reconnect backoff
-     * from the shared policy and security.
+     * Client settings every client of this connection shares but security: bootstrap servers, client id and the
+     * reconnect backoff from the shared policy.
      */
     private static Map<String, Object> commonConfig(BackendContext context) {
-        String address = context.address();
-        String user = null;
-        String password = null;
-        int at = address.lastIndexOf('@');
-        if (at >= 0) {
-            String userInfo = address.substring(0, at);
-            address = address.substring(at + 1);
-            int colon = userInfo.indexOf(':');
-            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
-            password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
-            if (user.isEmpty() || password == null) {
-                throw new ConfigException("'" + context.redactedUrl() + "': credentials must be user:password "
-                        + "(SASL), both non-empty");
-            }
-        }
         Map<String, Object> config = new HashMap<>();
-        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(context, address));
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(context, KafkaSecurity.hosts(context)));
         config.put(CommonClientConfigs.CLIENT_ID_CONFIG, context.get(KafkaBackendProvider.CLIENT_ID));
         ReconnectPolicy policy = context.reconnectPolicy();
         config.put(CommonClientConfigs.RECONNECT_BACKOFF_MS_CONFIG, policy.initial().toMillis());
         config.put(CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, policy.max().toMillis());
         config.put(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG, policy.initial().toMillis());
         config.put(CommonClientConfigs.RETRY_BACKOFF_MAX_MS_CONFIG, policy.max().toMillis());
-        String protocol = context.get(KafkaBackendProvider.SECURITY_PROTOCOL);
-        if (protocol == null) {
-            protocol = user != null ? "SASL_PLAINTEXT" : "PLAINTEXT";
-        }
-        protocol = protocol.trim().toUpperCase(Locale.ROOT);
-        if (!PROTOCOLS.contains(protocol)) {
-            throw new ConfigException("option 'security.protocol' is '" + protocol + "': allowed are " + PROTOCOLS);
-        }
-        config.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol);
-        if (user != null) {
-            if (!protocol.startsWith("SASL_")) {
-                throw new ConfigException("'" + context.redactedUrl() + "' has credentials but security.protocol is "
-                        + protocol + ": use SASL_PLAINTEXT or SASL_SSL");
-            }
-            String mechanism = context.get(KafkaBackendProvider.SASL_MECHANISM).trim().toUpperCase(Locale.ROOT);
-            if (!MECHANISMS.contains(mechanism)) {
-                throw new ConfigException("option 'sasl.mechanism' is '" + mechanism + "': allowed are "
-                        + MECHANISMS);
-            }
-            String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
-                    : "org.apache.kafka.common.security.scram.ScramLoginModule";
-            config.put(SaslConfigs.SASL_MECHANISM, mechanism);
-            // a Password value: kafka-clients never prints it (its toString is [hidden])
-            config.put(SaslConfigs.SASL_JAAS_CONFIG, new Password(module
-                    + " required username=\"" + jaasEscape(user) + "\" password=\"" + jaasEscape(password) + "\";"));
-        }
         return config;
-    }
-
-    private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
-    }
-
-    private static String jaasEscape(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     private static String bootstrapServers(BackendContext context, String address) {
@@ -290,6 +246,7 @@ public final class KafkaBackend implements Backend {
 
     private Map<String, Object> producerConfig() {
         Map<String, Object> config = new HashMap<>(common);
+        config.putAll(security.settings(ProducerConfig.configNames()));
         long timeout = context.publishTimeout().toMillis();
         long linger = context.get(KafkaBackendProvider.LINGER).toMillis();
         long request = Math.max(1, Math.min(30_000, timeout));
@@ -309,6 +266,7 @@ public final class KafkaBackend implements Backend {
     /** Settings of a consumer for {@code group}; its offsets are committed by the receiver only. */
     Map<String, Object> consumerConfig(String group, boolean pattern) {
         Map<String, Object> config = new HashMap<>(common);
+        config.putAll(security.settings(ConsumerConfig.configNames()));
         config.put(ConsumerConfig.CLIENT_ID_CONFIG,
                 common.get(CommonClientConfigs.CLIENT_ID_CONFIG) + "-consumer-" + group);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
@@ -417,7 +375,11 @@ public final class KafkaBackend implements Backend {
                     .all().get();
             log.debug("{}: created topic '{}' with {} partitions", NAME, topic, partitions);
         } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
+            if (e.getCause() instanceof TopicAuthorizationException) {
+                // Not allowed to create topics (production clusters often are not): the topic may exist, and the
+                // produce or fetch says what the broker allows. Asked once: knownTopics keeps it from asking again.
+                log.debug("{}: not allowed to create topic '{}'; using it as it is", NAME, topic);
+            } else if (!(e.getCause() instanceof TopicExistsException)) {
                 throw classify(e.getCause());
             }
         } catch (InterruptedException e) {
@@ -512,8 +474,16 @@ public final class KafkaBackend implements Backend {
             return new OmnibusException(ErrorCode.INVALID_CONFIG, where + "the broker refused to create a topic: "
                     + t.getMessage() + " (check options 'partitions' and 'replication.factor')", t);
         }
-        if (t instanceof AuthenticationException || t instanceof AuthorizationException) {
-            return new OmnibusException(ErrorCode.PERMISSION_DENIED, where + t.getMessage(), t);
+        if (t instanceof SslAuthenticationException) {
+            return new OmnibusException(ErrorCode.UNAUTHENTICATED, where + tlsFailure(t), t, false);
+        }
+        if (t instanceof AuthenticationException) {
+            return new OmnibusException(ErrorCode.UNAUTHENTICATED, where + "the broker refused the credentials: "
+                    + t.getMessage(), t, false);
+        }
+        if (t instanceof AuthorizationException) {
+            return new OmnibusException(ErrorCode.PERMISSION_DENIED, where + "the broker denied it: "
+                    + t.getMessage(), t, false);
         }
         if (t instanceof UnknownTopicOrPartitionException) {
             return new OmnibusException(ErrorCode.NOT_FOUND, where + t.getMessage(), t, true);
@@ -528,6 +498,22 @@ public final class KafkaBackend implements Backend {
             return new OmnibusException(ErrorCode.UNAVAILABLE, where + t, t);
         }
         return new OmnibusException(ErrorCode.UNKNOWN, where + t, t);
+    }
+
+    /**
+     * What a failed TLS handshake means: a certificate problem on our side of the handshake is a server we do not
+     * trust; anything else is (almost always) the server refusing our certificate, or the lack of one.
+     */
+    private static String tlsFailure(Throwable t) {
+        String reason = t.getMessage();
+        for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
+            reason = c.getMessage();
+            if (c instanceof CertificateException) {
+                return "the server's certificate is not trusted (check tls.ca.file and the host name): " + reason;
+            }
+        }
+        return "the TLS handshake failed: " + reason + " (a broker with ssl.client.auth=required refuses a client "
+                + "without a certificate it trusts: check tls.cert.file and tls.key.file)";
     }
 
     OmnibusException closedError() {
