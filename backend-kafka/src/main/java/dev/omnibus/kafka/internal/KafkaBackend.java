@@ -178,9 +178,9 @@ public final class KafkaBackend implements Backend {
             OmnibusException error = backend.classify(e);
             backend.close();
             if (error.code() == ErrorCode.UNAUTHENTICATED || error.code() == ErrorCode.PERMISSION_DENIED) {
-                // the broker answered: waiting out the timeout or retrying would get the same answer
-                throw new OmnibusException(error.code(), NAME + ": the cluster at " + context.redactedUrl()
-                        + " refused the connection: " + error.getMessage(), error.getCause(), false);
+                // the broker answered (at once: kafka-clients fails pending calls on an authentication error), and
+                // retrying would get the same answer; the error already names the URL and the reason
+                throw error;
             }
             throw new OmnibusException(error.code(), NAME + ": cannot reach the cluster at " + context.redactedUrl()
                     + " within publish.timeout (" + context.publishTimeout() + "): " + error.getMessage(),
@@ -458,6 +458,18 @@ public final class KafkaBackend implements Backend {
         if (closed.get() && (t instanceof IllegalStateException || t instanceof KafkaException)) {
             return new OmnibusException(ErrorCode.CLOSED, where + "the connection is closed", t);
         }
+        // first: kafka-clients 4 makes both kinds InvalidConfigurationExceptions too
+        if (t instanceof SslAuthenticationException) {
+            return new OmnibusException(ErrorCode.UNAUTHENTICATED, where + tlsFailure(t), t, false);
+        }
+        if (t instanceof AuthenticationException) {
+            return new OmnibusException(ErrorCode.UNAUTHENTICATED, where + "the broker refused the credentials: "
+                    + t.getMessage(), t, false);
+        }
+        if (t instanceof AuthorizationException) {
+            return new OmnibusException(ErrorCode.PERMISSION_DENIED, where + "the broker denied it: "
+                    + t.getMessage(), t, false);
+        }
         if (t instanceof TimeoutException) {
             return new OmnibusException(ErrorCode.TIMEOUT, where + "no answer in time (" + t.getMessage()
                     + "); the broker may have accepted the event", t);
@@ -473,17 +485,6 @@ public final class KafkaBackend implements Backend {
                 || t instanceof InvalidConfigurationException) {
             return new OmnibusException(ErrorCode.INVALID_CONFIG, where + "the broker refused to create a topic: "
                     + t.getMessage() + " (check options 'partitions' and 'replication.factor')", t);
-        }
-        if (t instanceof SslAuthenticationException) {
-            return new OmnibusException(ErrorCode.UNAUTHENTICATED, where + tlsFailure(t), t, false);
-        }
-        if (t instanceof AuthenticationException) {
-            return new OmnibusException(ErrorCode.UNAUTHENTICATED, where + "the broker refused the credentials: "
-                    + t.getMessage(), t, false);
-        }
-        if (t instanceof AuthorizationException) {
-            return new OmnibusException(ErrorCode.PERMISSION_DENIED, where + "the broker denied it: "
-                    + t.getMessage(), t, false);
         }
         if (t instanceof UnknownTopicOrPartitionException) {
             return new OmnibusException(ErrorCode.NOT_FOUND, where + t.getMessage(), t, true);

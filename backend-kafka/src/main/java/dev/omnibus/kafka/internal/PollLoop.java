@@ -186,7 +186,12 @@ final class PollLoop {
     /** A failure that ends the subscription: never retryable, the library must not call receive again. */
     private OmnibusException fatal(Throwable e) {
         OmnibusException c = backend.classify(e);
-        return new OmnibusException(c.code(), c.getMessage(), e, false);
+        if (!c.isRetryable()) {
+            return c;
+        }
+        // getMessage() starts with "[CODE] ", which the new exception adds again
+        String message = c.getMessage().substring(c.getMessage().indexOf(']') + 2);
+        return new OmnibusException(c.code(), message, e, false);
     }
 
     /**
