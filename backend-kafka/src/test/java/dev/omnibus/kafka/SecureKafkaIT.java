@@ -19,6 +19,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,13 +53,20 @@ class SecureKafkaIT {
     /** Every exception a test saw, checked for secrets after each test. */
     private final List<Throwable> seen = new CopyOnWriteArrayList<>();
 
+    /** What the test JVM's loggers (slf4j-simple: standard error) wrote while this class ran. */
+    private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
+    private PrintStream standardError;
+
     @BeforeAll
     void startBroker() throws Exception {
+        standardError = System.err;
+        System.setErr(new PrintStream(new TeeOutputStream(standardError, logged), true, StandardCharsets.UTF_8));
         server.start();
     }
 
     @AfterAll
     void stopBroker() throws Exception {
+        System.setErr(standardError);
         server.stop();
     }
 
@@ -80,6 +91,49 @@ class SecureKafkaIT {
             }
         }
         seen.clear();
+        String log = logOutput();
+        for (String secret : List.of(SecureKafkaServer.ODD_PASSWORD, SecureKafkaServer.SCRAM_PASSWORD,
+                SecureKafkaServer.PLAIN_PASSWORD, "p/a?s@s#w%o+r", "PRIVATE KEY")) {
+            assertThat(log).as("log output of the test").doesNotContain(secret);
+        }
+    }
+
+    private String logOutput() {
+        synchronized (logged) {
+            return logged.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Writes to two streams; the second under its own monitor, read by the after-each check. */
+    private static final class TeeOutputStream extends OutputStream {
+        private final OutputStream first;
+        private final ByteArrayOutputStream second;
+
+        TeeOutputStream(OutputStream first, ByteArrayOutputStream second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            first.write(b);
+            synchronized (second) {
+                second.write(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            first.write(b, off, len);
+            synchronized (second) {
+                second.write(b, off, len);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            first.flush();
+        }
     }
 
     // ------------------------------------------------------------------ what works
@@ -149,6 +203,8 @@ class SecureKafkaIT {
         assertThat(error).hasMessageContaining("refused the credentials");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a refused password fails connect at once, "
                 + "not after publish.timeout (30 s)").isLessThan(Duration.ofSeconds(10));
+        // the log capture the after-each check reads does see the clients' log lines
+        assertThat(logOutput()).contains("failed authentication");
     }
 
     @Test

@@ -18,6 +18,7 @@ import javax.security.auth.login.AppConfigurationEntry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -168,6 +169,26 @@ class KafkaSecurityTest {
         assertThat(resolve("h", Map.of("security.protocol", "SSL"), Map.of("ssl.truststore.location", "/x.jks",
                 "ssl.truststore.password", "changeit")).settings(ProducerConfig.configNames()))
                 .containsEntry("ssl.truststore.location", "/x.jks");
+    }
+
+    @Test
+    void kafkaClientsConfigurationLogShowsNoSecret(@TempDir Path dir) {
+        TestPki pki = TestPki.create(dir);
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" "
+                + "password=\"pass-through-secret\";";
+        Map<String, Object> fromUrl = resolve("alice:url-secret@127.0.0.1:9092", Map.of("tls.cert.file",
+                pki.clientCertFile().toString(), "tls.key.file", pki.clientKeyFile().toString()), NONE)
+                .settings(AdminClientConfig.configNames());
+        Map<String, Object> passedThrough = resolve("127.0.0.1:9092", NONE, Map.of("sasl.jaas.config", jaas,
+                "ssl.key.password", "key-secret")).settings(AdminClientConfig.configNames());
+        for (Map<String, Object> settings : List.of(fromUrl, passedThrough)) {
+            Map<String, Object> withBootstrap = new HashMap<>(settings);
+            withBootstrap.put("bootstrap.servers", "127.0.0.1:9092");
+            // AbstractConfig.logAll prints each parsed value's toString: a Password's is [hidden]
+            String logged = new AdminClientConfig(withBootstrap).values().toString();
+            assertThat(logged).doesNotContain("url-secret", "pass-through-secret", "key-secret", "PRIVATE KEY")
+                    .contains("[hidden]");
+        }
     }
 
     private static KafkaSecurity resolve(String address, Map<String, String> options, Map<String, String> pass) {
