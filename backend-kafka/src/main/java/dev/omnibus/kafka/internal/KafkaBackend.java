@@ -503,7 +503,8 @@ public final class KafkaBackend implements Backend {
 
     /**
      * What a failed TLS handshake means: a certificate problem on our side of the handshake is a server we do not
-     * trust; anything else is (almost always) the server refusing our certificate, or the lack of one.
+     * trust; a certificate alert from the server is the server refusing our certificate, or the lack of one (with
+     * TLS 1.3 the client learns that only after its side of the handshake, hence kafka-clients' "post-handshake").
      */
     private static String tlsFailure(Throwable t) {
         String reason = t.getMessage();
@@ -513,8 +514,13 @@ public final class KafkaBackend implements Backend {
                 return "the server's certificate is not trusted (check tls.ca.file and the host name): " + reason;
             }
         }
-        return "the TLS handshake failed: " + reason + " (a broker with ssl.client.auth=required refuses a client "
-                + "without a certificate it trusts: check tls.cert.file and tls.key.file)";
+        String alert = String.valueOf(reason);
+        if (alert.contains("bad_certificate") || alert.contains("certificate_required")
+                || alert.contains("unknown_ca") || alert.contains("certificate_unknown")) {
+            return "the broker refused the client certificate, or its absence (" + reason + "): check tls.cert.file "
+                    + "and tls.key.file, and that the broker trusts their CA";
+        }
+        return "the TLS handshake failed: " + reason;
     }
 
     OmnibusException closedError() {

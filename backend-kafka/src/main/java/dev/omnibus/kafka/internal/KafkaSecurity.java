@@ -59,6 +59,8 @@ final class KafkaSecurity {
     static final Set<String> PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
     /** The mechanisms the URL's {@code user:password} can be used with. */
     static final List<String> MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+    /** The system property naming a JVM-wide JAAS file, which kafka-clients reads when no sasl.jaas.config is set. */
+    private static final String JVM_JAAS_FILE = "java.security.auth.login.config";
 
     /**
      * Kafka properties Omnibus always sets itself, each with what to use instead: a {@code kafka.<name>} pass-through
@@ -227,6 +229,12 @@ final class KafkaSecurity {
                     + KafkaBackendProvider.PASS_THROUGH_PREFIX + SaslConfigs.SASL_JAAS_CONFIG
                     + "') but option 'security.protocol' is " + protocol + ": use SASL_SSL (or SASL_PLAINTEXT to "
                     + "send them unencrypted)");
+        }
+        if (!sasl && protocol.startsWith("SASL_") && System.getProperty(JVM_JAAS_FILE) == null) {
+            // kafka-clients would fail later with "Could not find a 'KafkaClient' entry in the JAAS configuration"
+            problems.add("option 'security.protocol' is " + protocol + " but no credentials are given: put "
+                    + "user:password in the URL, or set option '" + KafkaBackendProvider.PASS_THROUGH_PREFIX
+                    + SaslConfigs.SASL_JAAS_CONFIG + "' (or the JVM's " + JVM_JAAS_FILE + ")");
         }
         if (tls.enabled() && !protocol.endsWith("SSL")) {
             problems.add("TLS options (tls, tls.ca.file, tls.cert.file, tls.key.file) are set but option "

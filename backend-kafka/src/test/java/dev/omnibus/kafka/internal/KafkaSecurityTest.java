@@ -95,6 +95,13 @@ class KafkaSecurityTest {
     }
 
     @Test
+    void saslWithoutCredentialsIsRefused() {
+        assertThatThrownBy(() -> resolve("h", Map.of("security.protocol", "SASL_SSL"), NONE))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("no credentials are given")
+                .hasMessageContaining("kafka.sasl.jaas.config");
+    }
+
+    @Test
     void aUserWithoutAPasswordIsRefused() {
         assertThatThrownBy(() -> resolve("alice@h", NONE, NONE)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("user:password");
