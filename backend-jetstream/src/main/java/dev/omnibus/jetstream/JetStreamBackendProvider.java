@@ -16,7 +16,9 @@ import java.util.List;
  *
  * <h2>URLs</h2>
  * {@code jetstream://[user:password@|token@]host[:port][,host[:port]...][?option=value...]} (port 4222 by default);
- * the server must run JetStream ({@code nats-server -js}). The credentials never appear in messages or logs.
+ * the server must run JetStream ({@code nats-server -js}). The credentials never appear in messages or logs. A
+ * publish, stream or consumer request the server's permissions deny fails with
+ * {@link dev.omnibus.ErrorCode#PERMISSION_DENIED}.
  *
  * <h2>Mapping</h2>
  * At least once. A topic is a subject of a stream. The stream is the one that already captures the subject, if any
@@ -37,7 +39,9 @@ import java.util.List;
  * <h2>Options</h2>
  * {@value #STREAM_PREFIX_TOKENS_NAME}, {@value #STREAM_STORAGE_NAME}, {@value #STREAM_MAX_AGE_NAME},
  * {@value #MAX_OUTSTANDING_NAME}, and as for {@code nats://}: {@code max.payload.bytes}, {@code structured},
- * {@code ping.interval}; plus the common {@code publish.timeout} and {@code reconnect.*}.
+ * {@code ping.interval}, and the security options {@code creds.file}, {@code nkey.file}, {@code tls},
+ * {@code tls.ca.file}, {@code tls.cert.file}, {@code tls.key.file} (see {@link NatsBackendProvider}); plus the common
+ * {@code publish.timeout} and {@code reconnect.*}.
  *
  * <h2>Threads</h2>
  * Each connection ({@link dev.omnibus.Omnibus}) owns jnats' threads, stopped when it closes; subscriptions use the
@@ -80,9 +84,9 @@ public final class JetStreamBackendProvider implements BackendProvider {
             DEFAULT_MAX_OUTSTANDING, 1, 10_000_000, "publishes awaiting their PubAck beyond which publish fails "
                     + "with RESOURCE_EXHAUSTED");
 
-    static final List<ConfigOption<?>> OPTIONS = List.of(STREAM_PREFIX_TOKENS, STREAM_STORAGE, STREAM_MAX_AGE,
-            MAX_OUTSTANDING, NatsBackendProvider.MAX_PAYLOAD, NatsBackendProvider.STRUCTURED,
-            NatsBackendProvider.PING_INTERVAL);
+    static final List<ConfigOption<?>> OPTIONS = NatsBackendProvider.options(List.of(STREAM_PREFIX_TOKENS,
+            STREAM_STORAGE, STREAM_MAX_AGE, MAX_OUTSTANDING, NatsBackendProvider.MAX_PAYLOAD,
+            NatsBackendProvider.STRUCTURED, NatsBackendProvider.PING_INTERVAL));
 
     @Override
     public String scheme() {

@@ -10,6 +10,7 @@ import dev.omnibus.nats.NatsBackendProvider;
 import dev.omnibus.nats.NatsBinding;
 import dev.omnibus.nats.shared.NatsConnector;
 import dev.omnibus.nats.shared.NatsWire;
+import dev.omnibus.nats.shared.ServerErrors;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.Receiver;
@@ -47,9 +48,16 @@ public final class JetStreamBackend implements Backend {
     private final int maxOutstanding;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final Set<JetStreamReceiver> receivers = ConcurrentHashMap.newKeySet();
+    /**
+     * Publishes awaiting their PubAck, by subject as the server's violations name it: a publish the server's
+     * permissions deny gets no PubAck, only an {@code -ERR}, which fails them at once instead of after the timeout.
+     */
+    private final ConcurrentHashMap<String, Set<CompletableFuture<PublishReceipt>>> awaitingAck =
+            new ConcurrentHashMap<>();
 
     private JetStreamBackend(NatsConnector connector, BackendContext context) throws IOException {
         this.connector = connector;
+        connector.onServerError(this::onServerError);
         boolean structured = context.get(NatsBackendProvider.STRUCTURED);
         this.wire = new NatsWire(structured);
         JetStreamOptions options = JetStreamOptions.builder().requestTimeout(context.publishTimeout()).build();
@@ -129,6 +137,12 @@ public final class JetStreamBackend implements Backend {
                     + "(publish.max.outstanding); retry later"));
         }
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        String subject = ServerErrors.comparable(topic);
+        awaitingAck.computeIfAbsent(subject, k -> ConcurrentHashMap.newKeySet()).add(result);
+        result.whenComplete((r, e) -> awaitingAck.computeIfPresent(subject, (k, set) -> {
+            set.remove(result);
+            return set.isEmpty() ? null : set;
+        }));
         try {
             streams.forTopic(topic);
             NatsMessage message = wire.encode(topic, event);
@@ -153,6 +167,20 @@ public final class JetStreamBackend implements Backend {
             result.completeExceptionally(connector.classify(e));
         }
         return result;
+    }
+
+    /** Fails the publishes awaiting their PubAck on a subject the server just denied. On jnats' callback thread. */
+    private void onServerError(String error) {
+        String subject = ServerErrors.deniedPublish(error);
+        Set<CompletableFuture<PublishReceipt>> denied = subject == null ? null : awaitingAck.get(subject);
+        if (denied == null) {
+            return;
+        }
+        for (CompletableFuture<PublishReceipt> f : denied) {
+            f.completeExceptionally(new OmnibusException(ErrorCode.PERMISSION_DENIED, NAME + ": "
+                    + connector.context().redactedUrl() + " denied the publish to '" + subject + "': the user may "
+                    + "not publish to that subject (server permissions)"));
+        }
     }
 
     /**

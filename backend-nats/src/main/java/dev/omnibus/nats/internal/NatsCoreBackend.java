@@ -8,6 +8,7 @@ import dev.omnibus.PublishReceipt;
 import dev.omnibus.nats.NatsBackendProvider;
 import dev.omnibus.nats.shared.NatsConnector;
 import dev.omnibus.nats.shared.NatsWire;
+import dev.omnibus.nats.shared.ServerErrors;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.Receiver;
@@ -24,6 +25,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,9 +52,15 @@ public final class NatsCoreBackend implements Backend {
     private final AtomicLong published = new AtomicLong();
     private final Set<NatsCoreReceiver> receivers = ConcurrentHashMap.newKeySet();
     private final Thread flusher;
+    /**
+     * Subjects of publishes the server denied ({@code -ERR Permissions Violation for Publish}), not yet matched to a
+     * publish: the flusher matches them after each flush (see {@link #failDenied}).
+     */
+    private final ConcurrentLinkedQueue<Denial> publishDenials = new ConcurrentLinkedQueue<>();
 
     private NatsCoreBackend(NatsConnector connector, BackendContext context) {
         this.connector = connector;
+        connector.onServerError(this::onServerError);
         boolean structured = context.get(NatsBackendProvider.STRUCTURED);
         this.wire = new NatsWire(structured);
         this.flushTimeout = context.publishTimeout();
@@ -137,6 +148,9 @@ public final class NatsCoreBackend implements Backend {
                             + connector.context().redactedUrl() + " within " + flushTimeout + " (disconnected?); "
                             + "the message may still be delivered once jnats reconnects", e);
                 }
+                if (failure == null) {
+                    failDenied(batch);
+                }
                 for (Pending p : batch) {
                     if (failure == null) {
                         p.result.complete(p.receipt);
@@ -157,6 +171,67 @@ public final class NatsCoreBackend implements Backend {
         Pending p;
         while ((p = unflushed.poll()) != null) {
             p.result.completeExceptionally(connector.closedError());
+        }
+    }
+
+    /**
+     * Fails the publishes of {@code batch} that the server denied. NATS core never answers a publish, but a server
+     * that refuses one sends {@code -ERR 'Permissions Violation for Publish to "subject"'} at once, so before the PONG
+     * of the flush that follows the PUB. jnats calls its error listener on its callback thread, though, after it may
+     * have completed the flush: waiting for that thread to run what was queued so far makes sure every such
+     * {@code -ERR} is here. Each denial fails one publish to its subject (the server sends one per PUB); a denial
+     * left over (its PUB came after this flush's PING) waits for the next batch, once.
+     */
+    private void failDenied(List<Pending> batch) {
+        if (!connector.awaitCallbacks(flushTimeout)) {
+            log.debug("{}: jnats' callbacks did not catch up within {}", NAME, flushTimeout);
+        }
+        if (publishDenials.isEmpty()) {
+            return;
+        }
+        Map<String, Integer> denied = new HashMap<>();
+        List<Denial> taken = new ArrayList<>();
+        Denial d;
+        while ((d = publishDenials.poll()) != null) {
+            taken.add(d);
+            denied.merge(d.subject, 1, Integer::sum);
+        }
+        for (Iterator<Pending> it = batch.iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            String subject = ServerErrors.comparable(p.receipt.topic());
+            Integer n = denied.get(subject);
+            if (n != null && n > 0) {
+                denied.put(subject, n - 1);
+                it.remove();
+                p.result.completeExceptionally(new OmnibusException(ErrorCode.PERMISSION_DENIED, NAME + ": "
+                        + connector.context().redactedUrl() + " denied the publish to '" + p.receipt.topic()
+                        + "': the user may not publish to that subject (server permissions)"));
+            }
+        }
+        for (Denial left : taken) {
+            Integer n = denied.get(left.subject);
+            if (n != null && n > 0) {
+                denied.put(left.subject, n - 1);
+                if (left.kept) {
+                    log.debug("{}: a denial of a publish to '{}' matched no publish", NAME, left.subject);
+                } else {
+                    publishDenials.add(new Denial(left.subject, true));
+                }
+            }
+        }
+    }
+
+    private void onServerError(String error) {
+        String subject = ServerErrors.deniedPublish(error);
+        if (subject != null) {
+            publishDenials.add(new Denial(subject, false));
+            return;
+        }
+        String[] subscription = ServerErrors.deniedSubscription(error);
+        if (subscription != null) {
+            for (NatsCoreReceiver r : receivers) {
+                r.deniedIfMatches(subscription[0], subscription[1], error);
+            }
         }
     }
 
@@ -204,6 +279,17 @@ public final class NatsCoreBackend implements Backend {
         }
         if (flusher.isAlive()) {
             log.warn("{}: the flusher thread did not stop", NAME);
+        }
+    }
+
+    /** A publish denial not matched yet; {@code kept} once it waited for a batch already. */
+    private static final class Denial {
+        final String subject;
+        final boolean kept;
+
+        Denial(String subject, boolean kept) {
+            this.subject = subject;
+            this.kept = kept;
         }
     }
 

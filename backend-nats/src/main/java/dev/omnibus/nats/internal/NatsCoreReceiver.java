@@ -4,6 +4,7 @@ import dev.omnibus.ErrorCode;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.UnsupportedCapabilityException;
 import dev.omnibus.Capability;
+import dev.omnibus.nats.shared.ServerErrors;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
@@ -32,10 +33,14 @@ final class NatsCoreReceiver implements Receiver {
     private final String topic;
     private final Subscription subscription;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final String group;
+    /** Set when the server refused this subscription: the next receive throws it, ending the subscription. */
+    private volatile OmnibusException denied;
 
     NatsCoreReceiver(NatsCoreBackend backend, ReceiverSpec spec) {
         this.backend = backend;
         this.topic = spec.topic();
+        this.group = spec.group();
         this.subscription = spec.group() == null ? backend.connector().connection().subscribe(topic)
                 : backend.connector().connection().subscribe(topic, spec.group());
         // NATS core delivers only to interest the server already has: the flush returns once it has the SUB, so an
@@ -52,10 +57,29 @@ final class NatsCoreReceiver implements Receiver {
         }
     }
 
+    /**
+     * The server refused a subscription to {@code subject} in queue {@code queue} (null: none): if that is this one,
+     * it ends with PERMISSION_DENIED (the server keeps no such subscription, so nothing would ever arrive). Called on
+     * jnats' callback thread.
+     */
+    void deniedIfMatches(String subject, String queue, String error) {
+        if (!ServerErrors.comparable(topic).equals(subject)
+                || !java.util.Objects.equals(group == null ? null : ServerErrors.comparable(group), queue)) {
+            return;
+        }
+        denied = new OmnibusException(ErrorCode.PERMISSION_DENIED, NatsCoreBackend.NAME + ": "
+                + backend.connector().context().redactedUrl() + " denied the subscription to '" + topic + "'"
+                + (group == null ? "" : " in queue group '" + group + "'") + ": the user may not subscribe to that "
+                + "subject (server permissions)", null, false);
+    }
+
     @Override
     public List<ReceivedMessage> receive(int max, Duration maxWait) throws InterruptedException {
         if (closed.get()) {
             return List.of();
+        }
+        if (denied != null) {
+            throw denied;
         }
         try {
             Message m = subscription.nextMessage(maxWait);

@@ -5,10 +5,16 @@ import dev.omnibus.ConnectionState;
 import dev.omnibus.ErrorCode;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.ReconnectPolicy;
+import dev.omnibus.internal.Redaction;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.nats.NatsBackendProvider;
+import dev.omnibus.spi.TlsOptions;
+import dev.omnibus.spi.TlsSettings;
+import dev.omnibus.spi.UserInfo;
+import io.nats.client.AuthHandler;
+import io.nats.client.AuthenticationException;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
-import io.nats.client.Consumer;
 import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamStatusException;
@@ -19,17 +25,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertPathValidatorException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -68,12 +83,35 @@ public final class NatsConnector {
      * after a restart or a cut (NatsCoreIT repeats both under traffic). One daemon thread, ended by close.
      */
     private final ExecutorService events;
+    /**
+     * jnats' callback thread for this connection (jnats would otherwise share one among all connections): one thread,
+     * so callbacks run in the order jnats queued them, and {@link #awaitCallbacks} can queue a marker behind them.
+     */
+    private final ExecutorService callbacks;
+    /** Listeners of the server's {@code -ERR} texts ({@link #onServerError}). */
+    private final List<Consumer<String>> serverErrorListeners = new CopyOnWriteArrayList<>();
+    /** What jnats reported while {@link #open} connected: the cause of a failed connect (a TLS handshake, say). */
+    private final List<Exception> connectFailures = new CopyOnWriteArrayList<>();
+    private volatile boolean connecting = true;
+    /**
+     * Recent JetStream API requests the server's permissions denied ({@code $JS.API.*} subjects), newest last, at most
+     * {@value #API_DENIALS_KEPT}: a denied request is never answered and times out, and {@link #classify} turns that
+     * timeout into PERMISSION_DENIED.
+     */
+    private final java.util.Deque<ApiDenial> apiDenials = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private static final int API_DENIALS_KEPT = 32;
+    private static final String JS_API = "$JS.API.";
 
     private NatsConnector(String backend, BackendContext context) {
         this.backend = backend;
         this.context = context;
         this.events = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "omnibus-" + backend + "-events");
+            t.setDaemon(true);
+            return t;
+        });
+        this.callbacks = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "omnibus-" + backend + "-callbacks");
             t.setDaemon(true);
             return t;
         });
@@ -87,29 +125,103 @@ public final class NatsConnector {
      */
     public static NatsConnector open(String backend, BackendContext context, Duration pingInterval) {
         NatsConnector connector = new NatsConnector(backend, context);
-        Options options = connector.options(pingInterval);
         try {
+            Options options = connector.options(pingInterval);
             connector.connection = Nats.connect(options);
+            connector.connecting = false;
+            return connector;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            connector.stopThreads();
             throw new OmnibusException(ErrorCode.UNAVAILABLE, backend + ": interrupted connecting to "
                     + context.redactedUrl(), e);
         } catch (IOException | RuntimeException e) {
-            throw connector.classify(e);
+            OmnibusException error = connector.classifyConnect(e);
+            connector.stopThreads();
+            throw error;
         }
-        return connector;
+    }
+
+    /**
+     * Why the first connect failed. jnats throws its own {@link AuthenticationException} when the server refused the
+     * credentials, but only "Unable to connect" for everything else: the handshake's exception went to the error
+     * listener, on the callback thread, so that is waited for first.
+     */
+    private OmnibusException classifyConnect(Exception e) {
+        String where = backend + ": " + context.redactedUrl();
+        if (e instanceof OmnibusException) {
+            return (OmnibusException) e;
+        }
+        if (e instanceof AuthenticationException) {
+            // the server's -ERR text ("Authorization Violation"); it never holds the credentials
+            return new OmnibusException(ErrorCode.UNAUTHENTICATED, where + " refused the credentials ("
+                    + e.getMessage() + "): check the user and password or token in the URL, creds.file or "
+                    + "nkey.file", e, false);
+        }
+        awaitCallbacks(Duration.ofSeconds(2));
+        for (Exception failure : connectFailures) {
+            OmnibusException tls = classifyTls(failure, where);
+            if (tls != null) {
+                return tls;
+            }
+        }
+        for (Exception failure : connectFailures) {
+            String m = String.valueOf(failure.getMessage());
+            if (m.contains("SSL required by server")) {
+                return new OmnibusException(ErrorCode.INVALID_CONFIG, where + " requires TLS: set tls=true (and "
+                        + "tls.ca.file unless the JVM trusts its CA)", e, false);
+            }
+            if (m.contains("SSL connection wanted by client")) {
+                return new OmnibusException(ErrorCode.INVALID_CONFIG, where + " does not offer TLS, which tls / "
+                        + "tls.*.file ask for", e, false);
+            }
+        }
+        return classify(e);
+    }
+
+    /** A failed TLS handshake as UNAUTHENTICATED, or null when {@code failure} is not one. */
+    private static OmnibusException classifyTls(Exception failure, String where) {
+        boolean ssl = false;
+        boolean untrusted = false;
+        String reason = null;
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                ssl = true;
+                reason = reason == null ? t.getMessage() : reason;
+            }
+            if (t instanceof CertificateException || t instanceof CertPathValidatorException
+                    || t instanceof SSLPeerUnverifiedException) {
+                untrusted = true;
+                reason = t.getMessage();
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        if (!ssl) {
+            return null;
+        }
+        if (untrusted) {
+            return new OmnibusException(ErrorCode.UNAUTHENTICATED, where + ": the server's certificate is not "
+                    + "trusted (check tls.ca.file and the host name): " + reason, failure, false);
+        }
+        // the server ended the handshake: with verify on, it wants a certificate we did not send or did not accept
+        return new OmnibusException(ErrorCode.UNAUTHENTICATED, where + ": the TLS handshake failed, the server "
+                + "refused the client (check tls.cert.file and tls.key.file, which mutual TLS needs): " + reason,
+                failure, false);
     }
 
     private Options options(Duration pingInterval) {
-        String address = context.address();
         String expected = "expected " + context.scheme() + "://[user:password@|token@]host[:port][,host[:port]...]";
-        int at = address.lastIndexOf('@');
-        String userInfo = at < 0 ? null : address.substring(0, at);
-        String hosts = at < 0 ? address : address.substring(at + 1);
+        // the userinfo ends at the LAST '@' (UserInfo): a password may hold '/', '?', '@', '%', '+' raw
+        UserInfo userInfo = UserInfo.split(context.address());
+        String hosts = userInfo.hosts();
         if (hosts.contains("/") && !hosts.endsWith("/")) {
             throw new ConfigException("'" + context.redactedUrl() + "' has a path; NATS URLs have none: " + expected);
         }
         hosts = hosts.endsWith("/") ? hosts.substring(0, hosts.length() - 1) : hosts;
+        TlsSettings tls = TlsOptions.resolve(context, false);
+        String scheme = tls.enabled() ? "tls://" : "nats://";
         List<String> servers = new ArrayList<>();
         for (String host : hosts.split(",", -1)) {
             String h = host.trim();
@@ -125,7 +237,7 @@ public final class NatsConnector {
                             + "'; a port is 1 to 65535: " + expected);
                 }
             }
-            servers.add("nats://" + (hasPort ? h : h + ":" + DEFAULT_PORT));
+            servers.add(scheme + (hasPort ? h : h + ":" + DEFAULT_PORT));
         }
         ReconnectPolicy policy = context.reconnectPolicy();
         Options.Builder b = new Options.Builder()
@@ -136,21 +248,76 @@ public final class NatsConnector {
                 .pingInterval(pingInterval)
                 .connectionTimeout(Duration.ofSeconds(5))
                 .connectionListener(this::onEvent)
-                .errorListener(new Errors());
-        if (userInfo != null) {
-            int colon = userInfo.indexOf(':');
-            if (colon < 0) {
-                b.token(decode(userInfo).toCharArray());
-            } else {
-                b.userInfo(decode(userInfo.substring(0, colon)).toCharArray(),
-                        decode(userInfo.substring(colon + 1)).toCharArray());
+                .errorListener(new Errors())
+                // our own single callback thread, so awaitCallbacks() can wait behind what jnats queued on it
+                .callbackExecutor(callbacks);
+        if (tls.enabled()) {
+            b.sslContext(new HostCheckingSslContext(tls.sslContext()));
+            // jnats re-hosts a URL to each resolved address before the handshake, which would check the certificate
+            // against the IP address instead of the name in the URL; Happy Eyeballs resolves inside the connect and
+            // leaves the host name to the TLS layer
+            b.hostnameResolveMode(Options.HostnameResolveMode.HappyEyeballs);
+        }
+        String creds = context.get(NatsBackendProvider.CREDS_FILE);
+        String nkey = context.get(NatsBackendProvider.NKEY_FILE);
+        int ways = (userInfo.present() ? 1 : 0) + (creds != null ? 1 : 0) + (nkey != null ? 1 : 0);
+        if (ways > 1) {
+            throw new ConfigException("give the NATS credentials one way: a user and password or a token in the URL, "
+                    + "'" + NatsBackendProvider.CREDS_FILE.name() + "' or '" + NatsBackendProvider.NKEY_FILE.name()
+                    + "'; " + ways + " were given");
+        }
+        if (creds != null) {
+            b.authHandler(fileAuth(NatsBackendProvider.CREDS_FILE.name(), creds, true));
+        } else if (nkey != null) {
+            b.authHandler(fileAuth(NatsBackendProvider.NKEY_FILE.name(), nkey, false));
+        } else if (userInfo.present()) {
+            String user = userInfo.user().orElse("");
+            if (userInfo.password().isPresent()) {
+                b.userInfo(user.toCharArray(), userInfo.password().get().toCharArray());
+            } else if (!user.isEmpty()) {
+                b.token(user.toCharArray());
             }
         }
         return b.build();
     }
 
-    private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    /**
+     * jnats' file-based handler for {@code file} (read again at each connect, so a rotated file is picked up), after
+     * checking once that it holds what the option needs: the error names the option and the path, never the content.
+     */
+    private static AuthHandler fileAuth(String option, String file, boolean creds) {
+        String what = creds ? "a NATS credentials file (a user JWT and an NKey seed, as nsc writes it)"
+                : "a file holding a user NKey seed (SU...)";
+        if (file.isBlank()) {
+            throw new ConfigException("option '" + option + "' is empty: expected the path of " + what);
+        }
+        Path path;
+        try {
+            path = Path.of(file).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            throw new ConfigException("option '" + option + "' is not a valid path: expected the path of " + what);
+        }
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new ConfigException("option '" + option + "' names '" + path + "', which is not a readable file: "
+                    + "expected " + what);
+        }
+        AuthHandler handler = creds ? Nats.credentials(path.toString()) : Nats.credentials(null, path.toString());
+        try {
+            char[] id = handler.getID();
+            boolean user = id != null && id.length > 0 && id[0] == 'U';
+            if (creds) {
+                char[] jwt = handler.getJWT();
+                user = user && jwt != null && jwt.length > 0;
+            }
+            if (!user) {
+                throw new IllegalStateException("not a user key");
+            }
+        } catch (RuntimeException e) {
+            // jnats' message and cause may quote the file: only its class is shown
+            throw new ConfigException("option '" + option + "' names '" + path + "', which does not hold " + what
+                    + " (" + e.getClass().getSimpleName() + ")");
+        }
+        return handler;
     }
 
     private void onEvent(Connection conn, ConnectionListener.Events event) {
@@ -239,6 +406,37 @@ public final class NatsConnector {
         }
     }
 
+    /**
+     * Waits (up to {@code max}) until jnats has run every callback it queued so far. jnats counts a server's
+     * {@code -ERR} on its reader thread before it reads what follows, but calls the error listener on its callback
+     * thread: after a flush returns, this makes sure every {@code -ERR} the server sent before the flush's PONG has
+     * reached the {@link #onServerError} listeners.
+     *
+     * @return whether it got there in time
+     */
+    public boolean awaitCallbacks(Duration max) {
+        try {
+            callbacks.submit(() -> { }).get(max.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Calls {@code listener} with the text of each {@code -ERR} the server sends from now on ("Permissions Violation
+     * for Publish to \"x\"", say), on jnats' callback thread, in the order they came; it must be quick.
+     *
+     * @return removes the listener
+     */
+    public Runnable onServerError(Consumer<String> listener) {
+        serverErrorListeners.add(listener);
+        return () -> serverErrorListeners.remove(listener);
+    }
+
     /** The jnats connection. */
     public Connection connection() {
         return connection;
@@ -307,6 +505,12 @@ public final class NatsConnector {
             return new OmnibusException(ErrorCode.UNAVAILABLE, where + " has no responder (JetStream not ready, or "
                     + "no stream captures the subject yet): " + message, t);
         }
+        if (t instanceof TimeoutException || t instanceof IOException || t instanceof CancellationException) {
+            OmnibusException denied = apiDenied(t, where);
+            if (denied != null) {
+                return denied;
+            }
+        }
         if (t instanceof TimeoutException) {
             return new OmnibusException(ErrorCode.TIMEOUT, where + " did not answer in time (" + message + "); the "
                     + "server may still have received the message", t);
@@ -328,6 +532,25 @@ public final class NatsConnector {
             return new OmnibusException(ErrorCode.UNAVAILABLE, where + ": " + message, t);
         }
         return new OmnibusException(ErrorCode.UNKNOWN, backend + ": " + t, t);
+    }
+
+    /**
+     * A timed-out request as PERMISSION_DENIED when the server denied a JetStream API request within the request
+     * timeout before it: the server answers a denied request with nothing but its {@code -ERR}, so the request can
+     * only time out. Another request denied in that window could be the one meant; both are denied anyway.
+     */
+    private OmnibusException apiDenied(Throwable t, String where) {
+        long window = context.publishTimeout().toNanos() + TimeUnit.SECONDS.toNanos(2);
+        long now = System.nanoTime();
+        for (java.util.Iterator<ApiDenial> it = apiDenials.descendingIterator(); it.hasNext(); ) {
+            ApiDenial d = it.next();
+            if (now - d.nanos <= window) {
+                return new OmnibusException(ErrorCode.PERMISSION_DENIED, where + " denied the JetStream request '"
+                        + d.subject + "': the user may not publish to that API subject (server permissions)", t,
+                        false);
+            }
+        }
+        return null;
     }
 
     private static OmnibusException classifyApi(JetStreamApiException e, String where) {
@@ -366,25 +589,59 @@ public final class NatsConnector {
         } catch (RuntimeException e) {
             log.debug("{}: closing the connection to {} failed", backend, context.redactedUrl(), e);
         }
+        callbacks.shutdownNow();
         context.connectionState(ConnectionState.CLOSED, null);
+    }
+
+    private void stopThreads() {
+        closed.set(true);
+        events.shutdownNow();
+        callbacks.shutdownNow();
+    }
+
+    private static final class ApiDenial {
+        final String subject;
+        final long nanos;
+
+        ApiDenial(String subject, long nanos) {
+            this.subject = subject;
+            this.nanos = nanos;
+        }
     }
 
     /** jnats' asynchronous errors, logged without URLs or credentials. */
     private final class Errors implements ErrorListener {
         @Override
         public void errorOccurred(Connection conn, String error) {
-            log.warn("{}: server {} reported: {}", backend, context.redactedUrl(), error);
+            log.warn("{}: server {} reported: {}", backend, context.redactedUrl(), Redaction.printable(error));
+            String denied = ServerErrors.deniedPublish(error);
+            if (denied != null && denied.startsWith(JS_API)) {
+                apiDenials.addLast(new ApiDenial(denied, System.nanoTime()));
+                while (apiDenials.size() > API_DENIALS_KEPT) {
+                    apiDenials.pollFirst();
+                }
+            }
+            for (Consumer<String> l : serverErrorListeners) {
+                try {
+                    l.accept(error);
+                } catch (RuntimeException e) {
+                    log.warn("{}: a listener of server errors failed", backend, e);
+                }
+            }
         }
 
         @Override
         public void exceptionOccurred(Connection conn, Exception exp) {
+            if (connecting && connectFailures.size() < 16) {
+                connectFailures.add(exp);
+            }
             if (!closed.get()) {
                 log.debug("{}: connection to {}: {}", backend, context.redactedUrl(), exp.toString());
             }
         }
 
         @Override
-        public void slowConsumerDetected(Connection conn, Consumer consumer) {
+        public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
             log.warn("{}: a subscription on {} is a slow consumer: the client drops messages beyond its pending "
                     + "limits", backend, context.redactedUrl());
         }
