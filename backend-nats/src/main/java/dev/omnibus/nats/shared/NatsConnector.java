@@ -93,6 +93,9 @@ public final class NatsConnector {
     /** What jnats reported while {@link #open} connected: the cause of a failed connect (a TLS handshake, say). */
     private final List<Exception> connectFailures = new CopyOnWriteArrayList<>();
     private volatile boolean connecting = true;
+    /** The TLS settings and jnats server URLs {@link #options} made, for {@link #classifyConnect}. */
+    private TlsSettings tls = TlsSettings.disabled();
+    private final List<String> servers = new ArrayList<>();
     /**
      * Recent JetStream API requests the server's permissions denied ({@code $JS.API.*} subjects), newest last, at most
      * {@value #API_DENIALS_KEPT}: a denied request is never answered and times out, and {@link #classify} turns that
@@ -165,6 +168,10 @@ public final class NatsConnector {
                 return tls;
             }
         }
+        if (tls.enabled() && !tls.mutual() && !servers.isEmpty() && serverWantsClientCertificate(servers.get(0))) {
+            return new OmnibusException(ErrorCode.UNAUTHENTICATED, where + " requires a client certificate (mutual "
+                    + "TLS): set tls.cert.file and tls.key.file", e, false);
+        }
         for (Exception failure : connectFailures) {
             String m = String.valueOf(failure.getMessage());
             if (m.contains("SSL required by server")) {
@@ -177,6 +184,31 @@ public final class NatsConnector {
             }
         }
         return classify(e);
+    }
+
+    /**
+     * Whether the server's INFO (sent in clear before the TLS upgrade) says {@code "tls_verify":true}. Why: under
+     * TLS 1.3 the client's side of the handshake completes before the server checks for a client certificate; the
+     * server's alert then reaches jnats' reader while it connects, which jnats keeps to itself, and the connect ends
+     * as a timeout. Asking the server is the one certain way to tell "no certificate given, one required".
+     */
+    private static boolean serverWantsClientCertificate(String server) {
+        try {
+            java.net.URI uri = java.net.URI.create(server);
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()), 2_000);
+                socket.setSoTimeout(2_000);
+                java.io.InputStream in = socket.getInputStream();
+                StringBuilder info = new StringBuilder();
+                int c;
+                while (info.length() < 16_384 && (c = in.read()) >= 0 && c != '\n') {
+                    info.append((char) c);
+                }
+                return info.toString().replace(" ", "").contains("\"tls_verify\":true");
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** A failed TLS handshake as UNAUTHENTICATED, or null when {@code failure} is not one. */
@@ -220,9 +252,8 @@ public final class NatsConnector {
             throw new ConfigException("'" + context.redactedUrl() + "' has a path; NATS URLs have none: " + expected);
         }
         hosts = hosts.endsWith("/") ? hosts.substring(0, hosts.length() - 1) : hosts;
-        TlsSettings tls = TlsOptions.resolve(context, false);
+        tls = TlsOptions.resolve(context, false);
         String scheme = tls.enabled() ? "tls://" : "nats://";
-        List<String> servers = new ArrayList<>();
         for (String host : hosts.split(",", -1)) {
             String h = host.trim();
             if (h.isEmpty() || h.startsWith(":")) {
