@@ -240,9 +240,13 @@ public final class NatsCoreBackend implements Backend {
         if (connector.isClosed()) {
             throw connector.closedError();
         }
-        NatsCoreReceiver r = new NatsCoreReceiver(this, spec);
+        // the receiver registers itself before it subscribes (register), so a denial that comes back during its
+        // subscribe flush finds it
+        return new NatsCoreReceiver(this, spec);
+    }
+
+    void register(NatsCoreReceiver r) {
         receivers.add(r);
-        return r;
     }
 
     void forget(NatsCoreReceiver r) {

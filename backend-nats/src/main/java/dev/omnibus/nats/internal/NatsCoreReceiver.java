@@ -41,8 +41,15 @@ final class NatsCoreReceiver implements Receiver {
         this.backend = backend;
         this.topic = spec.topic();
         this.group = spec.group();
-        this.subscription = spec.group() == null ? backend.connector().connection().subscribe(topic)
-                : backend.connector().connection().subscribe(topic, spec.group());
+        // registered first: the server's -ERR for a denied subscription may come back before subscribe returns
+        backend.register(this);
+        try {
+            this.subscription = spec.group() == null ? backend.connector().connection().subscribe(topic)
+                    : backend.connector().connection().subscribe(topic, spec.group());
+        } catch (RuntimeException e) {
+            backend.forget(this);
+            throw e;
+        }
         // NATS core delivers only to interest the server already has: the flush returns once it has the SUB, so an
         // event published after subscribe() returns reaches this subscription (while disconnected, jnats sends the
         // SUB on reconnect and the flush times out: subscribe still succeeds)
@@ -130,7 +137,8 @@ final class NatsCoreReceiver implements Receiver {
             return;
         }
         try {
-            if (subscription.isActive() && !backend.connector().isClosed()) {
+            // null while the constructor has not subscribed yet (a close racing it)
+            if (subscription != null && subscription.isActive() && !backend.connector().isClosed()) {
                 subscription.unsubscribe();
             }
         } catch (IllegalStateException e) {
