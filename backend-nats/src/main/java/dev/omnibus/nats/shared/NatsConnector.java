@@ -55,11 +55,17 @@ import java.util.concurrent.locks.LockSupport;
  * thread-safe. Not API.
  *
  * <p>The URL's address {@code [user[:password]@|token@]host[:port][,host[:port]...]} becomes the server list (port
- * 4222 by default) with the credentials passed to jnats apart, so they never appear in jnats' messages. jnats
+ * 4222 by default, {@code tls://} when TLS is on) with the credentials passed to jnats apart, so they never appear in
+ * jnats' messages; the userinfo ends at the last {@code @} ({@link UserInfo}). Security: {@link TlsOptions} (with the
+ * host name always checked, see {@link HostCheckingSslContext}), {@code creds.file} or {@code nkey.file} through
+ * jnats' file-based auth handler; refused credentials and untrusted servers fail {@link #open} with
+ * {@link ErrorCode#UNAUTHENTICATED}, and the server's {@code -ERR} texts reach {@link #onServerError} listeners (the
+ * backends map permission violations to the publish or subscription they concern). jnats
  * reconnects by itself, forever, waiting as the shared jittered {@link ReconnectPolicy} says between tries; its
  * connection events are reported to the library, {@code RECONNECTED} only after a flush has confirmed that the server
  * processed the re-sent subscriptions (a publish right after it reaches them). Threads: jnats' own (reader, writer,
- * timers, callbacks), stopped by {@link #close()}.
+ * timers), {@code omnibus-<backend>-callbacks} (jnats' callbacks) and {@code omnibus-<backend>-events}, stopped by
+ * {@link #close()}.
  */
 public final class NatsConnector {
     private static final Logger log = LoggerFactory.getLogger(NatsConnector.class);
@@ -357,6 +363,11 @@ public final class NatsConnector {
         }
         switch (event) {
             case DISCONNECTED:
+                if (connecting) {
+                    // a failed try of the first connect (refused credentials, a TLS handshake): nothing was lost, and
+                    // open() reports the failure itself
+                    break;
+                }
                 disconnects.incrementAndGet();
                 if (!down) {
                     down = true;
