@@ -12,6 +12,7 @@ import dev.omnibus.ReconnectPolicy;
 import dev.omnibus.kafka.KafkaBackendProvider;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.TlsFailures;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import io.cloudevents.CloudEvent;
@@ -52,7 +53,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -501,26 +501,9 @@ public final class KafkaBackend implements Backend {
         return new OmnibusException(ErrorCode.UNKNOWN, where + t, t);
     }
 
-    /**
-     * What a failed TLS handshake means: a certificate problem on our side of the handshake is a server we do not
-     * trust; a certificate alert from the server is the server refusing our certificate, or the lack of one (with
-     * TLS 1.3 the client learns that only after its side of the handshake, hence kafka-clients' "post-handshake").
-     */
+    /** What a failed TLS handshake means ({@link TlsFailures}), else the handshake's own reason. */
     private static String tlsFailure(Throwable t) {
-        String reason = t.getMessage();
-        for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
-            reason = c.getMessage();
-            if (c instanceof CertificateException) {
-                return "the server's certificate is not trusted (check tls.ca.file and the host name): " + reason;
-            }
-        }
-        String alert = String.valueOf(reason);
-        if (alert.contains("bad_certificate") || alert.contains("certificate_required")
-                || alert.contains("unknown_ca") || alert.contains("certificate_unknown")) {
-            return "the broker refused the client certificate, or its absence (" + reason + "): check tls.cert.file "
-                    + "and tls.key.file, and that the broker trusts their CA";
-        }
-        return "the TLS handshake failed: " + reason;
+        return TlsFailures.explain(t).orElse("the TLS handshake failed: " + t.getMessage());
     }
 
     OmnibusException closedError() {

@@ -12,6 +12,7 @@ import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
+import dev.omnibus.spi.TlsFailures;
 import dev.omnibus.spi.TlsOptions;
 import dev.omnibus.spi.TlsSettings;
 import dev.omnibus.spi.UserInfo;
@@ -55,6 +56,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -95,9 +97,6 @@ public final class RedisBackend implements Backend {
     /** Unflushed publishes after which the publishing thread flushes itself instead of waiting for the flusher. */
     static final int FLUSH_BATCH = 256;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    /** TLS alerts by which a server refuses the client's certificate (or its lack of one). */
-    private static final Pattern CERTIFICATE_ALERT = Pattern.compile(
-            "certificate|unknown_ca|access_denied");
     /** The longest wait between two PINGs to a server still loading its data after a restart. */
     private static final Duration LOADING_POLL_MAX = Duration.ofSeconds(1);
 
@@ -575,42 +574,14 @@ public final class RedisBackend implements Backend {
                         + c.getMessage() + "): is this its TLS port? (rediss:// and tls=true expect one)", c);
             }
             if (c instanceof SSLException) {
-                String reason = String.valueOf(c.getMessage());
-                if (reason.contains("Received fatal alert") && CERTIFICATE_ALERT.matcher(reason).find()) {
-                    // the server ended the handshake over our certificate: it wants one, or does not trust ours
-                    return new OmnibusException(ErrorCode.UNAUTHENTICATED, NAME + ": " + server + " refused the "
-                            + "TLS handshake (" + reason + "): it requires a client certificate (tls.cert.file and "
-                            + "tls.key.file) signed by a CA it trusts", c);
-                }
-                if (c instanceof SSLHandshakeException && hasCause(c, CertificateException.class)) {
-                    return new OmnibusException(ErrorCode.UNAUTHENTICATED, NAME + ": the server's certificate is not "
-                            + "trusted (check tls.ca.file and the host name in " + server + "): " + deepest(c), c);
+                Optional<String> why = TlsFailures.explain(c);
+                if (why.isPresent()) {
+                    return new OmnibusException(ErrorCode.UNAUTHENTICATED, NAME + " (" + server + "): " + why.get(),
+                            c);
                 }
             }
         }
         return null;
-    }
-
-    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
-        int depth = 0;
-        for (Throwable c = t; c != null && depth < 16; c = c.getCause(), depth++) {
-            if (type.isInstance(c)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The innermost message of {@code t}'s causes: the TLS handshake's own reason. */
-    private static String deepest(Throwable t) {
-        String reason = String.valueOf(t.getMessage());
-        int depth = 0;
-        for (Throwable c = t.getCause(); c != null && depth < 16; c = c.getCause(), depth++) {
-            if (c.getMessage() != null) {
-                reason = c.getMessage();
-            }
-        }
-        return reason;
     }
 
     OmnibusException closedError() {
