@@ -126,6 +126,12 @@ final class Kit {
         Assumptions.assumeTrue(reason == null, () -> backend() + ": " + reason);
     }
 
+    /** Skips the test, with the harness's reason, unless the harness can inject a foreign message. */
+    void requiresRaw() {
+        String reason = harness.rawUnsupportedReason();
+        Assumptions.assumeTrue(reason == null, () -> backend() + ": " + reason);
+    }
+
     /** A further connection to the broker, closed after the test. */
     Omnibus connect(Map<String, String> properties) {
         return connect(harness.url(), properties);

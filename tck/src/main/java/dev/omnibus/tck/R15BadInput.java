@@ -89,6 +89,7 @@ interface R15BadInput {
 
     @Test
     default void R15_aForeignMessageDoesNotKillTheSubscription(Kit kit) throws Exception {
+        kit.requiresRaw();
         String t = kit.topic("r15raw");
         Recorder r = kit.recorder();
         kit.subscribe(SubscribeOptions.topic(t), r);
@@ -106,6 +107,7 @@ interface R15BadInput {
     @Test
     default void R15_aForeignMessageCanBeDeadLettered(Kit kit) throws Exception {
         kit.requires(Capability.AT_LEAST_ONCE);
+        kit.requiresRaw();
         String t = kit.topic("r15dl");
         String dlq = kit.topic("r15dl-dlq");
         Recorder dead = kit.recorder();

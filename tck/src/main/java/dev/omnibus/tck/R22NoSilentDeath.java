@@ -56,6 +56,7 @@ interface R22NoSilentDeath {
     @Test
     default void R22_aRawMessageOnTheOddestTopicDoesNotEndAWildcardSubscription(Kit kit) throws Exception {
         kit.requires(Capability.WILDCARDS);
+        kit.requiresRaw();
         String base = kit.topic("r22w");
         Recorder r = kit.recorder();
         Subscription s = kit.subscribe(SubscribeOptions.topic(base + ".>"), r);

@@ -33,6 +33,15 @@ public interface TckHarness {
     void injectRaw(String topic, byte[] body, Map<String, String> headers) throws Exception;
 
     /**
+     * Why {@link #injectRaw} cannot work (the harness has no raw client for a broker it did not start, say), or
+     * {@code null} when it works; the tests that inject a foreign message (in R15 and R22) are then skipped with this
+     * reason. Default: {@code null}, every harness that starts its broker can inject.
+     */
+    default String rawUnsupportedReason() {
+        return null;
+    }
+
+    /**
      * One topic token, as odd as the broker allows in a topic name a foreign producer can write to, for R22's raw
      * message on a wildcard subscription (NATS allows {@code |}, {@code %} and {@code "}; Kafka only
      * {@code [A-Za-z0-9._-]}). Default: {@code odd_-}, which every broker takes.

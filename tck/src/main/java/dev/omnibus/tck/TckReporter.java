@@ -26,14 +26,15 @@ import java.util.regex.Pattern;
 /**
  * Records each kit test's outcome under its rule id and writes the conformance report when the kit class ends:
  * {@code target/omnibus-tck/report.json} (machine) and {@code report.md} (people), or under the directory named by
- * the system property {@value #REPORT_DIR_PROPERTY}. Thread-safe.
+ * the JUnit configuration parameter {@value #REPORT_DIR_PROPERTY} (a launcher's parameter, else the system property
+ * of that name, as JUnit looks them up). Thread-safe.
  *
  * <p>A rule is FAILED if any of its tests failed, PASSED if none failed and at least one passed, SKIPPED (with
  * the skip reasons) if every test was skipped. A FAILED rule's line in {@code report.md} ends with what to check
  * ({@link RuleCatalogue#CHECKS}).
  */
 public final class TckReporter implements TestWatcher, AfterAllCallback {
-    /** System property naming the report directory. */
+    /** Configuration parameter (or system property) naming the report directory. */
     public static final String REPORT_DIR_PROPERTY = "omnibus.tck.reportDir";
     private static final Pattern RULE_ID = Pattern.compile("^(R\\d\\d)_");
     private static final Map<Class<?>, Run> RUNS = new ConcurrentHashMap<>();
@@ -84,12 +85,14 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
         }
         Run run = RUNS.remove(type);
         if (run != null) {
-            run.write(reportDir());
+            run.write(reportDir(context));
         }
     }
 
-    private static Path reportDir() {
-        return Path.of(System.getProperty(REPORT_DIR_PROPERTY, "target/omnibus-tck"));
+    private static Path reportDir(ExtensionContext context) {
+        // a configuration parameter, not only the system property: a program launching the kit (omnibus tck) names
+        // its directory per run without changing the JVM's global state; JUnit falls back to the system property
+        return Path.of(context.getConfigurationParameter(REPORT_DIR_PROPERTY).orElse("target/omnibus-tck"));
     }
 
     private static void record(ExtensionContext context, Outcome outcome, String detail) {
