@@ -33,7 +33,8 @@ import java.util.concurrent.ExecutionException;
 @Command(name = "omnibus", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Publish and subscribe to CloudEvents on any broker Omnibus supports; the URL scheme picks it.",
-        subcommands = {DemoCommand.class, PublishCommand.class, SubscribeCommand.class, HelpCommand.class})
+        subcommands = {DemoCommand.class, PublishCommand.class, SubscribeCommand.class, TckCommand.class,
+                HelpCommand.class})
 public final class Main {
     /** Starts every error line on stderr. */
     static final String ERROR_PREFIX = "omnibus: ";
