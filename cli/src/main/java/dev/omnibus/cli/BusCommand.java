@@ -7,11 +7,18 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -19,8 +26,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What every command shares: the connection options ({@code --url}, {@code -o key=value}), {@code --verbose},
- * the connection's lifetime and a few helpers; not thread-safe (picocli fills it, then one thread calls it).
+ * What every command shares: the connection options ({@code --url} or {@code --url-file}, {@code -o key=value}),
+ * {@code --verbose}, the connection's lifetime and a few helpers; not thread-safe (picocli fills it, then one thread
+ * calls it).
  */
 abstract class BusCommand implements Callable<Integer> {
     /** Used when neither {@code --url} nor {@code OMNIBUS_URL} gives a URL. */
@@ -38,6 +46,14 @@ abstract class BusCommand implements Callable<Integer> {
     @Option(names = "--url", paramLabel = "URL",
             description = "Broker URL; its scheme picks the backend (default: $OMNIBUS_URL, else " + DEFAULT_URL + ").")
     private String url;
+
+    @Option(names = "--url-file", paramLabel = "FILE",
+            description = "Read the broker URL from this file (one line), so that a password in it stays out of the "
+                    + "command line, the shell history and the process list; never printed. Not with --url.")
+    private Path urlFile;
+
+    /** The URL read from {@link #urlFile}, kept so that error output can be scrubbed of its secrets. */
+    private String fileUrl;
 
     @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE",
             description = "Connection option, repeatable (e.g. -o publish.timeout=5s); overrides the URL query and "
@@ -68,10 +84,40 @@ abstract class BusCommand implements Callable<Integer> {
         return spec.commandLine().getOut();
     }
 
-    /** Prints {@code message} on stderr and returns exit code 1. */
+    /** Prints {@code message} on stderr, scrubbed of the command line's secrets, and returns exit code 1. */
     final int fail(String message) {
-        spec.commandLine().getErr().println(Main.ERROR_PREFIX + message);
-        return 1;
+        return fail(1, message);
+    }
+
+    /** Prints {@code message} on stderr, scrubbed of the command line's secrets, and returns {@code exitCode}. */
+    final int fail(int exitCode, String message) {
+        error(message);
+        return exitCode;
+    }
+
+    /** Standard error (captured in tests); print only scrubbed text to it. */
+    final PrintWriter errWriter() {
+        return spec.commandLine().getErr();
+    }
+
+    /** Prints {@code message} as an error line on stderr, scrubbed of the command line's secrets. */
+    final void error(String message) {
+        spec.commandLine().getErr().println(scrubber().scrub(Main.ERROR_PREFIX + message));
+    }
+
+    /** Takes this command line's secrets out of text (see {@link #scrubber(List)}). */
+    final Scrubber scrubber() {
+        ParseResult parsed = spec.root().commandLine().getParseResult();
+        return scrubber(parsed == null ? List.of() : parsed.originalArgs());
+    }
+
+    /** Takes the secrets of {@code args}, of the environment and of the URL read from {@code --url-file} out of text. */
+    final Scrubber scrubber(List<String> args) {
+        List<String> sources = new ArrayList<>(args);
+        if (fileUrl != null) {
+            sources.add(fileUrl);
+        }
+        return Scrubber.of(sources, Main.environmentOf(spec.commandLine()));
     }
 
     /** Returns {@code value} if it is at least 1, else rejects {@code option} as bad input (exit code 2). */
@@ -120,9 +166,31 @@ abstract class BusCommand implements Callable<Integer> {
     private Config config() {
         Config.Builder config = Config.builder().environment(main.environment()).properties(options)
                 .defaultUrl(DEFAULT_URL);
-        if (url != null) {
+        if (url != null && urlFile != null) {
+            throw badInput("give the URL with --url or --url-file, not both", null);
+        }
+        if (urlFile != null) {
+            fileUrl = readUrlFile();
+            config.url(fileUrl);
+        } else if (url != null) {
             config.url(url);
         }
         return config.build();
+    }
+
+    /** The one line of {@link #urlFile}; its content never goes into a message. */
+    private String readUrlFile() {
+        String content;
+        try {
+            content = Files.readString(urlFile, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            // the exception's message is left out: a file system error may quote what it read
+            throw badInput("cannot read --url-file '" + urlFile + "' (" + e.getClass().getSimpleName() + ")", null);
+        }
+        if (content.isEmpty() || content.lines().count() != 1) {
+            throw badInput("--url-file '" + urlFile + "' must hold the URL on one line, "
+                    + (content.isEmpty() ? "it is empty" : "it has " + content.lines().count() + " lines"), null);
+        }
+        return content;
     }
 }

@@ -35,7 +35,8 @@ import java.util.concurrent.CountDownLatch;
         description = {"Tells a small order-events story: one publisher, consumer groups billing and shipping, "
                 + "redelivery after a failed attempt, and a poison order dead-lettered after "
                 + DemoCommand.MAX_ATTEMPTS + " attempts.",
-                "Runs on " + BusCommand.DEFAULT_URL + " unless --url or OMNIBUS_URL say otherwise."})
+                "Runs on " + BusCommand.DEFAULT_URL + " unless --url or OMNIBUS_URL say otherwise."},
+        footer = {"%nExamples:", "  omnibus demo", "  omnibus demo --url redis://localhost:6379 --events 50"})
 final class DemoCommand extends BusCommand {
     static final String TOPIC = "orders.created";
     static final String DEAD_LETTER_TOPIC = "orders.created.dlq";

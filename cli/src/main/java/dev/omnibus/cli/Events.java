@@ -7,6 +7,9 @@ import io.cloudevents.core.builder.CloudEventBuilder;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.TreeSet;
 
 /** Builds the events the commands publish and renders the data of those they receive; stateless and thread-safe. */
 final class Events {
@@ -26,6 +29,36 @@ final class Events {
             event.withExtension(Extensions.PARTITION_KEY, partitionKey);
         }
         return event.build();
+    }
+
+    /**
+     * The event in the shape of the CloudEvents JSON format (context attributes, extensions as strings, then
+     * {@code data} as a string when it is UTF-8 text, else {@code data_base64}).
+     */
+    static Json json(CloudEvent event) {
+        Json json = new Json().field("specversion", event.getSpecVersion().toString()).field("id", event.getId())
+                .field("source", event.getSource().toString()).field("type", event.getType());
+        if (event.getDataContentType() != null) {
+            json.field("datacontenttype", event.getDataContentType());
+        }
+        if (event.getDataSchema() != null) {
+            json.field("dataschema", event.getDataSchema().toString());
+        }
+        if (event.getSubject() != null) {
+            json.field("subject", event.getSubject());
+        }
+        if (event.getTime() != null) {
+            json.field("time", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(event.getTime()));
+        }
+        for (String name : new TreeSet<>(event.getExtensionNames())) {
+            Object value = event.getExtension(name);
+            json.field(name, value instanceof byte[] binary ? Base64.getEncoder().encodeToString(binary)
+                    : String.valueOf(value));
+        }
+        if (event.getData() != null) {
+            json.data("data", event.getData().toBytes());
+        }
+        return json;
     }
 
     /** The event's data decoded as UTF-8 text, or {@code ""} when it has none. */

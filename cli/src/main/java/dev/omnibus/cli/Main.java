@@ -26,18 +26,27 @@ import java.util.concurrent.ExecutionException;
  * The {@code omnibus} command line: the root command and the entry point; not thread-safe (one instance runs one
  * command line at a time).
  *
- * <p>Exit codes: 0 success, 1 failure (broker error, deadline passed), 2 bad input (unknown option, invalid
- * configuration or event). Errors are printed as one line on stderr, with the stack trace only under
+ * <p>Exit codes (listed in every command's {@code --help}): 0 success, 1 failure (broker error, deadline passed,
+ * nothing confirmed or received), 2 bad input (unknown option, invalid configuration or event), 3 partial (some but
+ * not all events confirmed or received). Errors are printed as one line on stderr, with the stack trace only under
  * {@code --verbose}.
  */
 @Command(name = "omnibus", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
+        // with scope INHERIT every subcommand lists these too
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:failed: a broker error, a deadline passed, nothing confirmed or received",
+                "2:bad input: an unknown option, an invalid URL, configuration or event",
+                "3:partial: some but not all events confirmed (publish, bench) or received (subscribe, bench)"},
         description = "Publish and subscribe to CloudEvents on any broker Omnibus supports; the URL scheme picks it.",
         subcommands = {DemoCommand.class, PublishCommand.class, SubscribeCommand.class, TckCommand.class,
-                HelpCommand.class})
+                BenchCommand.class, HelpCommand.class})
 public final class Main {
     /** Starts every error line on stderr. */
     static final String ERROR_PREFIX = "omnibus: ";
+
+    /** Exit code of a command that did only part of its work: some events not confirmed, or fewer received. */
+    static final int PARTIAL = 3;
 
     /** Parses every duration option the same way as Omnibus options ({@code 500ms}, {@code 30s}, {@code PT1M}). */
     private static final ConfigOption<Duration> DURATION = ConfigOption.duration("duration", Duration.ofSeconds(10),
@@ -81,7 +90,7 @@ public final class Main {
 
     private static int badInput(ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
-        Scrubber scrubber = Scrubber.of(List.of(args), environmentOf(command));
+        Scrubber scrubber = scrubber(command, List.of(args));
         StringWriter text = new StringWriter();
         PrintWriter err = new PrintWriter(text);
         err.println(ERROR_PREFIX + e.getMessage());
@@ -93,7 +102,14 @@ public final class Main {
         return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
-    private static Map<String, String> environmentOf(CommandLine command) {
+    /** What takes the secrets of {@code args}, the environment and a command's {@code --url-file} out of text. */
+    private static Scrubber scrubber(CommandLine command, List<String> args) {
+        return command.getCommand() instanceof BusCommand bus ? bus.scrubber(args)
+                : Scrubber.of(args, environmentOf(command));
+    }
+
+    /** The environment of the command line {@code command} belongs to. */
+    static Map<String, String> environmentOf(CommandLine command) {
         CommandLine root = command;
         while (root.getParent() != null) {
             root = root.getParent();
@@ -109,7 +125,7 @@ public final class Main {
         }
         // messages and stack traces may quote a client, which may quote what it was given: the secrets of this
         // command line are taken out before anything is printed
-        Scrubber scrubber = Scrubber.of(parsed.originalArgs(), environmentOf(command));
+        Scrubber scrubber = scrubber(command, parsed.originalArgs());
         StringWriter text = new StringWriter();
         PrintWriter err = new PrintWriter(text);
         err.println(ERROR_PREFIX + (error instanceof OmnibusException ? error.getMessage() : error.toString()));

@@ -20,7 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 @Command(name = "subscribe",
         description = "Subscribes to a topic and prints each delivery until --count events arrived or --timeout "
-                + "passed (without either: until interrupted).")
+                + "passed (without either: until interrupted).",
+        footer = {"%nExamples:",
+                "  omnibus subscribe --url redis://localhost:6379 --topic orders.created --group billing \\",
+                "      --from earliest --count 10 --timeout 30s",
+                "  OMNIBUS_URL=nats://localhost:4222 omnibus subscribe --topic 'orders.>' --json | jq .event.id"})
 final class SubscribeCommand extends BusCommand {
     /** Where a new subscription starts; immutable and thread-safe. */
     enum Start {
@@ -39,7 +43,7 @@ final class SubscribeCommand extends BusCommand {
     private String group;
 
     @Option(names = "--count", paramLabel = "N",
-            description = "Stop after N events; fewer by the --timeout is a failure (exit code 1).")
+            description = "Stop after N events; fewer by the --timeout: exit code 3 (none: 1).")
     private Integer count;
 
     @Option(names = "--timeout", paramLabel = "DURATION",
@@ -49,6 +53,11 @@ final class SubscribeCommand extends BusCommand {
     @Option(names = "--from", paramLabel = "START", defaultValue = "latest",
             description = "Where to start: latest or earliest (default: ${DEFAULT-VALUE}).")
     private Start from;
+
+    @Option(names = "--json", description = "Print one JSON object per delivery: {\"topic\",\"group\",\"attempt\","
+            + "\"position\",\"event\"}, the event in the shape of the CloudEvents JSON format with its data as a "
+            + "string when it is UTF-8 text, else as data_base64.")
+    private boolean json;
 
     @Override
     protected int run(Omnibus bus) throws InterruptedException {
@@ -75,10 +84,18 @@ final class SubscribeCommand extends BusCommand {
         if (await(done, timeout, subscription) || count == null) {
             return 0;
         }
-        return fail("received " + received.get() + " of " + limit + " events within " + human(timeout));
+        long got = Math.min(received.get(), limit);
+        return fail(got == 0 ? 1 : Main.PARTIAL, "received " + got + " of " + limit + " events within "
+                + human(timeout));
     }
 
     private void print(Delivery delivery) {
+        if (json) {
+            out().println(new Json().field("topic", delivery.topic()).field("group", delivery.group())
+                    .field("attempt", delivery.attempt()).field("position", delivery.position())
+                    .field("event", Events.json(delivery.event())));
+            return;
+        }
         // everything here is the producer's: control characters are escaped so that data cannot move the cursor,
         // recolour the terminal or forge lines of this output
         out().println("topic=" + delivery.topic() + " id=" + Redaction.printable(delivery.event().getId())
