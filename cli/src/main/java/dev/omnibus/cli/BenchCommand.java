@@ -26,12 +26,12 @@ import java.util.concurrent.ThreadLocalRandom;
 @Command(name = "bench",
         description = {"Measures a broker: publish throughput, consume+ack throughput, and end-to-end latency "
                 + "percentiles at a fixed rate (coordinated-omission corrected), for each event size.",
-                "Each phase runs for --duration on its own topic, omnibus-bench.<run>.<size>.<phase>, unique per run "
+                "Each phase runs for --duration on its own topic, omnibus-bench.<run>.s<size>.<phase>, unique per run "
                         + "(left on the broker: the API deletes no topics). Publisher and subscriber share this "
                         + "process, so latencies use one clock."},
         footer = {"%nExamples:",
                 "  omnibus bench --url mem:// --duration 3s",
-                "  omnibus bench --url redis://localhost:6379 --size 100,1024,65536 --rate 2000 --duration 10s",
+                "  omnibus bench --url redis://localhost:6379 --size 100,65536 --rate 2000",
                 "  omnibus bench --url-file ~/.kafka-url --size 1024 --json > bench.json"})
 final class BenchCommand extends BusCommand {
     /** Largest event data a run accepts; brokers have their own, usually lower, limits (Kafka 1 MB). */
@@ -149,7 +149,7 @@ final class BenchCommand extends BusCommand {
                     t.consumeRate(), t.megabytes(t.consumeRate()));
         }
         out.printf("%nlatency: publish to handler at %d events/s, from the intended send time (ms)%n", rate);
-        out.printf("%9s %7s %10s %7s %9s %9s %9s %9s %9s %9s%n", "size", "sent", "confirmed", "received", "p50",
+        out.printf("%9s %7s %10s %8s %9s %9s %9s %9s %9s %9s%n", "size", "sent", "confirmed", "received", "p50",
                 "p90", "p99", "p99.9", "max", "mean");
         for (Bench.Latency l : latencies) {
             out.printf(Locale.ROOT, "%7d B %7d %10d %8d %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f%n", l.size(), l.sent(),

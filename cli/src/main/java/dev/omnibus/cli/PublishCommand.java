@@ -28,9 +28,11 @@ import java.util.concurrent.CompletionException;
  */
 @Command(name = "publish", description = "Publishes events to a topic and prints each receipt.",
         footer = {"%nExamples:",
-                "  omnibus publish --url redis://localhost:6379 --topic orders.created --content-type application/json \\",
-                "      --data '{\"orderId\":\"o-1\"}' --partition-key customer-7",
-                "  omnibus publish --url-file ~/.omnibus-url --topic orders.created --data-file order.json --json"})
+                "  omnibus publish --url redis://localhost:6379 --topic orders.created \\",
+                "      --content-type application/json --data '{\"orderId\":\"o-1\"}' \\",
+                "      --partition-key customer-7",
+                "  omnibus publish --url-file ~/.omnibus-url --topic orders.created \\",
+                "      --data-file order.json --json"})
 final class PublishCommand extends BusCommand {
     @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "Topic to publish to.")
     private String topic;

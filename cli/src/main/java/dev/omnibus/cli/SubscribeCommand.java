@@ -22,9 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
         description = "Subscribes to a topic and prints each delivery until --count events arrived or --timeout "
                 + "passed (without either: until interrupted).",
         footer = {"%nExamples:",
-                "  omnibus subscribe --url redis://localhost:6379 --topic orders.created --group billing \\",
-                "      --from earliest --count 10 --timeout 30s",
-                "  OMNIBUS_URL=nats://localhost:4222 omnibus subscribe --topic 'orders.>' --json | jq .event.id"})
+                "  omnibus subscribe --url redis://localhost:6379 --topic orders.created \\",
+                "      --group billing --from earliest --count 10 --timeout 30s",
+                "  OMNIBUS_URL=nats://localhost:4222 omnibus subscribe --topic 'orders.>' \\",
+                "      --json | jq -r .event.id"})
 final class SubscribeCommand extends BusCommand {
     /** Where a new subscription starts; immutable and thread-safe. */
     enum Start {
