@@ -4,8 +4,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -83,6 +85,30 @@ class BenchCommandTest {
             assertThat(number(l, "p99_9_ms")).isLessThanOrEqualTo(number(l, "max_ms"));
             assertThat(number(l, "mean_ms")).isPositive().isLessThanOrEqualTo(number(l, "max_ms"));
         }
+    }
+
+    @Test
+    void exitsThreeWhenSomePublishesAreNotConfirmed(@TempDir Path dir) throws Exception {
+        Cli.Result[] result = new Cli.Result[1];
+        // every event whose index ends in 9 fails: a tenth of each phase
+        LossyBackendProvider.installed(dir, () -> result[0] = Cli.run("bench", "--url", "lossy://", "--size", "100",
+                "--duration", "200ms", "--warmup", "50ms", "--rate", "100", "--json"));
+
+        assertThat(result[0].exitCode()).as(result[0].err()).isEqualTo(3);
+        Map<String, Object> json = JsonText.object(result[0].out());
+        assertThat(json).containsEntry("backend", "lossy").containsEntry("complete", false);
+        Map<?, ?> latency = (Map<?, ?>) ((Map<?, ?>) ((List<?>) json.get("results")).get(0)).get("latency");
+        // due at 0, 10, ... 190 ms; 9 and 19 fail
+        assertThat(number(latency, "sent")).isEqualTo(20);
+        assertThat(number(latency, "failed")).isEqualTo(2);
+        assertThat(number(latency, "confirmed")).isEqualTo(18);
+        assertThat(number(latency, "received")).isEqualTo(18);
+        Map<?, ?> throughput = (Map<?, ?>) ((Map<?, ?>) ((List<?>) json.get("results")).get(0)).get("throughput");
+        assertThat(number(throughput, "failed")).isPositive();
+        assertThat(number(throughput, "confirmed") + number(throughput, "failed"))
+                .isEqualTo(number(throughput, "sent"));
+        assertThat(result[0].err()).matches("omnibus: \\d+ publishes not confirmed, 0 confirmed events not received; "
+                + "first failure: \\[INTERNAL\\] lossy: event \\d*9 dropped on purpose\\R");
     }
 
     static Stream<Arguments> rejectsBadInput() {
