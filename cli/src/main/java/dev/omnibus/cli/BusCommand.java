@@ -111,7 +111,7 @@ abstract class BusCommand implements Callable<Integer> {
         return scrubber(parsed == null ? List.of() : parsed.originalArgs());
     }
 
-    /** Takes the secrets of {@code args}, of the environment and of the URL read from {@code --url-file} out of text. */
+    /** Takes the secrets of {@code args}, the environment and the URL read from {@code --url-file} out of text. */
     final Scrubber scrubber(List<String> args) {
         List<String> sources = new ArrayList<>(args);
         if (fileUrl != null) {

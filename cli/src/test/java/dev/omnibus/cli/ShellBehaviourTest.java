@@ -4,6 +4,7 @@ import dev.omnibus.Omnibus;
 import dev.omnibus.OverflowPolicy;
 import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,14 +106,14 @@ class ShellBehaviourTest {
             assertThat(result.out().lines()).containsExactly(
                     "published id=j-1 topic=jammed position=1", "published id=j-2 topic=jammed position=2");
             assertThat(result.err().lines()).hasSize(2);
-            assertThat(result.err().lines().toList().get(0))
-                    .startsWith("omnibus: event j-3 not confirmed: [RESOURCE_EXHAUSTED] the buffer of ").contains("is full");
+            assertThat(result.err().lines().toList().get(0)).contains("is full")
+                    .startsWith("omnibus: event j-3 not confirmed: [RESOURCE_EXHAUSTED] the buffer of ");
             assertThat(result.err().lines().toList().get(1)).isEqualTo("omnibus: 1 of 3 events not confirmed");
             // the only event not confirmed: a failure, not partial; with --json its outcome is a line on stdout
             assertThat(json.exitCode()).isEqualTo(1);
             Map<String, Object> failure = JsonText.object(json.out().strip());
             assertThat(failure).containsEntry("id", "k").containsEntry("topic", "jammed");
-            assertThat(failure.get("error")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+            assertThat(failure.get("error")).asInstanceOf(InstanceOfAssertFactories.MAP)
                     .containsEntry("code", "RESOURCE_EXHAUSTED").containsEntry("retryable", true)
                     .containsKey("message");
             assertThat(json.err()).isEqualTo("omnibus: the event was not confirmed" + System.lineSeparator());
