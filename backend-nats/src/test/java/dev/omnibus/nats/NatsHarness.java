@@ -137,6 +137,16 @@ public final class NatsHarness implements TckHarness {
         server.restart();
     }
 
+    /** Kills the server (SIGKILL) and leaves it down until {@link #startBroker()}. */
+    public void killBroker() throws Exception {
+        server.kill();
+    }
+
+    /** Starts the killed server again on the same port and store. */
+    public void startBroker() throws Exception {
+        server.start();
+    }
+
     @Override
     public InetSocketAddress brokerAddress() {
         return server.address();

@@ -40,7 +40,7 @@ import java.util.concurrent.ExecutionException;
                 "3:partial: some but not all events confirmed (publish, bench) or received (subscribe, bench)"},
         description = "Publish and subscribe to CloudEvents on any broker Omnibus supports; the URL scheme picks it.",
         subcommands = {DemoCommand.class, PublishCommand.class, SubscribeCommand.class, TckCommand.class,
-                BenchCommand.class, HelpCommand.class})
+                BenchCommand.class, BridgeCommand.class, DlqCommand.class, HelpCommand.class})
 public final class Main {
     /** Starts every error line on stderr. */
     static final String ERROR_PREFIX = "omnibus: ";
@@ -104,7 +104,7 @@ public final class Main {
 
     /** What takes the secrets of {@code args}, the environment and a command's {@code --url-file} out of text. */
     private static Scrubber scrubber(CommandLine command, List<String> args) {
-        return command.getCommand() instanceof BusCommand bus ? bus.scrubber(args)
+        return command.getCommand() instanceof CliCommand cli ? cli.scrubber(args)
                 : Scrubber.of(args, environmentOf(command));
     }
 
@@ -129,7 +129,7 @@ public final class Main {
         StringWriter text = new StringWriter();
         PrintWriter err = new PrintWriter(text);
         err.println(ERROR_PREFIX + (error instanceof OmnibusException ? error.getMessage() : error.toString()));
-        if (command.getCommand() instanceof BusCommand bus && bus.verbose()) {
+        if (command.getCommand() instanceof CliCommand cli && cli.verbose()) {
             error.printStackTrace(err);
         }
         err.flush();
