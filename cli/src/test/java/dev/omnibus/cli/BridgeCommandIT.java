@@ -92,7 +92,9 @@ class BridgeCommandIT {
                     .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile()).start();
             try {
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> stored() >= EVENTS / 8);
+                long storedAtKill = stored();
                 nats.killBroker();
+                System.out.println("stored when the destination was killed: " + storedAtKill + " of " + EVENTS);
                 publish(p, EVENTS / 2, EVENTS);
                 nats.startBroker();
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> stored() >= EVENTS);
@@ -102,6 +104,7 @@ class BridgeCommandIT {
             }
             String out = Files.readString(dir.resolve("out"));
             String err = Files.readString(dir.resolve("err"));
+            System.out.println("bridge counters: " + out.strip());
             assertThat(bridge.exitValue()).as(err).isEqualTo(128 + 15);
             assertThat(out).as(err).containsPattern("\\{\"consumed\":\\d+,\"published\":\\d+,\"duplicates\":\\d+,"
                     + "\"failed\":\\d+,\"inFlight\":0,\"elapsedMillis\":\\d+}");
