@@ -18,12 +18,13 @@ import java.util.concurrent.TimeUnit;
  * command line). Adds a JVM shutdown hook while it runs, so that a signal drains the bridge rather than cutting it.
  */
 @Command(name = "bridge",
-        description = {"Consumes a topic on one broker and publishes every event, id and attributes kept, to another;",
-                "the source is acked only after the destination confirmed. Runs until SIGTERM/SIGINT (drains, prints",
-                "the counters), --count published events or --timeout. Exit codes: 0 done, 1 failed or fewer than",
-                "--count by --timeout, 2 bad input, 3 drain incomplete (those events stay on the source).",
-                "Example: omnibus bridge --from kafka://127.0.0.1:9092 --to jetstream://127.0.0.1:4222 \\",
-                "           --topic 'orders.>' --group to-nats --to-topic 'mirror.{topic}'"})
+        description = {"Consumes a topic on one broker and publishes every event, id and attributes kept, to "
+                + "another, acking the source only after the destination confirmed. Runs until SIGTERM/SIGINT (then "
+                + "drains and prints the counters), --count published events or --timeout.",
+                "Exit codes: 0 done, 1 failed or fewer than --count by --timeout, 2 bad input, 3 drain incomplete "
+                        + "(those events stay on the source). Credentials in the URLs are never printed.",
+                "Example:%n  omnibus bridge --from kafka://127.0.0.1:9092 --to jetstream://127.0.0.1:4222 "
+                        + "--topic 'orders.>' --group to-nats --to-topic 'mirror.{topic}'"})
 final class BridgeCommand extends CliCommand {
     /** How often the main thread looks at the counters and the source subscription. */
     private static final long CHECK_MILLIS = 100;

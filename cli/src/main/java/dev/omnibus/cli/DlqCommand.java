@@ -48,7 +48,7 @@ import java.util.regex.PatternSyntaxException;
  * only what the first did not. A read ends when nothing arrived for {@code --idle}.
  */
 @Command(name = "dlq", description = {"Lists, shows and replays dead letters.",
-        "Example: omnibus dlq list --url redis://127.0.0.1:6379 --topic orders.created.dlq"},
+        "Example:%n  omnibus dlq list --url redis://127.0.0.1:6379 --topic orders.created.dlq"},
         subcommands = {DlqCommand.ListCommand.class, DlqCommand.ShowCommand.class, DlqCommand.ReplayCommand.class})
 final class DlqCommand implements Runnable {
     /** The group {@code replay} acks in unless {@code --group} names another. */
@@ -174,7 +174,7 @@ final class DlqCommand implements Runnable {
     /** {@code dlq list}: one line per dead letter; not thread-safe. */
     @Command(name = "list", description = {"Prints one line per dead letter: id, original topic, type, attempts, "
             + "position, reason. Takes nothing off the topic.",
-            "Example: omnibus dlq list --url jetstream://127.0.0.1:4222 --topic orders.created.dlq"})
+            "Example:%n  omnibus dlq list --url jetstream://127.0.0.1:4222 --topic orders.created.dlq"})
     static final class ListCommand extends Scan {
         @Option(names = "--group", paramLabel = "GROUP",
                 description = "Read through this existing group, without acking (needed where the backend "
@@ -216,7 +216,8 @@ final class DlqCommand implements Runnable {
         synchronized int finish() {
             lines.forEach(out()::println);
             if (!json) {
-                out().println(lines.size() + " dead letters on " + Redaction.printable(topic()));
+                out().println(lines.size() + (lines.size() == 1 ? " dead letter on " : " dead letters on ")
+                        + Redaction.printable(topic()));
             }
             return 0;
         }
@@ -225,7 +226,7 @@ final class DlqCommand implements Runnable {
     /** {@code dlq show}: every attribute, extension and the data of the dead letters with one id; not thread-safe. */
     @Command(name = "show", description = {"Prints the dead letter(s) with an id in full: attributes, extensions, "
             + "data (control characters escaped). Takes nothing off the topic; exit code 1 if there is none.",
-            "Example: omnibus dlq show --url mem://demo --topic orders.created.dlq --id order-7"})
+            "Example:%n  omnibus dlq show --url redis://127.0.0.1:6379 --topic orders.created.dlq --id order-7"})
     static final class ShowCommand extends Scan {
         @Option(names = "--id", required = true, paramLabel = "ID", description = "The event id.")
         private String id;
@@ -326,7 +327,7 @@ final class DlqCommand implements Runnable {
             + "id and everything else kept) to its original topic or --to, and acks it on the dead-letter topic only "
             + "once the publish is confirmed. Others stay for a later replay. Exit code 3 if some matching ones could "
             + "not be replayed.",
-            "Example: omnibus dlq replay --url redis://127.0.0.1:6379 --topic orders.created.dlq --reason 'timeout'"})
+            "Example:%n  omnibus dlq replay --url redis://127.0.0.1:6379 --topic orders.created.dlq --reason timeout"})
     static final class ReplayCommand extends Scan {
         @Option(names = "--group", paramLabel = "GROUP", defaultValue = REPLAY_GROUP,
                 description = "Group to read and ack through (default: ${DEFAULT-VALUE}).")
