@@ -104,7 +104,8 @@ public final class Bridge implements AutoCloseable {
     public Bridge start() {
         synchronized (lifecycle) {
             if (closed || subscription != null) {
-                throw new IllegalStateException("a bridge starts once; this one was " + (closed ? "closed" : "started"));
+                throw new IllegalStateException("a bridge starts once; this one was "
+                        + (closed ? "closed" : "started"));
             }
             publisher = destination.publisher();
             try {

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
         description = {"Consumes a topic on one broker and publishes every event, id and attributes kept, to "
                 + "another, acking the source only after the destination confirmed. Runs until SIGTERM/SIGINT (then "
                 + "drains and prints the counters), --count published events or --timeout.",
-                "Exit codes: 0 done, 1 failed or fewer than --count by --timeout, 2 bad input, 3 drain incomplete "
-                        + "(those events stay on the source). Credentials in the URLs are never printed.",
+                "Fewer than --count by --timeout is exit code 1; a drain that did not finish is 3 (those events stay "
+                        + "on the source). Credentials in the URLs are never printed.",
                 "Example:%n  omnibus bridge --from kafka://127.0.0.1:9092 --to jetstream://127.0.0.1:4222 "
                         + "--topic 'orders.>' --group to-nats --to-topic 'mirror.{topic}'"})
 final class BridgeCommand extends CliCommand {
@@ -95,7 +95,8 @@ final class BridgeCommand extends CliCommand {
         try (Omnibus source = connect(from, from); Omnibus destination = connect(to, to)) {
             Bridge.Builder builder = Bridge.builder().from(source).to(destination).topic(topic)
                     .concurrency(concurrency)
-                    .startAt(start == SubscribeCommand.Start.EARLIEST ? StartPosition.earliest() : StartPosition.latest());
+                    .startAt(start == SubscribeCommand.Start.EARLIEST ? StartPosition.earliest()
+                            : StartPosition.latest());
             if (group != null) {
                 builder.group(group);
             }

@@ -44,8 +44,8 @@ import java.util.regex.PatternSyntaxException;
  * removed when it closes: acking there moves nobody else's position). Where it cannot replay, only a {@code --group}
  * that already exists keeps a backlog to read: they then read through it without acking (every event goes back to
  * the group; its attempt count grows). {@code replay} reads through a group ({@code --group}, default
- * {@value #REPLAY_GROUP}) and acks a dead letter only once its re-publish was confirmed, so a second replay re-publishes
- * only what the first did not. A read ends when nothing arrived for {@code --idle}.
+ * {@value #REPLAY_GROUP}) and acks a dead letter only once its re-publish was confirmed, so a second replay
+ * re-publishes only what the first did not. A read ends when nothing arrived for {@code --idle}.
  */
 @Command(name = "dlq", description = {"Lists, shows and replays dead letters.",
         "Example:%n  omnibus dlq list --url redis://127.0.0.1:6379 --topic orders.created.dlq"},
@@ -89,7 +89,7 @@ final class DlqCommand implements Runnable {
         /** Whether reading acks (replay, or any read through a subscription of its own). */
         abstract boolean acks();
 
-        /** Handles one dead letter seen for the first time; {@code acking}: ack it once done with it. Handler thread. */
+        /** Handles a dead letter seen for the first time; {@code acking}: ack it once done with it. Handler thread. */
         abstract void deadLetter(Delivery d, boolean acking);
 
         /** Prints the outcome once the read ended; returns the exit code. */
@@ -306,7 +306,8 @@ final class DlqCommand implements Runnable {
         @Override
         synchronized int finish() {
             if (shown.isEmpty()) {
-                return fail("no dead letter with id " + Redaction.printable(id) + " on " + Redaction.printable(topic()));
+                return fail("no dead letter with id " + Redaction.printable(id) + " on "
+                        + Redaction.printable(topic()));
             }
             for (int i = 0; i < shown.size(); i++) {
                 if (i > 0 && !json) {
@@ -406,8 +407,8 @@ final class DlqCommand implements Runnable {
                     // nothing reached the topic, so the dead letter stays
                     notReplayed++;
                     error("dead letter " + Redaction.printable(e.getId()) + " was dropped by the broker's "
-                            + "de-duplication of " + Redaction.printable(target) + " (same event id within its window); "
-                            + "it stays on the dead-letter topic");
+                            + "de-duplication of " + Redaction.printable(target) + " (same event id within its "
+                            + "window); it stays on the dead-letter topic");
                     return;
                 }
                 replayedIds.add(e.getId());

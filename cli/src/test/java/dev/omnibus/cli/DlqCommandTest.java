@@ -45,7 +45,8 @@ class DlqCommandTest {
         assertThat(lines.subList(0, 4)).allMatch(line -> line.matches("id=e-(\\d) topic=orders type=order attempts=2 "
                 + "position=[1-4] reason=handler threw java.lang.IllegalStateException: bad order e-\\1 "
                 + "\\((timeout|invalid)\\)"), "one line per dead letter")
-                .extracting(line -> line.substring(0, 6)).containsExactlyInAnyOrder("id=e-0", "id=e-1", "id=e-2", "id=e-3");
+                .extracting(line -> line.substring(0, 6))
+                .containsExactlyInAnyOrder("id=e-0", "id=e-1", "id=e-2", "id=e-3");
         assertThat(again.out().lines().toList()).as("nothing was taken off").hasSize(4)
                 .allMatch(line -> line.matches("\\{\"id\":\"e-\\d\",\"topic\":\"orders\",\"type\":\"order\","
                         + "\"attempts\":\"2\",\"position\":\"[1-4]\",\"reason\":\"handler threw "
@@ -64,7 +65,8 @@ class DlqCommandTest {
         assertThat(shown.exitCode()).as(shown.err()).isZero();
         assertThat(shown.out()).contains("id: e-1\n", "source: /shop\n", "type: order\n",
                 "datacontenttype: application/json\n", "extension deadlettertopic: orders\n",
-                "extension deadletterattempts: 2\n", "extension deadletterreason: handler threw java.lang.IllegalStateException: bad order e-1 (invalid)\n",
+                "extension deadletterattempts: 2\n",
+                "extension deadletterreason: handler threw java.lang.IllegalStateException: bad order e-1 (invalid)\n",
                 "data: {\"note\":\"red\\u001b[31m\"}\n").doesNotContain("\u001b");
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err()).contains("no dead letter with id e-9 on orders.dlq");
