@@ -72,4 +72,12 @@ class JetStreamCommandsIT {
         assertThat(report.rule("R18").reason()).isEqualTo(reason);
         assertThat(Files.readString(dir.resolve("report.md"))).startsWith("# Omnibus TCK report: jetstream");
     }
+
+    @Test
+    void benchMeasuresEveryEventItPublished() {
+        Cli.Result result = Cli.run("bench", "--url", server.url(), "--size", "100", "--duration", "1s",
+                "--warmup", "300ms", "--rate", "500", "--json");
+
+        BenchJson.assertComplete(result, "jetstream", 500);
+    }
 }
