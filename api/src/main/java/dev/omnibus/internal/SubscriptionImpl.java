@@ -177,6 +177,10 @@ final class SubscriptionImpl implements Subscription {
                 continue;
             }
             List<ReceivedMessage> batch;
+            // read before the receive: a reconnect reported between a failed receive and its backoff pause ends the
+            // pause too (read at the pause's start, that wakeup was lost and the loop slept out the whole backoff:
+            // SubscriptionImplTest.aReportedReconnectEndsTheReceiveBackoff failed so once in a full run)
+            int wokenBefore = wakeups;
             try {
                 batch = receiver.receive(Math.min(free, MAX_BATCH), POLL);
                 failures = 0;
@@ -198,7 +202,7 @@ final class SubscriptionImpl implements Subscription {
                 Duration delay = bus.reconnectPolicy().delay(failures);
                 log.warn("{}: receive on '{}' failed (attempt {}), retrying in {}: {}", backend.name(),
                         options.topic(), failures, delay, error.getMessage());
-                pause(delay);
+                pause(delay, wokenBefore);
                 continue;
             }
             if (!batch.isEmpty()) {
@@ -292,9 +296,11 @@ final class SubscriptionImpl implements Subscription {
         }
     }
 
-    /** Waits out a retry backoff, ending early on close or when the bus says the broker is back. */
-    private void pause(Duration delay) {
-        int woken = wakeups;
+    /**
+     * Waits out a retry backoff, ending early on close or when the bus says the broker is back: at once if it said so
+     * since {@code woken} (the wakeup count read before the receive that failed).
+     */
+    private void pause(Duration delay, int woken) {
         long end = System.nanoTime() + delay.toNanos();
         long left;
         while (!stopping && wakeups == woken && (left = end - System.nanoTime()) > 0) {
