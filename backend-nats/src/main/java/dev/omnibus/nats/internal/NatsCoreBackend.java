@@ -47,8 +47,11 @@ public final class NatsCoreBackend implements Backend {
     private final NatsConnector connector;
     private final NatsWire wire;
     private final Capabilities capabilities;
-    /** Longest the flusher waits for jnats' callback thread to hand over the server's denials of a batch. */
-    private static final Duration CALLBACK_WAIT = Duration.ofMillis(250);
+    /**
+     * Longest the flusher waits for jnats' callback thread to hand over a server error it has already counted (only
+     * then does it wait at all).
+     */
+    private static final Duration CALLBACK_WAIT = Duration.ofSeconds(1);
     private final Duration flushTimeout;
     private final LinkedBlockingQueue<Pending> unflushed = new LinkedBlockingQueue<>();
     private final AtomicLong published = new AtomicLong();
@@ -180,17 +183,17 @@ public final class NatsCoreBackend implements Backend {
      * Fails the publishes of {@code batch} that the server denied. NATS core never answers a publish, but a server
      * that refuses one sends {@code -ERR 'Permissions Violation for Publish to "subject"'} at once, so before the PONG
      * of the flush that follows the PUB. jnats calls its error listener on its callback thread, though, after it may
-     * have completed the flush: waiting for that thread to run what was queued so far makes sure every such
-     * {@code -ERR} is here. Each denial fails one publish to its subject (the server sends one per PUB); a denial
-     * left over (its PUB came after this flush's PING) waits for the next batch, once.
+     * have completed the flush: waiting until every {@code -ERR} jnats counted before the flush completed was handed
+     * over makes sure every such denial is here. Each denial fails one publish to its subject (the server sends one
+     * per PUB); a denial left over (its PUB came after this flush's PING) waits for the next batch, once.
      */
     private void failDenied(List<Pending> batch) {
-        // bounded, not publish.timeout: during a reconnect jnats' callback thread can be busy for seconds, and this
-        // runs on the flusher, so waiting for it held every publish unconfirmed (NatsCoreIT's kill/cut rounds failed 2
-        // of 7 runs with publish.timeout here, 0 of 6 without the wait). A denial that comes later is matched to the
-        // next batch, as one whose PUB followed this flush's PING is.
-        if (!connector.awaitCallbacks(CALLBACK_WAIT)) {
-            log.debug("{}: jnats' callbacks did not catch up within {}", NAME, CALLBACK_WAIT);
+        // waits only while jnats has counted an -ERR its callback thread has not handed over yet, and then boundedly:
+        // during a reconnect that thread can be busy for seconds, and this runs on the flusher, so waiting behind it
+        // after every flush held every publish unconfirmed (NatsCoreIT's kill/cut rounds failed 2 of 7 runs). A
+        // denial that comes later is matched to the next batch, as one whose PUB followed this flush's PING is.
+        if (!connector.awaitServerErrors(CALLBACK_WAIT)) {
+            log.debug("{}: jnats' error callbacks did not catch up within {}", NAME, CALLBACK_WAIT);
         }
         if (publishDenials.isEmpty()) {
             return;

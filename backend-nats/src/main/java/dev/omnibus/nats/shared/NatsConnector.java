@@ -91,6 +91,10 @@ public final class NatsConnector {
      * so callbacks run in the order jnats queued them, and {@link #awaitCallbacks} can queue a marker behind them.
      */
     private final ExecutorService callbacks;
+    /** Guards {@link #errorsHandled}; {@link #awaitServerErrors} waits on it. */
+    private final Object errorsHandledLock = new Object();
+    /** How many {@code -ERR}s the error listener has handed to {@link #serverErrorListeners} so far. */
+    private long errorsHandled;
     /** Listeners of the server's {@code -ERR} texts ({@link #onServerError}). */
     private final List<Consumer<String>> serverErrorListeners = new CopyOnWriteArrayList<>();
     /** What jnats reported while {@link #open} connected: the cause of a failed connect (a TLS handshake, say). */
@@ -444,6 +448,39 @@ public final class NatsConnector {
     }
 
     /**
+     * Waits (up to {@code max}) until every {@code -ERR} the server sent before the last completed flush has reached
+     * the {@link #onServerError} listeners. jnats counts an {@code -ERR} in its statistics on its reader thread, before
+     * it reads what follows (a flush's PONG), but calls the error listener later, on its callback thread; comparing
+     * that count with the errors the listener has handled waits only when one is actually on its way, so the usual
+     * flush (no {@code -ERR}) never waits for the callback thread, which can be busy for seconds during a reconnect.
+     *
+     * @return whether every counted error was handled in time
+     */
+    public boolean awaitServerErrors(Duration max) {
+        Connection c = connection;
+        if (c == null) {
+            return true;
+        }
+        long counted = c.getStatistics().getErrs();
+        long end = System.nanoTime() + max.toNanos();
+        synchronized (errorsHandledLock) {
+            while (errorsHandled < counted) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(errorsHandledLock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
      * Calls {@code listener} with the text of each {@code -ERR} the server sends from now on ("Permissions Violation
      * for Publish to \"x\"", say), on jnats' callback thread, in the order they came; it must be quick.
      *
@@ -644,6 +681,10 @@ public final class NatsConnector {
                 } catch (RuntimeException e) {
                     log.warn("{}: a listener of server errors failed", backend, e);
                 }
+            }
+            synchronized (errorsHandledLock) {
+                errorsHandled++;
+                errorsHandledLock.notifyAll();
             }
         }
 
