@@ -68,6 +68,9 @@ public interface SubscriptionObserver {
 
     /** {@link #dropped} reason: the overflow policy dropped events. */
     String OVERFLOW = "overflow";
-    /** {@link #dropped} reason: a nacked or failed event that an at-most-once backend cannot redeliver. */
+    /**
+     * {@link #dropped} reason: a nacked or failed event, or a MANUAL one left unsettled past its ack deadline, that an
+     * at-most-once backend cannot redeliver; the library acked it so the broker's in-flight window is not held.
+     */
     String NOT_REDELIVERABLE = "not-redeliverable";
 }

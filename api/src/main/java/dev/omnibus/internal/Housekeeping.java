@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>expires MANUAL deliveries a handler returned without settling once their ack deadline passes, handing them
  *       back so the broker redelivers them now, rather than after a deadline the library kept extending (their
- *       leases are renewed like any other held message until then);</li>
+ *       leases are renewed like any other held message until then); on a backend without a nack they are settled
+ *       as {@link Settler#expired} says, never left holding the broker's in-flight slot;</li>
  *   <li>renews the leases of every message the library holds ({@link Leases}): the broker's deadline never runs out
  *       for an event waiting its turn in a batch or a lane;</li>
  *   <li>reports to the observers what the backend dropped since the last report.</li>
@@ -88,7 +89,7 @@ final class Housekeeping {
                     }
                     if (gate.enter()) {
                         try {
-                            settler.handBack(d);
+                            settler.expired(d);
                         } finally {
                             gate.exit();
                         }

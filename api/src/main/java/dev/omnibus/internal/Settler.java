@@ -143,8 +143,8 @@ final class Settler {
 
     /**
      * Nacks {@code d} for redelivery after {@code delay} (at once where the broker has no delayed nack), or
-     * dead-letters it once it reached {@code maxAttempts} where the library dead-letters. On an at-most-once backend
-     * (no nack) the event is gone: that is logged and reported as a drop.
+     * dead-letters it once it reached {@code maxAttempts} where the library dead-letters. Where the backend has no
+     * nack, see {@link #settleUnredeliverable}.
      */
     void nack(DeliveryImpl d, Duration delay, String reason) {
         nacked.increment();
@@ -162,15 +162,54 @@ final class Settler {
                 log.warn("{}: nack of {} failed; the broker will redeliver it after the deadline", backend.name(),
                         d.message, e);
             }
+            leases.end(d);
+            release();
         } else {
-            log.warn("{}: event {} on '{}' failed and cannot be redelivered (at-most-once backend): {}",
-                    backend.name(), Redaction.printable(d.event().getId()), d.topic(), Redaction.printable(reason));
+            settleUnredeliverable(d, "failed (" + Redaction.printable(reason) + ")");
+        }
+    }
+
+    /**
+     * Settles {@code d}, which failed or expired, on a backend without a nack. Never leaves it unsettled for good: a
+     * broker that frees a delivery's in-flight slot only when it is settled (MQTT's receive maximum, say) would
+     * otherwise stall the subscription once as many deliveries failed as it lets be in flight.
+     * <ul>
+     *   <li>At-least-once backend: nothing is sent; the lease ends, so the broker redelivers it once its ack
+     *       deadline passes (the broker's own nack by timeout).</li>
+     *   <li>At-most-once backend: the broker would never give it again, so it is acked (which frees the broker's
+     *       slot), logged and counted as dropped ({@link SubscriptionObserver#NOT_REDELIVERABLE}).</li>
+     * </ul>
+     */
+    private void settleUnredeliverable(DeliveryImpl d, String what) {
+        if (capabilities.has(Capability.AT_LEAST_ONCE)) {
+            log.warn("{}: event {} on '{}' {}; the backend has no nack: the broker redelivers it after the ack "
+                    + "deadline", backend.name(), Redaction.printable(d.event().getId()), d.topic(), what);
+        } else {
+            log.warn("{}: event {} on '{}' {} and cannot be redelivered (at-most-once backend): settled as dropped",
+                    backend.name(), Redaction.printable(d.event().getId()), d.topic(), what);
+            try {
+                receiver.ack(d.message);
+            } catch (RuntimeException e) {
+                log.debug("{}: settling {} failed", backend.name(), d.message, e);
+            }
             if (observers != null) {
                 observers.dropped(SubscriptionObserver.NOT_REDELIVERABLE, 1);
             }
         }
         leases.end(d);
         release();
+    }
+
+    /**
+     * Gives up {@code d}, a MANUAL delivery whose handler left it unsettled past its ack deadline: handed back to
+     * the broker for redelivery where it has a nack, else settled as {@link #settleUnredeliverable} says.
+     */
+    void expired(DeliveryImpl d) {
+        if (capabilities.has(Capability.NACK)) {
+            handBack(d);
+        } else {
+            settleUnredeliverable(d, "was left unsettled past its ack deadline");
+        }
     }
 
     /**
@@ -196,7 +235,10 @@ final class Settler {
         });
     }
 
-    /** Gives a delivery no handler will settle back to the broker (closing, expired). */
+    /**
+     * Gives a delivery no handler will settle back to the broker: nacked at once where the broker has a nack, else
+     * left unsettled for the broker (closing: a broker that keeps sessions gives it to the next one).
+     */
     void handBack(DeliveryImpl d) {
         try {
             if (capabilities.has(Capability.NACK)) {

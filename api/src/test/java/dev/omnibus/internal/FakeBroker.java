@@ -60,6 +60,11 @@ public final class FakeBroker {
             e -> CompletableFuture.completedFuture(new PublishReceipt("t", e.getId(), "1", false));
     /** Thrown from the next {@code receive} when set (then cleared). */
     volatile Throwable receiveFailure;
+    /**
+     * When positive, the broker's in-flight window: it hands out no more while that many messages are unsettled (as
+     * MQTT's receive maximum does); only a settle (ack, nack, dead letter) frees a slot.
+     */
+    volatile int window;
     /** How long each ack takes at the "broker" (to widen races with close). */
     volatile long ackMicros;
     volatile boolean receiverClosed;
@@ -138,12 +143,17 @@ public final class FakeBroker {
                 throw (Error) t;
             }
             List<ReceivedMessage> out = new ArrayList<>();
+            int room = window > 0 ? Math.min(max, window - deadlines.size()) : max;
+            if (room <= 0) {
+                LockSupport.parkNanos(maxWait.toNanos()); // a full window: the broker hands out nothing
+                return out;
+            }
             ReceivedMessage first = queue.poll(maxWait.toNanos(), TimeUnit.NANOSECONDS);
             if (first == null) {
                 return out;
             }
             out.add(first);
-            queue.drainTo(out, max - 1);
+            queue.drainTo(out, room - 1);
             long deadline = System.nanoTime() + brokerDeadline.toNanos();
             for (ReceivedMessage m : out) {
                 deadlines.put(m, deadline);

@@ -273,6 +273,77 @@ class SubscriptionImplTest {
         assertThat(s.stats().inFlight()).isZero();
     }
 
+    // ------------------------------------------------------------------ backends without a nack (R25)
+
+    private static FakeBroker withoutNack(boolean atLeastOnce, int window) {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        Capabilities.Builder caps = Capabilities.builder()
+                .denies(Capability.NACK, "no redelivery verb")
+                .denies(Capability.DELAYED_NACK, "no redelivery verb");
+        broker.capabilities = (atLeastOnce ? caps.supports(Capability.AT_LEAST_ONCE)
+                : caps.denies(Capability.AT_LEAST_ONCE, "at most once")).build();
+        broker.window = window;
+        return broker;
+    }
+
+    /**
+     * An at-most-once broker that frees a slot of its in-flight window only when a delivery is settled: a handler
+     * that always throws must not hold the window (the MQTT backend that stalled after its 20th failure).
+     */
+    @Test
+    void aFailedDeliveryOnAnAtMostOnceBackendIsSettledSoTheWindowNeverFills() {
+        FakeBroker broker = withoutNack(false, 2);
+        List<String> ids = broker.offer("fails", 10);
+        AtomicInteger handled = new AtomicInteger();
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t").maxInFlight(4), d -> {
+            handled.incrementAndGet();
+            throw new IllegalStateException("always");
+        });
+        await("every event handled though each failed (a window of 2)", Duration.ofSeconds(5),
+                () -> handled.get() == ids.size());
+        await("every failed event settled at the broker", Duration.ofSeconds(2),
+                () -> broker.acked.size() == ids.size());
+        assertThat(ids(broker.acked)).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(broker.nacked).isEmpty();
+        assertThat(s.stats().inFlight()).isZero();
+    }
+
+    /** The same for MANUAL deliveries a handler never settles: expired at the deadline, then settled. */
+    @Test
+    void anExpiredManualDeliveryOnAnAtMostOnceBackendIsSettledSoTheWindowNeverFills() {
+        FakeBroker broker = withoutNack(false, 2);
+        List<String> ids = broker.offer("held", 6);
+        AtomicInteger handled = new AtomicInteger();
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t").ackMode(AckMode.MANUAL)
+                .ackDeadline(Duration.ofMillis(100)), d -> handled.incrementAndGet());
+        await("every event handled though none was settled (a window of 2)", Duration.ofSeconds(5),
+                () -> handled.get() == ids.size());
+        await("every expired event settled at the broker", Duration.ofSeconds(2),
+                () -> broker.acked.size() == ids.size());
+        assertThat(s.stats().expired()).isEqualTo(ids.size());
+    }
+
+    /**
+     * An at-least-once backend without a nack keeps its own redelivery: a failed delivery is neither acked (that
+     * would lose it) nor kept alive (its lease ends, so the broker's deadline redelivers it).
+     */
+    @Test
+    void aFailedDeliveryOnAnAtLeastOnceBackendWithoutNackIsLeftToTheBrokersDeadline() {
+        FakeBroker broker = withoutNack(true, 0);
+        broker.offer("fails", 1);
+        AtomicInteger handled = new AtomicInteger();
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t")
+                .ackDeadline(Duration.ofMillis(100)), d -> {
+            handled.incrementAndGet();
+            throw new IllegalStateException("always");
+        });
+        await("handled", Duration.ofSeconds(5), () -> handled.get() == 1);
+        await("its slot freed", Duration.ofSeconds(2), () -> s.stats().inFlight() == 0);
+        await("no lease left", Duration.ofSeconds(2), () -> ((SubscriptionImpl) s).leasesHeld() == 0);
+        assertThat(broker.acked).as("a failed event is not acked on an at-least-once backend").isEmpty();
+        assertThat(broker.nacked).isEmpty();
+    }
+
     // ------------------------------------------------------------------ close
 
     /**
