@@ -42,7 +42,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  * <p>Exit codes: 0 when no rule failed, 1 when a rule failed or the kit could not run, 2 bad input.
  */
 @Command(name = "tck",
-        description = {"Runs the Omnibus compatibility kit (rules R01-R24) against a running broker: a progress line "
+        description = {"Runs the Omnibus compatibility kit (rules " + RuleCatalogue.FIRST + "-" + RuleCatalogue.LAST + ") against a running broker: a progress line "
                 + "per rule, the conformance matrix, report.json and report.md.",
                 "Rules needing a broker the kit started (R17, R18, R23 restart and cut it; parts of R15 and R22 "
                         + "inject foreign messages) are skipped with that reason. Topics are named tck.<rule>.<random>"
@@ -62,7 +62,7 @@ final class TckCommand implements Callable<Integer> {
     private String url;
 
     @Option(names = "--rules", split = ",", paramLabel = "RULE",
-            description = "Only these rules, e.g. R01,R07 (default: all of R01-R24).")
+            description = "Only these rules, e.g. R01,R07 (default: all of " + RuleCatalogue.FIRST + "-" + RuleCatalogue.LAST + ").")
     private List<String> rules = new ArrayList<>();
 
     @Option(names = "--report", paramLabel = "DIR", defaultValue = "omnibus-tck",
@@ -135,7 +135,7 @@ final class TckCommand implements Callable<Integer> {
             String id = raw.strip().toUpperCase(Locale.ROOT);
             if (!RuleCatalogue.RULES.containsKey(id)) {
                 throw new ParameterException(spec.commandLine(), "--rules: unknown rule '"
-                        + Redaction.printable(raw, 40) + "'; the rules are R01 to R24 (e.g. --rules R01,R07)");
+                        + Redaction.printable(raw, 40) + "'; the rules are " + RuleCatalogue.FIRST + " to " + RuleCatalogue.LAST + " (e.g. --rules R01,R07)");
             }
             selected.add(id);
         }

@@ -14,6 +14,7 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 
 import java.time.Duration;
@@ -34,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -195,8 +197,23 @@ final class Kit {
         }
     }
 
+    /**
+     * Waits until {@code r} has seen every one of {@code ids}; on timeout the failure says how many arrived, the first
+     * missing ids and what to check.
+     */
     void awaitAll(Recorder r, List<String> ids, String text) {
-        await(text + " (expected " + ids.size() + " events)").until(() -> r.hasAll(ids));
+        try {
+            Awaitility.await().atMost(harness.timeout()).pollInterval(Duration.ofMillis(10)).pollDelay(Duration.ZERO)
+                    .until(() -> r.hasAll(ids));
+        } catch (ConditionTimeoutException e) {
+            Set<String> missing = r.missing(ids);
+            throw new AssertionError(what(text + ": " + (ids.size() - missing.size()) + " of " + ids.size()
+                    + " events arrived within " + harness.timeout().toMillis() + "ms (" + r.size()
+                    + " deliveries); first missing: " + missing.stream().limit(5).collect(Collectors.joining(", "))
+                    + "; if this fails, check: " + RuleCatalogue.CHECKS.get(rule)
+                    + " Also check what the broker buffers or drops: its queue, pending and payload limits, and the "
+                    + "harness's timeout()"), e);
+        }
     }
 
     /** Publishes {@code event}, retrying retryable failures until the kit's timeout; true if it was confirmed. */

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The Omnibus technology compatibility kit: the executable form of the contract's rules R01 to R24. A backend
+ * The Omnibus technology compatibility kit: the executable form of the contract's rules R01 to R25. A backend
  * runs it as a short subclass in its tests:
  *
  * <pre>{@code
@@ -211,6 +211,10 @@ public abstract class OmnibusTck {
 
     @Nested
     class R24 implements R24CloseRaces {
+    }
+
+    @Nested
+    class R25 implements R25NeverStalls {
     }
 }
 

@@ -6,17 +6,21 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The contract's rule catalogue, R01 to R24: the one place a rule's title and what to check when it fails are
+ * The contract's rule catalogue, R01 to R25: the one place a rule's title and what to check when it fails are
  * written. The kit's tests carry these ids (each rule's tests are tagged with its id and named after it); the
  * report, the README's conformance matrix and the kit's display names take the titles from here. Immutable.
  */
 public final class RuleCatalogue {
-    private static final Map<String, String> TITLES = new TreeMap<>();
+    private static final TreeMap<String, String> TITLES = new TreeMap<>();
     private static final Map<String, String> CHECK_TEXTS = new TreeMap<>();
     /** Every rule id with its title, in order. */
     public static final Map<String, String> RULES = Collections.unmodifiableMap(TITLES);
     /** Every rule id with what to check in a backend when the rule fails, in order. */
     public static final Map<String, String> CHECKS = Collections.unmodifiableMap(CHECK_TEXTS);
+    /** The first rule's id (a constant, for annotations and help texts). */
+    public static final String FIRST = "R01";
+    /** The last rule's id (a constant, for annotations and help texts); checked against the catalogue. */
+    public static final String LAST = "R25";
 
     static {
         rule("R01", "round trip of every attribute, extension and data",
@@ -83,6 +87,13 @@ public final class RuleCatalogue {
         rule("R24", "close from a handler and under concurrent acks",
                 "Receiver.close sends (or waits for) every ack it was given before it returns, and an ack given "
                 + "to a closing receiver is not dropped silently.");
+        rule("R25", "nothing failed or unsettled stalls a subscription",
+                "Receiver.nack and the broker's own deadline free the broker's in-flight slot (a driver must not "
+                + "free its window or credit only on ack), and a backend without NACK denies it: the library then "
+                + "settles failed and expired deliveries itself (SPI call contract in tck/README.md).");
+        if (!TITLES.firstKey().equals(FIRST) || !TITLES.lastKey().equals(LAST)) {
+            throw new IllegalStateException("RuleCatalogue.FIRST/LAST do not match the catalogue");
+        }
     }
 
     private RuleCatalogue() {

@@ -29,7 +29,7 @@ public final class TckReport {
     /**
      * One rule's verdict.
      *
-     * @param id      the rule id, {@code R01} to {@code R24}
+     * @param id      the rule id, {@code R01} to {@code R25}
      * @param title   what the rule says
      * @param status  PASSED, FAILED or SKIPPED
      * @param tests   how many of its tests ran

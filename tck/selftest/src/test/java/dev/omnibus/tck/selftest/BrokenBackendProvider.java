@@ -83,6 +83,11 @@ public final class BrokenBackendProvider implements BackendProvider {
             if (defect == Defect.NEVER_DEAD_LETTERS) {
                 claimed.supports(Capability.NATIVE_DEAD_LETTER);
             }
+            if (defect == Defect.NONE_AT_MOST_ONCE_WINDOW) {
+                String why = "the at-most-once shape of the self-test: a delivery is never redelivered";
+                claimed.denies(Capability.AT_LEAST_ONCE, why).denies(Capability.NACK, why)
+                        .denies(Capability.DELAYED_NACK, why).denies(Capability.DURABLE, why);
+            }
             this.capabilities = claimed.build();
         }
 
@@ -145,7 +150,7 @@ public final class BrokenBackendProvider implements BackendProvider {
                     defect == Defect.SHORTENS_ACK_DEADLINE ? s.ackDeadline().dividedBy(4) : s.ackDeadline(),
                     defect == Defect.IGNORES_START_POSITION ? StartPosition.latest() : s.startPosition(),
                     s.maxInFlight(), s.overflow(), s.bufferCapacity(), s.deadLetterTopic(), s.maxAttempts());
-            return new BrokenReceiver(real.receiver(spec), defect);
+            return new BrokenReceiver(real.receiver(spec), defect, s.maxInFlight());
         }
 
         @Override
@@ -181,10 +186,18 @@ public final class BrokenBackendProvider implements BackendProvider {
         private final Defect defect;
         /** STALLS_AFTER_RAW: a raw message was handed over. */
         private volatile boolean stalled;
+        /**
+         * NONE_AT_MOST_ONCE_WINDOW and LEAKS_WINDOW_ON_NACK: the broker's in-flight window (0: none), and how many
+         * deliveries hold a slot of it (handed over, not settled yet).
+         */
+        private final int window;
+        private final AtomicInteger holding = new AtomicInteger();
 
-        BrokenReceiver(Receiver real, Defect defect) {
+        BrokenReceiver(Receiver real, Defect defect, int maxInFlight) {
             this.real = real;
             this.defect = defect;
+            this.window = defect == Defect.NONE_AT_MOST_ONCE_WINDOW || defect == Defect.LEAKS_WINDOW_ON_NACK
+                    ? maxInFlight : 0;
             LIVE.add(this);
             if (defect == Defect.LEAKS_THREAD_ON_CLOSE) {
                 Thread leak = new Thread(() -> {
@@ -210,6 +223,17 @@ public final class BrokenBackendProvider implements BackendProvider {
             }
             if (defect == Defect.COMMITS_LAZILY || defect == Defect.DROPS_ACKS_ON_CLOSE) {
                 commitHeld(defect == Defect.DROPS_ACKS_ON_CLOSE);
+            }
+            if (window > 0) {
+                int room = window - holding.get();
+                if (room <= 0) {
+                    // a full window: the broker hands out nothing until a slot is settled
+                    new CountDownLatch(1).await(maxWait.toMillis(), TimeUnit.MILLISECONDS);
+                    return List.of();
+                }
+                List<ReceivedMessage> batch = real.receive(Math.min(max, room), maxWait);
+                holding.addAndGet(batch.size());
+                return batch;
             }
             List<ReceivedMessage> batch = real.receive(max, maxWait);
             if (defect == Defect.STALLS_AFTER_RAW) {
@@ -245,6 +269,7 @@ public final class BrokenBackendProvider implements BackendProvider {
 
         @Override
         public void ack(ReceivedMessage message) {
+            holding.decrementAndGet();
             if (defect == Defect.COMMITS_LAZILY || defect == Defect.DROPS_ACKS_ON_CLOSE) {
                 synchronized (heldAcks) {
                     heldAcks.add(message);
@@ -256,6 +281,9 @@ public final class BrokenBackendProvider implements BackendProvider {
 
         @Override
         public void nack(ReceivedMessage message, Duration delay) {
+            if (defect != Defect.LEAKS_WINDOW_ON_NACK) {
+                holding.decrementAndGet(); // LEAKS_WINDOW_ON_NACK: its defect, the slot stays taken
+            }
             if (defect == Defect.DROPS_NACKED) {
                 real.ack(message);
             } else {
@@ -265,6 +293,7 @@ public final class BrokenBackendProvider implements BackendProvider {
 
         @Override
         public void deadLettered(ReceivedMessage message) {
+            holding.decrementAndGet();
             real.deadLettered(message);
         }
 

@@ -6,6 +6,12 @@ import java.util.Locale;
 enum Defect {
     /** A correct wrapper: the kit must pass it. */
     NONE(null),
+    /**
+     * Not a defect: an at-most-once shape (denies AT_LEAST_ONCE, NACK and what needs them) over a broker that frees
+     * a delivery's in-flight slot only when it is settled, as MQTT's receive maximum does. The library must settle
+     * what fails or expires on it, so the kit (R25 above all) must pass it.
+     */
+    NONE_AT_MOST_ONCE_WINDOW(null),
     /** Drops every extension but the partition key on publish. */
     LOSES_EXTENSIONS("R01"),
     /** Reports success for a publish the broker refused. */
@@ -50,7 +56,12 @@ enum Defect {
      */
     COMMITS_LAZILY("R23"),
     /** Defers acks to its next receive and drops what is deferred on close. */
-    DROPS_ACKS_ON_CLOSE("R24");
+    DROPS_ACKS_ON_CLOSE("R24"),
+    /**
+     * Keeps a broker-style in-flight window of {@code maxInFlight} that only an ack frees (a driver counting credit
+     * on ack alone): each nack, and each expiry handed back as a nack, leaks a slot until nothing is delivered.
+     */
+    LEAKS_WINDOW_ON_NACK("R25");
 
     final String rule;
 
