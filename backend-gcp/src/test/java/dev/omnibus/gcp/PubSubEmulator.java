@@ -59,6 +59,14 @@ public final class PubSubEmulator implements TckHarness {
     }
 
     @Override
+    public String brokerVersion() {
+        // the emulator names its version only in its jar's name (cloud-pubsub-emulator-0.8.20-all.jar)
+        String jar = emulatorJar().getFileName().toString();
+        return "Google Cloud Pub/Sub emulator " + jar.replaceFirst("^cloud-pubsub-emulator-", "")
+                .replaceFirst("(-all)?\\.jar$", "");
+    }
+
+    @Override
     public void start() throws Exception {
         Path jar = emulatorJar();
         server = BrokerProcess.builder("pubsub-emulator")

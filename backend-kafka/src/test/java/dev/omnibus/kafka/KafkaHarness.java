@@ -73,6 +73,27 @@ public final class KafkaHarness implements TckHarness {
     }
 
     @Override
+    public String brokerVersion() {
+        // the broker runs from the same Kafka artifacts as the client, whose jar names its version
+        Properties version = new Properties();
+        try (java.io.InputStream in = Admin.class.getResourceAsStream("/kafka/kafka-version.properties")) {
+            if (in != null) {
+                version.load(in);
+            }
+        } catch (java.io.IOException e) {
+            // information only
+        }
+        return "Apache Kafka " + version.getProperty("version", "unknown") + " (KRaft, one node)";
+    }
+
+    @Override
+    public Map<String, String> brokerSettings() {
+        return Map.of("group.initial.rebalance.delay.ms", "0", "broker.session.timeout.ms", "3000",
+                "broker.heartbeat.interval.ms", "500", "auto.create.topics.enable", "false",
+                "URL options", urlOptions.isEmpty() ? "(none)" : urlOptions);
+    }
+
+    @Override
     public void start() throws Exception {
         relay = new Relay();
         broker = BrokerProcess.builder("kafka").ports(3)

@@ -2,6 +2,7 @@ package dev.omnibus.memory;
 
 import dev.omnibus.tck.OmnibusTck;
 import dev.omnibus.tck.TckHarness;
+import dev.omnibus.tck.TckReporter;
 
 import java.util.Map;
 import java.util.UUID;
@@ -25,6 +26,11 @@ class MemoryTckTest extends OmnibusTck {
         @Override
         public String url() {
             return "mem://" + name + "?dedup=true";
+        }
+
+        @Override
+        public String brokerVersion() {
+            return "in-process memory broker (omnibus " + TckReporter.kitVersion() + ")";
         }
 
         @Override

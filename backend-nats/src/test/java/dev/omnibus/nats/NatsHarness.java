@@ -78,6 +78,16 @@ public final class NatsHarness implements TckHarness {
         return scheme + "://127.0.0.1:" + server.port() + query;
     }
 
+    @Override
+    public String brokerVersion() {
+        return BrokerProcess.versionOf("nats-server", "--version");
+    }
+
+    @Override
+    public Map<String, String> brokerSettings() {
+        return Map.of("jetstream", "enabled (-js), file store in a temporary dir");
+    }
+
     /** Here {@code x|%"y}: NATS subjects take any printable byte but whitespace, '.', '*' and '>'. */
     @Override
     public String oddestTopicToken() {

@@ -68,6 +68,16 @@ public final class RedisHarness implements TckHarness {
         return "redis://127.0.0.1:" + server.port();
     }
 
+    @Override
+    public String brokerVersion() {
+        return BrokerProcess.versionOf("redis-server", "--version");
+    }
+
+    @Override
+    public Map<String, String> brokerSettings() {
+        return Map.of("appendonly", "yes", "appendfsync", "always", "save", "\"\" (no snapshots)");
+    }
+
     /**
      * Here {@code x|%"y}: stream keys are binary-safe; no glob character, which the subscription's key scan treats
      * specially.

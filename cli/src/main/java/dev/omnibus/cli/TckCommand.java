@@ -34,7 +34,8 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 /**
  * {@code omnibus tck}: runs the compatibility kit against a broker this command did not start, with a progress line
- * per rule, then prints the conformance matrix and writes {@code report.json} and {@code report.md}; not thread-safe
+ * per rule, then prints the conformance matrix and writes {@code report.json} and {@code report.md} (or, for some rules
+ * only, {@code report-partial.json} and {@code report-partial.md}); not thread-safe
  * (one instance per command line). The kit runs on the JUnit Platform, on the calling thread, exactly as in the build
  * (the same {@code OmnibusTck} class, rules and reporter), with a {@link UrlHarness}: rules that need the broker in
  * hand (restart, connection cuts, foreign messages) are skipped with that reason.
@@ -43,7 +44,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  */
 @Command(name = "tck",
         description = {"Runs the Omnibus compatibility kit (rules " + RuleCatalogue.FIRST + "-" + RuleCatalogue.LAST + ") against a running broker: a progress line "
-                + "per rule, the conformance matrix, report.json and report.md.",
+                + "per rule, the conformance matrix, report.json and report.md (report-partial.* with --rules).",
                 "Rules needing a broker the kit started (R17, R18, R23 restart and cut it; parts of R15 and R22 "
                         + "inject foreign messages) are skipped with that reason. Topics are named tck.<rule>.<random>"
                         + " and left on the broker."},
@@ -66,7 +67,8 @@ final class TckCommand implements Callable<Integer> {
     private List<String> rules = new ArrayList<>();
 
     @Option(names = "--report", paramLabel = "DIR", defaultValue = "omnibus-tck",
-            description = "Directory for report.json and report.md (default: ${DEFAULT-VALUE}).")
+            description = "Directory for report.json and report.md, or report-partial.json and report-partial.md when "
+                    + "--rules picks some rules (default: ${DEFAULT-VALUE}).")
     private Path report;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "15s",
@@ -105,7 +107,9 @@ final class TckCommand implements Callable<Integer> {
         TckProgress progress = new TckProgress(out, scrubber::scrub);
         LauncherFactory.create().execute(request(target, selected), progress);
 
-        Path json = report.resolve("report.json");
+        // the kit names a run of some rules report-partial.json, so it never overwrites a whole run's report
+        String name = TckReporter.reportName(!selected.isEmpty() && !selected.equals(RuleCatalogue.RULES.keySet()));
+        Path json = report.resolve(name + ".json");
         TckReport result = TckReport.read(json);
         out.println();
         out.print(scrubber.scrub(ConformanceMatrix.render(List.of(result))));
@@ -114,7 +118,7 @@ final class TckCommand implements Callable<Integer> {
         long failed = result.rules().stream().filter(r -> r.status().equals("FAILED")).count();
         long skipped = result.rules().size() - passed - failed;
         out.println("rules: " + passed + " passed, " + failed + " failed, " + skipped + " skipped; report: " + json
-                + ", " + report.resolve("report.md"));
+                + ", " + report.resolve(name + ".md"));
         out.flush();
         if (progress.kitFailure().isPresent()) {
             Throwable e = progress.kitFailure().get();

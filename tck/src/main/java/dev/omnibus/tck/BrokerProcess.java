@@ -312,6 +312,34 @@ public final class BrokerProcess {
     }
 
     /**
+     * The first line a broker binary prints about its version ({@code redis-server --version}, say), for
+     * {@link TckHarness#brokerVersion()}; {@code unknown} when the command is missing, fails or takes over five
+     * seconds. Never throws.
+     *
+     * @param command the command line asking for the version
+     * @return the first non-blank line of its output, stripped
+     */
+    public static String versionOf(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out;
+            try (java.io.InputStream in = p.getInputStream()) {
+                if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return "unknown";
+                }
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            return out.lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+
+    /**
      * This JVM's {@code java} launcher followed by {@code arguments}, e.g. {@code java("-jar", jar, "--port=1")}.
      *
      * @param arguments the JVM's options and arguments

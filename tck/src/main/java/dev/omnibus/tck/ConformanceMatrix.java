@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  *     backend-&#42;/target/omnibus-tck/report.json
  * </pre>
  * replaces the text between {@value #BEGIN} and {@value #END} in the Markdown file named first. A rule that measured
- * figures shows them in its cell, {@code pass (duplicates 3, resume 1.2 s)}.
+ * figures shows them in its cell, {@code pass (duplicates 3, resume 1.2 s)}; under the table, each backend's broker
+ * version and the settings its harness changed.
  */
 public final class ConformanceMatrix {
     /** Marks the start of the generated section. */
@@ -27,6 +28,8 @@ public final class ConformanceMatrix {
             + "by dev.omnibus.tck.ConformanceMatrix; do not edit) -->";
     /** Marks the end of the generated section. */
     public static final String END = "<!-- conformance-matrix:end -->";
+    /** A line naming the broker a backend was tested against, as {@link #render} writes it. */
+    private static final Pattern BROKER_LINE = Pattern.compile("(?m)^(Tested against, \\*\\*[^*]+\\*\\*: ).*$");
     /** A cell's figures, as {@link TckReport#describeFigures} writes them. */
     private static final Pattern FIGURES = Pattern.compile("\\((?:[a-z]+ [0-9.]+(?: s)?(?:, )?)+\\)");
 
@@ -80,6 +83,15 @@ public final class ConformanceMatrix {
         return out.toString();
     }
 
+    /**
+     * What a published matrix and this build's reports must agree on: {@code section} without the figures' values
+     * ({@link #withoutFigureValues}) and without the brokers' versions and settings, which are those of the machine
+     * that generated the page (another machine's packages may be other versions).
+     */
+    public static String comparable(String section) {
+        return BROKER_LINE.matcher(withoutFigureValues(section)).replaceAll("$1#");
+    }
+
     private static String figures(TckReport.Rule verdict) {
         return verdict.figures().isEmpty() ? "" : " (" + TckReport.describeFigures(verdict.figures()) + ")";
     }
@@ -120,6 +132,16 @@ public final class ConformanceMatrix {
         for (TckReport r : sorted) {
             md.append("Capabilities of **").append(r.backend()).append("**: ")
                     .append(String.join(", ", r.capabilities())).append(".\n");
+        }
+        md.append('\n');
+        for (TckReport r : sorted) {
+            md.append("Tested against, **").append(r.backend()).append("**: ").append(r.brokerVersion());
+            if (!r.brokerSettings().isEmpty()) {
+                List<String> settings = new ArrayList<>();
+                r.brokerSettings().forEach((k, v) -> settings.add(k + " = " + v));
+                md.append("; settings changed: ").append(String.join(", ", settings));
+            }
+            md.append(" (kit ").append(r.kitVersion()).append(").  \n");
         }
         if (!notes.isEmpty()) {
             md.append('\n');

@@ -64,7 +64,8 @@ public abstract class OmnibusTck {
         harness.start();
         bus = Omnibus.connect(Kit.config(harness.url(), Map.of()));
         caps = bus.capabilities();
-        TckReporter.describe(getClass(), harness.backendName(), caps);
+        TckReporter.describe(getClass(), harness.backendName(), caps, harness.brokerVersion(),
+                harness.brokerSettings());
     }
 
     @AfterAll

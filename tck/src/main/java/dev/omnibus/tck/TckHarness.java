@@ -27,6 +27,24 @@ public interface TckHarness {
     String url();
 
     /**
+     * The broker's name and version as the report shows it ({@code nats-server 2.10.18}, say), asked of the broker
+     * or of the binary the harness started; called once, after {@link #start()}. Default: {@code unknown}, and the
+     * report says so.
+     */
+    default String brokerVersion() {
+        return "unknown";
+    }
+
+    /**
+     * The broker settings this harness changed from the broker's defaults, by name, where a verdict may depend on
+     * them (a raised queue limit, a shortened rebalance delay, a lowered minimum deadline): the report lists them so
+     * a verdict is read with them. Called once, after {@link #start()}. Default: none.
+     */
+    default Map<String, String> brokerSettings() {
+        return Map.of();
+    }
+
+    /**
      * Publishes a message that is not a CloudEvent to {@code topic}, as a non-Omnibus producer would (with the
      * broker's raw client), for R15.
      */

@@ -25,6 +25,12 @@ public final class TckReport {
             + "\"status\": \"(\\w+)\", \"tests\": (\\d+)[^}]*?\"reason\": \"((?:[^\"\\\\]|\\\\.)*)\""
             + "(?:, \"figures\": \\{([^}]*)})?}");
     private static final Pattern FIGURE = Pattern.compile("\"([A-Za-z]+)\": (-?\\d+)");
+    private static final String STRING = "\"((?:[^\"\\\\]|\\\\.)*)\"";
+    private static final Pattern KIT = Pattern.compile("\"kit\": \\{\"version\": " + STRING + ", \"date\": " + STRING
+            + ", \"partial\": (true|false)}");
+    private static final Pattern BROKER = Pattern.compile("\"broker\": \\{\"version\": " + STRING
+            + ", \"settings\": \\{((?:" + STRING + ": " + STRING + "(?:, )?)*)}}");
+    private static final Pattern SETTING = Pattern.compile(STRING + ": " + STRING);
 
     /**
      * One rule's verdict.
@@ -47,11 +53,22 @@ public final class TckReport {
     private final String backend;
     private final List<String> capabilities;
     private final List<Rule> rules;
+    private final String kitVersion;
+    private final String date;
+    private final boolean partial;
+    private final String brokerVersion;
+    private final Map<String, String> brokerSettings;
 
-    private TckReport(String backend, List<String> capabilities, List<Rule> rules) {
+    private TckReport(String backend, List<String> capabilities, List<Rule> rules, String kitVersion, String date,
+                      boolean partial, String brokerVersion, Map<String, String> brokerSettings) {
         this.backend = backend;
         this.capabilities = List.copyOf(capabilities);
         this.rules = List.copyOf(rules);
+        this.kitVersion = kitVersion;
+        this.date = date;
+        this.partial = partial;
+        this.brokerVersion = brokerVersion;
+        this.brokerSettings = Collections.unmodifiableMap(new TreeMap<>(brokerSettings));
     }
 
     /** Reads a {@code report.json}. */
@@ -86,7 +103,46 @@ public final class TckReport {
             rules.add(new Rule(r.group(1), unescape(r.group(2)), r.group(3), Integer.parseInt(r.group(4)),
                     unescape(r.group(5)), figures));
         }
-        return new TckReport(unescape(b.group(1)), caps, rules);
+        // reports written before the kit recorded these (kit 0.1 early builds) read as unknown
+        Matcher k = KIT.matcher(json);
+        boolean hasKit = k.find();
+        Matcher br = BROKER.matcher(json);
+        boolean hasBroker = br.find();
+        Map<String, String> settings = new TreeMap<>();
+        if (hasBroker) {
+            Matcher s = SETTING.matcher(br.group(2));
+            while (s.find()) {
+                settings.put(unescape(s.group(1)), unescape(s.group(2)));
+            }
+        }
+        return new TckReport(unescape(b.group(1)), caps, rules, hasKit ? unescape(k.group(1)) : "unknown",
+                hasKit ? unescape(k.group(2)) : "unknown", hasKit && Boolean.parseBoolean(k.group(3)),
+                hasBroker ? unescape(br.group(1)) : "unknown", settings);
+    }
+
+    /** The version of the kit that wrote it, or {@code unknown}. */
+    public String kitVersion() {
+        return kitVersion;
+    }
+
+    /** When it was written (an ISO-8601 instant), or {@code unknown}. */
+    public String date() {
+        return date;
+    }
+
+    /** Whether only some rules ran (written as {@code report-partial.json}). */
+    public boolean partial() {
+        return partial;
+    }
+
+    /** The broker's name and version as its harness gave it, or {@code unknown}. */
+    public String brokerVersion() {
+        return brokerVersion;
+    }
+
+    /** The broker settings its harness changed from the broker's defaults, by name. */
+    public Map<String, String> brokerSettings() {
+        return brokerSettings;
     }
 
     /** The backend's name. */

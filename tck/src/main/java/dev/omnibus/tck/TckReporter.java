@@ -8,15 +8,19 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +31,10 @@ import java.util.regex.Pattern;
  * Records each kit test's outcome under its rule id and writes the conformance report when the kit class ends:
  * {@code target/omnibus-tck/report.json} (machine) and {@code report.md} (people), or under the directory named by
  * the JUnit configuration parameter {@value #REPORT_DIR_PROPERTY} (a launcher's parameter, else the system property
- * of that name, as JUnit looks them up). Thread-safe.
+ * of that name, as JUnit looks them up). A partial run (some rule ran no test at all: {@code -Dgroups=R07}, say)
+ * writes {@code report-partial.json} and {@code report-partial.md} instead, so it never overwrites a whole run's
+ * report. Each report records the kit's version, the date, and the broker's version and the settings its harness
+ * changed ({@link TckHarness#brokerVersion()}, {@link TckHarness#brokerSettings()}). Thread-safe.
  *
  * <p>A rule is FAILED if any of its tests failed, PASSED if none failed and at least one passed, SKIPPED (with
  * the skip reasons) if every test was skipped. A FAILED rule's line in {@code report.md} ends with what to check
@@ -39,9 +46,33 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
     private static final Pattern RULE_ID = Pattern.compile("^(R\\d\\d)_");
     private static final Map<Class<?>, Run> RUNS = new ConcurrentHashMap<>();
 
-    /** Called by the kit once it knows the backend: name and capabilities for the report. */
-    static void describe(Class<?> kitClass, String backend, Capabilities capabilities) {
-        RUNS.computeIfAbsent(kitClass, k -> new Run()).describe(backend, capabilities);
+    /** The report's file name, without extension, for a whole run and for a partial one. */
+    public static String reportName(boolean partial) {
+        return partial ? "report-partial" : "report";
+    }
+
+    /** The kit's version (from the kit's jar), {@code unknown} when it cannot be read. */
+    public static String kitVersion() {
+        try (InputStream in = TckReporter.class.getResourceAsStream("kit.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                String v = p.getProperty("version", "");
+                if (!v.isBlank() && !v.contains("${")) {
+                    return v;
+                }
+            }
+        } catch (IOException e) {
+            // the version is information only
+        }
+        return "unknown";
+    }
+
+    /** Called by the kit once it knows the backend: what the report says about the backend and the broker. */
+    static void describe(Class<?> kitClass, String backend, Capabilities capabilities, String brokerVersion,
+                         Map<String, String> brokerSettings) {
+        RUNS.computeIfAbsent(kitClass, k -> new Run()).describe(backend, capabilities, brokerVersion,
+                brokerSettings);
     }
 
     /**
@@ -89,6 +120,14 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
         }
     }
 
+    /** Writes the report of {@code kitClass}'s run to {@code dir} now and forgets the run (tests of the reporter). */
+    static void write(Class<?> kitClass, Path dir) {
+        Run run = RUNS.remove(kitClass);
+        if (run != null) {
+            run.write(dir);
+        }
+    }
+
     private static Path reportDir(ExtensionContext context) {
         // a configuration parameter, not only the system property: a program launching the kit (omnibus tck) names
         // its directory per run without changing the JVM's global state; JUnit falls back to the system property
@@ -119,11 +158,16 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
     private static final class Run {
         private String backend = "unknown";
         private Capabilities capabilities;
+        private String brokerVersion = "unknown";
+        private Map<String, String> brokerSettings = Map.of();
         private final Map<String, RuleResult> results = new TreeMap<>();
 
-        synchronized void describe(String backend, Capabilities capabilities) {
+        synchronized void describe(String backend, Capabilities capabilities, String brokerVersion,
+                                   Map<String, String> brokerSettings) {
             this.backend = backend;
             this.capabilities = capabilities;
+            this.brokerVersion = brokerVersion == null || brokerVersion.isBlank() ? "unknown" : brokerVersion;
+            this.brokerSettings = new TreeMap<>(brokerSettings == null ? Map.of() : brokerSettings);
         }
 
         synchronized void figure(String rule, String name, long value) {
@@ -149,7 +193,26 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
         synchronized void write(Path dir) {
             StringBuilder json = new StringBuilder();
             StringBuilder md = new StringBuilder();
-            json.append("{\n  \"backend\": ").append(quote(backend)).append(",\n  \"capabilities\": [");
+            List<String> notRun = new ArrayList<>();
+            for (String rule : RuleCatalogue.RULES.keySet()) {
+                if (!results.containsKey(rule)) {
+                    notRun.add(rule);
+                }
+            }
+            boolean partial = !notRun.isEmpty();
+            String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+            json.append("{\n  \"backend\": ").append(quote(backend))
+                    .append(",\n  \"kit\": {\"version\": ").append(quote(kitVersion()))
+                    .append(", \"date\": ").append(quote(date))
+                    .append(", \"partial\": ").append(partial).append('}')
+                    .append(",\n  \"broker\": {\"version\": ").append(quote(brokerVersion))
+                    .append(", \"settings\": {");
+            int s = 0;
+            for (Map.Entry<String, String> e : brokerSettings.entrySet()) {
+                json.append(s++ == 0 ? "" : ", ").append(quote(e.getKey())).append(": ").append(quote(e.getValue()));
+            }
+            json.append("}}");
+            json.append(",\n  \"capabilities\": [");
             List<String> caps = new ArrayList<>();
             if (capabilities != null) {
                 capabilities.supported().forEach(c -> caps.add(c.name()));
@@ -171,7 +234,21 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
             }
             json.append(first ? "}" : "\n  }").append(",\n  \"rules\": [");
             md.append("# Omnibus TCK report: ").append(backend).append("\n\n")
-                    .append("Capabilities: ").append(String.join(", ", caps)).append("\n\n")
+                    .append("Kit ").append(kitVersion()).append(", ").append(date).append("; broker: ")
+                    .append(brokerVersion);
+            if (!brokerSettings.isEmpty()) {
+                md.append(", with ");
+                int m = 0;
+                for (Map.Entry<String, String> e : brokerSettings.entrySet()) {
+                    md.append(m++ == 0 ? "" : ", ").append(e.getKey()).append(" = ").append(e.getValue());
+                }
+            }
+            md.append("\n\n");
+            if (partial) {
+                md.append("**Partial run**: no test ran for ").append(String.join(", ", notRun))
+                        .append(" (a run of some rules only); a whole run writes report.md.\n\n");
+            }
+            md.append("Capabilities: ").append(String.join(", ", caps)).append("\n\n")
                     .append("| rule | title | status | tests | reason |\n| --- | --- | --- | --- | --- |\n");
             int i = 0;
             for (Map.Entry<String, String> rule : RuleCatalogue.RULES.entrySet()) {
@@ -220,8 +297,8 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
             json.append("\n  ]\n}\n");
             try {
                 Files.createDirectories(dir);
-                Files.writeString(dir.resolve("report.json"), json, StandardCharsets.UTF_8);
-                Files.writeString(dir.resolve("report.md"), md, StandardCharsets.UTF_8);
+                Files.writeString(dir.resolve(reportName(partial) + ".json"), json, StandardCharsets.UTF_8);
+                Files.writeString(dir.resolve(reportName(partial) + ".md"), md, StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the TCK report to " + dir.toAbsolutePath(), e);
             }

@@ -3,6 +3,7 @@ package dev.omnibus.tck.selftest;
 import dev.omnibus.memory.MemoryBroker;
 import dev.omnibus.tck.OmnibusTck;
 import dev.omnibus.tck.TckHarness;
+import dev.omnibus.tck.TckReporter;
 
 import java.time.Duration;
 import java.util.Map;
@@ -48,6 +49,16 @@ public class BrokenKit extends OmnibusTck {
         @Override
         public Duration timeout() {
             return Duration.ofSeconds(5);
+        }
+
+        @Override
+        public String brokerVersion() {
+            return "in-process memory broker (omnibus " + TckReporter.kitVersion() + ")";
+        }
+
+        @Override
+        public Map<String, String> brokerSettings() {
+            return Map.of("defect", defect.name());
         }
 
         @Override

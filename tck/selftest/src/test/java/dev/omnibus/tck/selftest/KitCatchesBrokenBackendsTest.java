@@ -35,7 +35,7 @@ class KitCatchesBrokenBackendsTest {
         assertThat(verdict.status()).as("kit verdict on %s for %s", defect, defect.rule).isEqualTo("FAILED");
         assertThat(verdict.reason()).as("failure message of %s names the backend and the rule", defect)
                 .contains("[" + defect.backendName() + "] " + defect.rule);
-        assertThat(Files.readString(reports.resolve("report.md"))).as("report.md tells the implementer of %s what "
+        assertThat(Files.readString(reports.resolve("report-partial.md"))).as("report.md tells the implementer of %s what "
                 + "to check", defect).contains("if this fails, check: " + RuleCatalogue.CHECKS.get(defect.rule));
     }
 
@@ -52,6 +52,9 @@ class KitCatchesBrokenBackendsTest {
         assertThat(report.rule("R23").status()).as("R23 on the unbroken wrapper: %s", report.rule("R23").reason())
                 .isEqualTo("PASSED");
         assertThat(report.rule("R23").figures()).containsOnlyKeys("duplicates", "resumeMillis");
+        assertThat(report.kitVersion()).as("the kit's version").isEqualTo(TckReporter.kitVersion())
+                .isNotEqualTo("unknown");
+        assertThat(report.brokerVersion()).as("the harness's broker version").startsWith("in-process memory broker");
     }
 
     /**
@@ -98,8 +101,13 @@ class KitCatchesBrokenBackendsTest {
                 System.setProperty(TckReporter.REPORT_DIR_PROPERTY, previous);
             }
         }
-        TckReport report = TckReport.read(reports.resolve("report.json"));
+        String name = TckReporter.reportName(onlyRule != null);
+        assertThat(reports.resolve(TckReporter.reportName(onlyRule == null) + ".json"))
+                .as("a %s run writes only %s.json", onlyRule == null ? "whole" : "partial", name).doesNotExist();
+        TckReport report = TckReport.read(reports.resolve(name + ".json"));
         assertThat(report.backend()).isEqualTo(defect.backendName());
+        assertThat(report.partial()).as("partial flag of a run of %s", onlyRule == null ? "every rule" : onlyRule)
+                .isEqualTo(onlyRule != null);
         return report;
     }
 }
