@@ -1,5 +1,6 @@
 package dev.omnibus.cli;
 
+import dev.omnibus.tck.RuleCatalogue;
 import dev.omnibus.tck.TckReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +42,7 @@ class TckCommandTest {
         assertThat(result.out()).startsWith("omnibus tck: mem at mem://cli-tck-")
                 .contains("| rule | mem |", "| R01 round trip of every attribute, extension and data | pass |",
                         "| R17 broker restart mid-stream | skip [")
-                .contains("rules: 4 passed, 0 failed, 21 skipped; report: " + dir.resolve("report-partial.json"));
+                .contains("rules: 4 passed, 0 failed, " + (RuleCatalogue.RULES.size() - 4) + " skipped; report: " + dir.resolve("report-partial.json"));
 
         TckReport report = TckReport.read(dir.resolve("report-partial.json"));
         assertThat(report.backend()).isEqualTo("mem");
@@ -68,7 +69,7 @@ class TckCommandTest {
                 .singleElement().asString()
                 .startsWith("R09 FAILED  unsettled events are redelivered after the ack deadline (")
                 .contains("[mem] R09: ");
-        assertThat(result.out()).contains("rules: 0 passed, 1 failed, 24 skipped");
+        assertThat(result.out()).contains("rules: 0 passed, 1 failed, " + (RuleCatalogue.RULES.size() - 1) + " skipped");
         assertThat(TckReport.read(dir.resolve("report-partial.json")).rule("R09").status()).isEqualTo("FAILED");
     }
 
