@@ -26,22 +26,24 @@ import java.util.List;
  * <h2>Mapping</h2>
  * At least once. Topics are routing keys on one durable topic exchange ({@value #EXCHANGE_NAME}, default
  * {@value #DEFAULT_EXCHANGE}), declared on connect; a wildcard {@code *} is the binding key's {@code *}, a final
- * {@code >} is {@code *.#} (one or more words). A group is a durable quorum queue {@code <exchange>:<group>:<topic>}
- * bound to the topic (or pattern), shared by the group's members; a subscription without a group gets a quorum queue
- * of its own, {@code <exchange>::<topic>::<uuid>}, deleted when it closes and, should the client vanish, by the broker
+ * {@code >} is {@code *.#} (one or more words). A group is a durable queue ({@value #QUEUE_TYPE_NAME}: classic by
+ * default, or quorum) {@code <exchange>:<group>:<topic>} bound to the topic (or pattern), shared by the group's
+ * members; a subscription without a group gets a durable queue of its own, {@code <exchange>::<topic>::<uuid>}, deleted when it closes and, should the client vanish, by the broker
  * once it has gone {@value #PRIVATE_EXPIRES_NAME} without a consumer (events in it are then lost). Publish is a
  * persistent {@code basic.publish} with publisher confirms, pipelined: the receipt completes on the broker's ack
  * and fails on its nack, on a return ({@value #MANDATORY_NAME}), on a lost connection (UNAVAILABLE: the outcome is
  * unknown) or on {@code publish.timeout}. Consuming is {@code basic.consume} with {@code basic.qos} prefetch =
  * maxInFlight; ack is {@code basic.ack} ({@code multiple} when a batch covers every earlier unsettled delivery);
  * nack is {@code basic.nack} with requeue; a delayed nack republishes the message (confirmed) to a per-delay retry
- * queue whose message TTL dead-letters it back to the source queue, then acks it; the attempt is the quorum
- * queue's {@code x-delivery-count} plus the deliveries before a delayed nack. Dead letters are published by the
+ * queue whose message TTL dead-letters it back to the source queue, then acks it; the attempt is counted by the
+ * library on classic queues, and is a quorum queue's {@code x-delivery-count} plus the deliveries before a delayed
+ * nack on quorum queues. Dead letters are published by the
  * library, then acked on the source.
  *
  * <h2>Options</h2>
- * {@value #EXCHANGE_NAME}, {@value #MAX_PAYLOAD_NAME}, {@value #STRUCTURED_NAME}, {@value #MAX_OUTSTANDING_NAME},
- * {@value #MANDATORY_NAME}, {@value #ORDERED_GROUPS_NAME}, {@value #PRIVATE_EXPIRES_NAME}, {@value #HEARTBEAT_NAME},
+ * {@value #EXCHANGE_NAME}, {@value #QUEUE_TYPE_NAME}, {@value #MAX_PAYLOAD_NAME}, {@value #STRUCTURED_NAME},
+ * {@value #MAX_OUTSTANDING_NAME}, {@value #MANDATORY_NAME}, {@value #ORDERED_GROUPS_NAME}, {@value #PRIVATE_EXPIRES_NAME},
+ * {@value #HEARTBEAT_NAME},
  * the TLS options {@code tls}, {@code tls.ca.file}, {@code tls.cert.file}, {@code tls.key.file}; plus the common
  * {@code publish.timeout} and {@code reconnect.*} (the client's automatic recovery waits between attempts as the
  * reconnect policy says).
@@ -65,6 +67,22 @@ public final class RabbitBackendProvider implements BackendProvider {
     static final String ORDERED_GROUPS_NAME = "ordered.groups";
     static final String PRIVATE_EXPIRES_NAME = "private.queue.expires";
     static final String HEARTBEAT_NAME = "heartbeat";
+    static final String QUEUE_TYPE_NAME = "queue.type";
+
+    /** The type of the queues Omnibus declares. */
+    public enum QueueType {
+        /**
+         * Classic durable queues: persistent messages survive a restart and a {@code kill -9}; the broker counts no
+         * deliveries, so the library counts attempts (in memory, lost when the subscriber restarts).
+         */
+        CLASSIC,
+        /**
+         * Quorum queues: the attempt is the broker's {@code x-delivery-count}, retry queues dead-letter at least
+         * once. On RabbitMQ 3.10 a single-node quorum queue younger than a few minutes may not come back after the
+         * node is killed ({@code kill -9}): its Raft member was not registered on disk yet, and no leader is elected.
+         */
+        QUORUM
+    }
 
     /** Default topic exchange. */
     public static final String DEFAULT_EXCHANGE = "omnibus";
@@ -110,11 +128,17 @@ public final class RabbitBackendProvider implements BackendProvider {
             Duration.ofSeconds(1), Duration.ofMinutes(10), "AMQP heartbeat asked for; a connection silent for about "
                     + "twice this is declared dead and recovered");
 
+    /** The type of the queues Omnibus declares (default classic). */
+    public static final ConfigOption<QueueType> QUEUE_TYPE = ConfigOption.enumeration(QUEUE_TYPE_NAME,
+            QueueType.class, QueueType.CLASSIC, "type of the queues declared for groups, subscriptions and retries: "
+                    + "classic (attempts counted by the library) or quorum (attempts from x-delivery-count; see "
+                    + "docs/backends/rabbitmq.md for its kill -9 caveat on young single-node queues)");
+
     static final List<ConfigOption<?>> OPTIONS = allOptions();
 
     private static List<ConfigOption<?>> allOptions() {
         List<ConfigOption<?>> all = new ArrayList<>(List.of(EXCHANGE, MAX_PAYLOAD, STRUCTURED, MAX_OUTSTANDING,
-                MANDATORY, ORDERED_GROUPS, PRIVATE_EXPIRES, HEARTBEAT));
+                MANDATORY, ORDERED_GROUPS, PRIVATE_EXPIRES, HEARTBEAT, QUEUE_TYPE));
         all.addAll(TlsOptions.ALL);
         return List.copyOf(all);
     }

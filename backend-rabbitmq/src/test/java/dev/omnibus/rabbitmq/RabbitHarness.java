@@ -65,6 +65,7 @@ public final class RabbitHarness implements TckHarness {
                 .probe("logs 'Server startup complete' and listens",
                         BrokerProcess.Probe.logShows("Server startup complete").and(BrokerProcess.Probe.listens()))
                 .startupTimeout(STARTUP).pollInterval(Duration.ofMillis(50))
+                .keepDir(Boolean.getBoolean("omnibus.rabbitmq.keepDir"))
                 .installHint("apt-get install -y rabbitmq-server").build();
         try {
             Path dir = node.dir();

@@ -12,7 +12,6 @@ import com.rabbitmq.client.PossibleAuthenticationFailureException;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
-import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
 import dev.omnibus.Capabilities;
 import dev.omnibus.Capability;
 import dev.omnibus.ConfigException;
@@ -38,6 +37,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,11 +60,13 @@ import javax.net.ssl.SSLException;
  * client's threads ({@code omnibus-rabbitmq-*}), stopped by {@link #close()}.
  *
  * <p>Recovery: the client reconnects by itself, waiting between attempts as the shared reconnect policy says, and
- * recovers channels (prefetch, confirm mode, listeners), the exchange, queues and bindings. Consumers are left out
- * of the client's topology recovery on purpose: each receiver starts its consumer again itself when it sees the
- * connection recovered (or its consumer cancelled), so a consumer the client could not recover (a quorum queue not
- * ready yet after a broker restart) is an error in the receive loop, retried with the library's backoff, never a
- * subscription silently receiving nothing.
+ * recovers its channels (prefetch, confirm mode, listeners). Its topology recovery (replaying declarations on the
+ * channel that first made them) is off on purpose: everything is declared again by its owner instead. Each receiver
+ * opens a new channel and declares its exchange, queue, binding and consumer when it sees the connection recovered
+ * (or its consumer cancelled, or its channel closed), so a declaration that fails (a quorum queue not ready yet after
+ * a broker restart) is an error of its receive loop, retried with the library's backoff, never a subscription
+ * silently receiving nothing; retry queues are declared again on first use after a recovery; the exchange survives
+ * restarts (durable), and a publishing channel the broker closes because it is gone declares it again.
  */
 public final class RabbitBackend implements Backend {
     private static final Logger log = LoggerFactory.getLogger(RabbitBackend.class);
@@ -83,6 +85,7 @@ public final class RabbitBackend implements Backend {
     private final boolean mandatory;
     private final boolean orderedGroups;
     private final Duration privateExpires;
+    private final boolean quorum;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<RabbitReceiver> receivers = ConcurrentHashMap.newKeySet();
@@ -109,6 +112,7 @@ public final class RabbitBackend implements Backend {
         this.mandatory = context.get(RabbitBackendProvider.MANDATORY);
         this.orderedGroups = context.get(RabbitBackendProvider.ORDERED_GROUPS);
         this.privateExpires = context.get(RabbitBackendProvider.PRIVATE_EXPIRES);
+        this.quorum = context.get(RabbitBackendProvider.QUEUE_TYPE) == RabbitBackendProvider.QueueType.QUORUM;
         Capabilities.Builder caps = Capabilities.builder()
                 .supports(Capability.AT_LEAST_ONCE, Capability.DURABLE, Capability.GROUPS, Capability.NACK,
                         Capability.DELAYED_NACK, Capability.WILDCARDS)
@@ -156,13 +160,8 @@ public final class RabbitBackend implements Backend {
                 context.publishTimeout().toMillis())));
         factory.setThreadFactory(threads());
         factory.setAutomaticRecoveryEnabled(true);
-        factory.setTopologyRecoveryEnabled(true);
-        factory.setTopologyRecoveryFilter(new TopologyRecoveryFilter() {
-            @Override
-            public boolean filterConsumer(com.rabbitmq.client.impl.recovery.RecordedConsumer consumer) {
-                return false; // receivers start their consumers again themselves (see the class comment)
-            }
-        });
+        // declarations are made again by their owners (see the class comment), not replayed by the client
+        factory.setTopologyRecoveryEnabled(false);
         factory.setRecoveryDelayHandler(attempt -> context.reconnectPolicy()
                 .delay(Math.max(1, attempt + 1)).toMillis());
         RabbitBackend backend = new RabbitBackend(context, factory, addresses);
@@ -381,9 +380,11 @@ public final class RabbitBackend implements Backend {
     }
 
     /**
-     * The retry queue for a delay (a quorum queue whose message TTL dead-letters, at least once, back to
-     * {@code source}), declared once and again before it could have expired. The delay is the TTL as given: the
-     * caller rounds it to few distinct values.
+     * The retry queue for a delay: a durable queue whose message TTL dead-letters back to {@code source} (at least
+     * once with quorum queues; classic queues dead-letter at most once: a broker crash at the moment a message expires
+     * may lose it), expiring when unused for twice the delay plus a minute. Declared once, and again before it could
+     * have expired (publishing does not count as use) and after a recovery. The delay is the TTL as given: the caller
+     * rounds it to few distinct values.
      */
     String delayQueue(String source, long delayMillis) throws IOException {
         String name = source + ":delay:" + delayMillis;
@@ -393,12 +394,20 @@ public final class RabbitBackend implements Backend {
         if (declared != null && now - declared < expires / 2 * 1_000_000L) {
             return name;
         }
-        admin(ch -> ch.queueDeclare(name, true, false, false, Map.of("x-queue-type", "quorum",
-                "x-message-ttl", delayMillis, "x-expires", expires, "x-dead-letter-exchange", "",
-                "x-dead-letter-routing-key", source, "x-dead-letter-strategy", "at-least-once",
-                "x-overflow", "reject-publish")));
+        Map<String, Object> args = new HashMap<>(Map.of("x-message-ttl", delayMillis, "x-expires", expires,
+                "x-dead-letter-exchange", "", "x-dead-letter-routing-key", source));
+        if (quorum) {
+            args.putAll(Map.of("x-queue-type", "quorum", "x-dead-letter-strategy", "at-least-once",
+                    "x-overflow", "reject-publish"));
+        }
+        admin(ch -> ch.queueDeclare(name, true, false, false, args));
         delayQueues.put(name, now);
         return name;
+    }
+
+    /** Whether queues are quorum queues (else classic). */
+    boolean quorum() {
+        return quorum;
     }
 
     @Override

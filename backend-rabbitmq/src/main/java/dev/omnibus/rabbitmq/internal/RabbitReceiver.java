@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import dev.omnibus.ErrorCode;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.Receiver;
@@ -28,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One subscription member: a channel with {@code basic.qos} prefetch = maxInFlight consuming the subscription's
- * quorum queue (the group's, or one of its own). The client's dispatch thread puts deliveries into a queue that
+ * durable queue (the group's, or one of its own). The client's dispatch thread puts deliveries into a queue that
  * {@link #receive} (the library's receive thread) takes from; ack, nack and the delayed nack are thread-safe.
  *
  * <p>Acks: every delivery tag stays in {@link Consuming#unsettled} until settled; an ack batch is sent as one
@@ -36,8 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is serialised per channel, so a {@code multiple} ack never covers a tag another thread is about to settle on its
  * own (acking a tag twice closes the channel).
  *
- * <p>Delayed nack: the message (body and properties, plus {@value #DELIVERIES_HEADER} = the attempts so far and
- * {@value #TOPIC_HEADER} = its topic) is published, confirmed, to a retry queue whose message TTL is the delay rounded
+ * <p>Delayed nack: the message (body and properties, plus {@value #TOPIC_HEADER} = its topic and, on quorum queues,
+ * {@value #DELIVERIES_HEADER} = the attempts so far, as the copy's x-delivery-count starts again) is published, confirmed, to a retry queue whose message TTL is the delay rounded
  * up to one of ten steps per decade; the TTL dead-letters it back to this queue. Only then is the original acked. Is
  * the retry queue out of reach, the original is held and requeued with {@code basic.nack} once the delay is over.
  *
@@ -122,7 +123,9 @@ final class RabbitReceiver implements Receiver {
 
     private Map<String, Object> queueArguments() {
         Map<String, Object> args = new HashMap<>();
-        args.put("x-queue-type", "quorum");
+        if (backend.quorum()) {
+            args.put("x-queue-type", "quorum");
+        }
         if (own) {
             args.put("x-expires", backend.privateExpires().toMillis());
         } else if (backend.orderedGroups()) {
@@ -133,6 +136,12 @@ final class RabbitReceiver implements Receiver {
 
     /** A new channel and consumer; the old channel (if any) is dropped and what it delivered but nobody took too. */
     private void restart() throws IOException {
+        if (!backend.connection().isOpen()) {
+            // the client is recovering it: leave its channels alone until it is done (aborting one meanwhile would
+            // hand the recovery a channel it can no longer reopen)
+            throw new OmnibusException(ErrorCode.UNAVAILABLE, RabbitBackend.NAME + ": the connection to "
+                    + backend.context().redactedUrl() + " is down; recovering", null, true);
+        }
         Consuming old = current;
         if (old != null) {
             old.retire();
@@ -202,7 +211,8 @@ final class RabbitReceiver implements Receiver {
 
     private ReceivedMessage decode(Incoming in) {
         Map<String, Object> headers = in.properties.getHeaders();
-        int attempt = 1 + count(headers, DELIVERY_COUNT) + count(headers, DELIVERIES_HEADER);
+        // classic queues count nothing: 0 lets the library count per event id
+        int attempt = backend.quorum() ? 1 + count(headers, DELIVERY_COUNT) + count(headers, DELIVERIES_HEADER) : 0;
         Object topicHeader = headers == null ? null : headers.get(TOPIC_HEADER);
         String topic = topicHeader != null ? AmqpBinding.text(topicHeader) : in.envelope.getRoutingKey();
         return AmqpBinding.decode(topic, in.properties, in.body, attempt, null, in);
@@ -248,7 +258,9 @@ final class RabbitReceiver implements Receiver {
                 headers.putAll(in.properties.getHeaders());
             }
             headers.remove(DELIVERY_COUNT);
-            headers.put(DELIVERIES_HEADER, message.deliveryCount());
+            if (backend.quorum()) {
+                headers.put(DELIVERIES_HEADER, message.deliveryCount());
+            }
             headers.put(TOPIC_HEADER, message.topic());
             AMQP.BasicProperties props = in.properties.builder().headers(headers).deliveryMode(2).build();
             backend.publish("", retryQueue, props, in.body, message.topic(),
