@@ -360,8 +360,16 @@ public final class RabbitBackend implements Backend {
         }
     }
 
-    /** Runs {@code call} on the admin channel, opening a new one when the last one was closed. */
+    /**
+     * Runs {@code call} on the admin channel, opening a new one when the last one was closed; UNAVAILABLE while the
+     * connection is down, without touching the channel (the client's recovery owns it then: aborting or opening one
+     * meanwhile left the recovery stuck for good in the kit's restart rules).
+     */
     <T> T admin(ChannelCall<T> call) throws IOException {
+        if (!connection.isOpen()) {
+            throw new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": the connection to " + context.redactedUrl()
+                    + " is down; recovering");
+        }
         synchronized (adminLock) {
             if (admin == null || !admin.isOpen()) {
                 if (admin != null) {

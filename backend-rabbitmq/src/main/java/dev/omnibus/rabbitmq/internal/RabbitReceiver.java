@@ -112,12 +112,21 @@ final class RabbitReceiver implements Receiver {
         return queue;
     }
 
-    /** Declares the queue and starts consuming, on the subscribing thread: a refusal fails {@code subscribe}. */
+    /**
+     * Declares the queue and starts consuming, on the subscribing thread: a refusal (a queue of that name with other
+     * settings, a permission) fails {@code subscribe}; a connection that is down only delays consuming to the receive
+     * loop, which retries with the library's backoff.
+     */
     void start() {
         try {
             restart();
         } catch (IOException | RuntimeException e) {
-            throw backend.classify(e);
+            OmnibusException error = backend.classify(e);
+            if (!error.isRetryable() || backend.isClosed()) {
+                throw error;
+            }
+            log.info("{}: cannot consume '{}' yet ({}); retrying in the receive loop", RabbitBackend.NAME, queue,
+                    error.getMessage());
         }
     }
 
