@@ -53,6 +53,9 @@ final class RabbitReceiver implements Receiver {
     /** The topic of a message coming back from a retry queue (its routing key is then the queue's name). */
     static final String TOPIC_HEADER = "omnibus-topic";
     private static final String DELIVERY_COUNT = "x-delivery-count";
+    /** Marks the message close publishes to make the broker write this member's acks to disk (see close). */
+    static final String SYNC_HEADER = "omnibus-sync";
+    private static final int SYNC_WAIT_MS = 2_000;
     private static final int MAX_QUEUE_NAME = 200;
     private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Retry delays: ten steps per decade (a delayed nack waits at most a quarter longer than asked). */
@@ -207,7 +210,13 @@ final class RabbitReceiver implements Receiver {
         List<ReceivedMessage> out = new ArrayList<>(Math.min(max, 64));
         Incoming next = first;
         while (next != null) {
-            if (next.consuming.live()) {
+            if (!next.consuming.live()) {
+                next = buffer.poll();
+                continue;
+            }
+            if (isSyncMarker(next)) {
+                next.consuming.settle(List.of(next.tag), true);
+            } else {
                 out.add(decode(next));
             }
             if (out.size() >= max) {
@@ -216,6 +225,11 @@ final class RabbitReceiver implements Receiver {
             next = buffer.poll();
         }
         return out;
+    }
+
+    private static boolean isSyncMarker(Incoming in) {
+        Map<String, Object> headers = in.properties.getHeaders();
+        return headers != null && headers.containsKey(SYNC_HEADER);
     }
 
     private ReceivedMessage decode(Incoming in) {
@@ -331,7 +345,7 @@ final class RabbitReceiver implements Receiver {
         }
         Consuming c = current;
         if (c != null) {
-            c.close();
+            c.close(!own);
         }
         buffer.clear();
         if (own && !backend.isClosed()) {
@@ -377,6 +391,8 @@ final class RabbitReceiver implements Receiver {
         volatile String tag;
         volatile boolean cancelled;
         volatile boolean retired;
+        /** Whether an ack was sent on this channel (close then makes the broker write acks to disk). */
+        volatile boolean acked;
 
         Consuming(Channel channel, long generation) {
             this.channel = channel;
@@ -408,6 +424,7 @@ final class RabbitReceiver implements Receiver {
                 for (long t : tags) {
                     highest = Math.max(highest, t);
                 }
+                acked = true;
                 Long lowestOpen = unsettled.isEmpty() ? null : unsettled.first();
                 if (lowestOpen == null || lowestOpen > highest) {
                     channel.basicAck(highest, true);
@@ -427,12 +444,32 @@ final class RabbitReceiver implements Receiver {
             RabbitBackend.abort(channel);
         }
 
-        synchronized void close() {
+        /**
+         * Closes the channel; the broker requeues what is unsettled. Acks are asynchronous in AMQP, and the broker
+         * writes a classic queue's acks to disk only now and then: a node killed right after this member closed
+         * would redeliver what it acked. So, when it acked anything and the queue outlives it ({@code syncAcks}),
+         * it first publishes a persistent marker (header {@value #SYNC_HEADER}, expiring after a minute) to the
+         * queue on this same channel in confirm mode, and waits up to 2 s for its confirm: the queue handles this
+         * channel's acks before the marker, and confirms a persistent message only once its index, acks included,
+         * is on disk. Receivers ack and skip markers.
+         */
+        synchronized void close(boolean syncAcks) {
             retired = true;
             try {
                 if (channel.isOpen()) {
+                    if (syncAcks && acked) {
+                        channel.confirmSelect();
+                        channel.basicPublish("", queue, false, new AMQP.BasicProperties.Builder().deliveryMode(2)
+                                .expiration("60000").headers(Map.of(SYNC_HEADER, true)).build(), new byte[0]);
+                        if (!channel.waitForConfirms(SYNC_WAIT_MS)) {
+                            log.debug("{}: the broker nacked the ack marker of '{}'", RabbitBackend.NAME, queue);
+                        }
+                    }
                     channel.close();
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                RabbitBackend.abort(channel);
             } catch (IOException | RuntimeException | java.util.concurrent.TimeoutException e) {
                 log.debug("{}: closing the channel of '{}' failed", RabbitBackend.NAME, queue, e);
                 RabbitBackend.abort(channel);
