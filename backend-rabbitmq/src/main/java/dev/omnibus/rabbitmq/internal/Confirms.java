@@ -74,6 +74,13 @@ final class Confirms {
                  String eventId, CompletableFuture<PublishReceipt> result) throws IOException {
         synchronized (lock) {
             long seq = channel.getNextPublishSeqNo();
+            if (seq == 0 || !backend.connection().isOpen()) {
+                // The client is recovering: it reopens this channel before it selects confirm mode on it again, and
+                // says the connection is open only once its channels are back. A publish in between would never be
+                // confirmed (seen in the kit's R17: every publish after a restart hung until publish.timeout).
+                throw new OmnibusException(ErrorCode.UNAVAILABLE, RabbitBackend.NAME + ": the connection to "
+                        + backend.context().redactedUrl() + " is down; recovering");
+            }
             if (seq <= lastSeq) {
                 base += lastSeq; // the channel was recovered and counts from 1 again
             }
