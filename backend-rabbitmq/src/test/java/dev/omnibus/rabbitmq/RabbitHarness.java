@@ -6,6 +6,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.omnibus.tck.BrokerProcess;
 import dev.omnibus.tck.TckHarness;
+import dev.omnibus.tck.TestPki;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,6 +35,7 @@ public final class RabbitHarness implements TckHarness {
 
     private final String options;
     private final String extraConfig;
+    private final String advancedConfig;
     private BrokerProcess node;
     private Connection raw;
 
@@ -47,8 +49,34 @@ public final class RabbitHarness implements TckHarness {
      * {@code options} ({@code ?a=b&c=d} or empty).
      */
     public RabbitHarness(String options, String extraConfig) {
+        this(options, extraConfig, "");
+    }
+
+    /**
+     * As {@link #RabbitHarness(String, String)}, with {@code advancedConfig} as the node's {@code advanced.config}
+     * (Erlang terms, for what {@code rabbitmq.conf} cannot spell: a default user whose password holds any
+     * character, say); empty for none.
+     */
+    public RabbitHarness(String options, String extraConfig, String advancedConfig) {
         this.options = options;
         this.extraConfig = extraConfig;
+        this.advancedConfig = advancedConfig;
+    }
+
+    /**
+     * {@code rabbitmq.conf} lines for a TLS listener on the {@linkplain #extraPort() extra port} of both
+     * {@code 127.0.0.1} and {@code 127.0.0.2} (the second for host name checks: {@code pki}'s server certificate
+     * names {@code localhost} and {@code 127.0.0.1} only), with {@code pki}'s server certificate and key, client
+     * certificates verified against {@code pki}'s CA when sent, and required when {@code requireClientCertificate}.
+     */
+    public static String tlsConfig(TestPki pki, boolean requireClientCertificate) {
+        return "listeners.ssl.1 = 127.0.0.1:${port2}\n"
+                + "listeners.ssl.2 = 127.0.0.2:${port2}\n"
+                + "ssl_options.cacertfile = " + pki.caFile().toAbsolutePath() + "\n"
+                + "ssl_options.certfile = " + pki.serverCertFile().toAbsolutePath() + "\n"
+                + "ssl_options.keyfile = " + pki.serverKeyFile().toAbsolutePath() + "\n"
+                + "ssl_options.verify = verify_peer\n"
+                + "ssl_options.fail_if_no_peer_cert = " + requireClientCertificate + "\n";
     }
 
     @Override
@@ -75,6 +103,9 @@ public final class RabbitHarness implements TckHarness {
                     + extraConfig.replace("${dir}", dir.toString()).replace("${port2}",
                     String.valueOf(node.port(2))));
             Files.writeString(dir.resolve("enabled_plugins"), "[].\n");
+            if (!advancedConfig.isEmpty()) {
+                Files.writeString(dir.resolve("advanced.config"), advancedConfig);
+            }
             Files.writeString(dir.resolve("rabbitmq-env.conf"), "");
             node.start();
         } catch (Exception | Error e) {
@@ -121,6 +152,15 @@ public final class RabbitHarness implements TckHarness {
     /** The third allocated port, free for a second listener (TLS) given in the extra config as ${port2}. */
     public int extraPort() {
         return node.port(2);
+    }
+
+    /**
+     * An {@code amqps://} URL of the TLS listener ({@link #tlsConfig}) on {@code host} ({@code 127.0.0.1}, or
+     * {@code 127.0.0.2} which the certificate does not name), with {@code userInfo} ({@code user:password}, raw)
+     * when not null, and {@code query} ({@code ?a=b...} or empty).
+     */
+    public String tlsUrl(String host, String userInfo, String query) {
+        return "amqps://" + (userInfo == null ? "" : userInfo + "@") + host + ":" + extraPort() + query;
     }
 
     @Override

@@ -12,6 +12,7 @@ import com.rabbitmq.client.PossibleAuthenticationFailureException;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
+import com.rabbitmq.client.impl.FrameHandlerFactory;
 import dev.omnibus.Capabilities;
 import dev.omnibus.Capability;
 import dev.omnibus.ConfigException;
@@ -52,6 +53,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
@@ -146,12 +148,8 @@ public final class RabbitBackend implements Backend {
             throw new ConfigException("option 'exchange' is '" + exchange + "': expected a name of 1 to 200 "
                     + "characters not starting with 'amq.' (reserved by RabbitMQ)");
         }
-        ConnectionFactory factory = new ConnectionFactory();
+        ConnectionFactory factory = tls.enabled() ? tlsFactory(tls.sslContext()) : new ConnectionFactory();
         List<Address> addresses = addresses(context, factory, tls.enabled());
-        if (tls.enabled()) {
-            factory.useSslProtocol(tls.sslContext());
-            factory.enableHostnameVerification();
-        }
         factory.setConnectionTimeout(CONNECT_TIMEOUT_MS);
         factory.setHandshakeTimeout(CONNECT_TIMEOUT_MS);
         factory.setShutdownTimeout(CLOSE_TIMEOUT_MS);
@@ -174,6 +172,23 @@ public final class RabbitBackend implements Backend {
         }
         context.connectionState(ConnectionState.CONNECTED, null);
         return backend;
+    }
+
+    /**
+     * A connection factory over TLS with {@code context}, host names verified, whose sockets let a server's alert be
+     * read when it refuses the client certificate ({@link TlsFrameHandlerFactory} says why).
+     */
+    private static ConnectionFactory tlsFactory(SSLContext context) {
+        ConnectionFactory factory = new ConnectionFactory() {
+            @Override
+            protected synchronized FrameHandlerFactory createFrameHandlerFactory() {
+                return new TlsFrameHandlerFactory(getConnectionTimeout(), context.getSocketFactory(),
+                        getSocketConfigurator());
+            }
+        };
+        factory.useSslProtocol(context);
+        factory.enableHostnameVerification();
+        return factory;
     }
 
     private static ThreadFactory threads() {
