@@ -8,6 +8,8 @@ import dev.omnibus.jetstream.JetStreamBackendProvider;
 import dev.omnibus.kafka.KafkaBackendProvider;
 import dev.omnibus.memory.MemoryBackendProvider;
 import dev.omnibus.nats.NatsBackendProvider;
+import dev.omnibus.rabbitmq.RabbitBackendProvider;
+import dev.omnibus.rabbitmq.RabbitTlsBackendProvider;
 import dev.omnibus.redis.RedisBackendProvider;
 import dev.omnibus.redis.RedissBackendProvider;
 import dev.omnibus.spi.BackendProvider;
@@ -54,7 +56,7 @@ class DocsConfigurationReferenceTest {
     static Stream<Named<BackendProvider>> backends() {
         return Stream.of(new MemoryBackendProvider(), new RedisBackendProvider(), new RedissBackendProvider(),
                         new NatsBackendProvider(), new JetStreamBackendProvider(), new KafkaBackendProvider(),
-                        new PubSubBackendProvider())
+                        new PubSubBackendProvider(), new RabbitBackendProvider(), new RabbitTlsBackendProvider())
                 .map(backend -> Named.of(backend.scheme() + "://", backend));
     }
 
@@ -71,9 +73,9 @@ class DocsConfigurationReferenceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void eachBackendPageDocumentsExactlyThatBackendsOptions(BackendProvider backend) throws IOException {
-        // rediss:// is Redis over TLS, with Redis' options: one page for both
+        // rediss:// is Redis over TLS, with Redis' options: one page for both; amqp:// and amqps:// share rabbitmq.md
         String page = backend.scheme().equals(RedisBackendProvider.TLS_SCHEME) ? RedisBackendProvider.SCHEME
-                : backend.scheme();
+                : backend.scheme().startsWith(RabbitBackendProvider.SCHEME) ? "rabbitmq" : backend.scheme();
         Path file = DOCS.resolve("backends").resolve(page + ".md");
         assertThat(file).as("page of backend %s://", backend.scheme()).exists();
         assertThat(Files.readString(file, StandardCharsets.UTF_8)).as("%s names its URL scheme", file)
