@@ -189,6 +189,22 @@ public final class RabbitHarness implements TckHarness {
         }
     }
 
+    @Override
+    public String brokerVersion() {
+        try {
+            Map<String, Object> server = rawConnection().getServerProperties();
+            return server.getOrDefault("product", "RabbitMQ") + " " + server.getOrDefault("version", "unknown")
+                    + " (one node)";
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            return "RabbitMQ " + BrokerProcess.versionOf("rabbitmqctl", "version") + " (one node; version of its CLI)";
+        }
+    }
+
+    @Override
+    public Map<String, String> brokerSettings() {
+        return Map.of("plugins", "none", "loopback_users", "none");
+    }
+
     /** A plain connection to the node, for what tests check behind the library's back. */
     public Connection rawConnection() throws IOException, TimeoutException {
         if (raw == null || !raw.isOpen()) {
