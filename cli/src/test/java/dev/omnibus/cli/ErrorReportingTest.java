@@ -14,8 +14,8 @@ class ErrorReportingTest {
     static Stream<Arguments> badInput() {
         return Stream.of(
                 Arguments.of(new String[] {"publish", "--url", "foo://x", "--topic", "t"},
-                        "unknown scheme 'foo' in URL 'foo://x'; installed backends: gcppubsub, jetstream, kafka, mem, "
-                                + "nats, redis, rediss"),
+                        "unknown scheme 'foo' in URL 'foo://x'; installed backends: amqp, amqps, gcppubsub, jetstream, "
+                                + "kafka, mem, nats, redis, rediss"),
                 Arguments.of(new String[] {"publish", "--topic", "t", "--bogus"}, "Unknown option: '--bogus'"),
                 Arguments.of(new String[] {"subscribe", "--topic", "t", "-o", "nosuch=1"},
                         "unknown option 'nosuch' in the properties"),

@@ -46,7 +46,7 @@ class ShadedJarIT {
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
         assertThat(run.err()).contains(
-                "installed backends: gcppubsub, jetstream, kafka, mem, nats, redis, rediss");
+                "installed backends: amqp, amqps, gcppubsub, jetstream, kafka, mem, nats, redis, rediss");
     }
 
     @Test
