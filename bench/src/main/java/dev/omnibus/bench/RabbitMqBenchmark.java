@@ -8,10 +8,12 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
+import dev.omnibus.AckMode;
 import dev.omnibus.Config;
 import dev.omnibus.DeliveryHandler;
 import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
+import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
 import dev.omnibus.rabbitmq.RabbitBackendProvider;
 import dev.omnibus.rabbitmq.RabbitHarness;
@@ -299,6 +301,11 @@ public class RabbitMqBenchmark {
             ConnectionFactory f = new ConnectionFactory();
             f.setUri(node.url());
             f.setAutomaticRecoveryEnabled(false);
+            f.setThreadFactory(r -> { // daemon threads: a failed trial's JVM still exits, and BrokerProcess' hook stops the node
+                Thread t = new Thread(r, "bench-raw-amqp");
+                t.setDaemon(true);
+                return t;
+            });
             raw = f.newConnection("bench-raw");
             admin = raw.createChannel();
             admin.exchangeDeclare(EXCHANGE, "topic", true); // as Omnibus declares it on connect
@@ -427,7 +434,8 @@ public class RabbitMqBenchmark {
         @Setup(Level.Invocation)
         public void fill(Rabbit r) throws Exception {
             rabbit = r;
-            queue = r.fillBacklog("raw", t -> "raw:" + t);
+            String topic = r.fillBacklog("raw", t -> "raw:" + t);
+            queue = "raw:" + topic;
             CountDownLatch latch = new CountDownLatch(1);
             done = latch;
             received = 0;
@@ -481,7 +489,9 @@ public class RabbitMqBenchmark {
             String topic = r.fillBacklog("omnibus", t -> EXCHANGE + ":" + group + ":" + t);
             queue = EXCHANGE + ":" + group + ":" + topic;
             latch.arm(BACKLOG);
-            subscription = Backlogs.subscribe(r.bus, topic, group, PREFETCH, handler);
+            // no startAt(earliest): RabbitMQ denies REPLAY; the group's queue holds the backlog already
+            subscription = r.bus.subscriber().subscribe(SubscribeOptions.topic(topic).group(group)
+                    .ackMode(AckMode.AUTO).concurrency(1).maxInFlight(PREFETCH), handler);
         }
 
         /** Closes the subscription (its last acks go out) and checks that nothing is left unacked. */
