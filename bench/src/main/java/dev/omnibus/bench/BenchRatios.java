@@ -18,6 +18,7 @@ import java.util.TreeMap;
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios RedisStreamsBenchmark -f 1 -wi 2 -i 3
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios NatsBenchmark -f 1 -wi 2 -i 3
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios KafkaBenchmark -f 1 -wi 3 -i 5
+ * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios RabbitMqBenchmark -f 1 -wi 3 -i 5
  * </pre>
  */
 public final class BenchRatios {
