@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -202,17 +203,25 @@ final class Kit {
      * missing ids and what to check.
      */
     void awaitAll(Recorder r, List<String> ids, String text) {
-        try {
-            Awaitility.await().atMost(harness.timeout()).pollInterval(Duration.ofMillis(10)).pollDelay(Duration.ZERO)
-                    .until(() -> r.hasAll(ids));
-        } catch (ConditionTimeoutException e) {
+        awaitOrFail(harness.timeout(), () -> r.hasAll(ids), () -> {
             Set<String> missing = r.missing(ids);
-            throw new AssertionError(what(text + ": " + (ids.size() - missing.size()) + " of " + ids.size()
-                    + " events arrived within " + harness.timeout().toMillis() + "ms (" + r.size()
-                    + " deliveries); first missing: " + missing.stream().limit(5).collect(Collectors.joining(", "))
-                    + "; if this fails, check: " + RuleCatalogue.CHECKS.get(rule)
-                    + " Also check what the broker buffers or drops: its queue, pending and payload limits, and the "
-                    + "harness's timeout()"), e);
+            return text + ": " + (ids.size() - missing.size()) + " of " + ids.size() + " events arrived within "
+                    + harness.timeout().toMillis() + "ms (" + r.size() + " deliveries); first missing: "
+                    + missing.stream().limit(5).collect(Collectors.joining(", ")) + "; if this fails, check: "
+                    + RuleCatalogue.CHECKS.get(rule) + " Also check what the broker buffers or drops: its queue, "
+                    + "pending and payload limits, and the harness's timeout()";
+        });
+    }
+
+    /**
+     * Waits up to {@code atMost} until {@code done}; on timeout fails with {@code failure}'s text, computed then (so
+     * it can say what arrived and what did not), naming the backend and the rule.
+     */
+    void awaitOrFail(Duration atMost, Callable<Boolean> done, Supplier<String> failure) {
+        try {
+            Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(10)).pollDelay(Duration.ZERO).until(done);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(what(failure.get()), e);
         }
     }
 

@@ -5,8 +5,6 @@ import dev.omnibus.Capability;
 import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
 import io.cloudevents.CloudEvent;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -85,27 +83,19 @@ interface R25NeverStalls {
     }
 
     private static void awaitAfter(Kit kit, Subscription s, Recorder r, CloudEvent after, String spoilt) {
-        try {
-            Awaitility.await().atMost(allowance(kit)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> r.count(after.getId()) > 0 || s.failure().isPresent());
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError(kit.what("an event published after " + spoilt + " was not delivered within "
-                    + allowance(kit).toMillis() + "ms; the handler saw " + r.size() + " deliveries of "
-                    + r.distinctIds().size() + " events (a slot of the broker's in-flight window that a nack, an "
-                    + "expiry or the library's settling should have freed?)"), e);
-        }
+        kit.awaitOrFail(allowance(kit), () -> r.count(after.getId()) > 0 || s.failure().isPresent(),
+                () -> "an event published after " + spoilt + " was not delivered within " + allowance(kit).toMillis()
+                        + "ms; the handler saw " + r.size() + " deliveries of " + r.distinctIds().size() + " events (a "
+                        + "slot of the broker's in-flight window that a nack, an expiry or the library's settling "
+                        + "should have freed?)");
         assertThat(s.failure()).as(kit.what("the subscription failed after " + spoilt)).isEmpty();
         assertThat(s.isActive()).as(kit.what("active after " + spoilt)).isTrue();
     }
 
     private static void awaitRedelivered(Kit kit, Recorder r, List<CloudEvent> spoilt, String how) {
-        try {
-            Awaitility.await().atMost(allowance(kit)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> spoilt.stream().allMatch(e -> r.count(e.getId()) >= 2));
-        } catch (ConditionTimeoutException e) {
-            long again = spoilt.stream().filter(x -> r.count(x.getId()) >= 2).count();
-            throw new AssertionError(kit.what("every delivery " + how + " comes again (at-least-once); " + again
-                    + " of " + spoilt.size() + " did within " + allowance(kit).toMillis() + "ms"), e);
-        }
+        kit.awaitOrFail(allowance(kit), () -> spoilt.stream().allMatch(e -> r.count(e.getId()) >= 2),
+                () -> "every delivery " + how + " comes again (at-least-once); "
+                        + spoilt.stream().filter(x -> r.count(x.getId()) >= 2).count() + " of " + spoilt.size()
+                        + " did within " + allowance(kit).toMillis() + "ms");
     }
 }

@@ -51,8 +51,15 @@ public final class TckReporter implements TestWatcher, AfterAllCallback {
         return partial ? "report-partial" : "report";
     }
 
+    /** The kit's version, read once from the kit's jar. */
+    private static final String KIT_VERSION = readKitVersion();
+
     /** The kit's version (from the kit's jar), {@code unknown} when it cannot be read. */
     public static String kitVersion() {
+        return KIT_VERSION;
+    }
+
+    private static String readKitVersion() {
         try (InputStream in = TckReporter.class.getResourceAsStream("kit.properties")) {
             if (in != null) {
                 Properties p = new Properties();
