@@ -12,6 +12,7 @@ import dev.omnibus.ReconnectPolicy;
 import dev.omnibus.kafka.KafkaBackendProvider;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.BrokerAddress;
 import dev.omnibus.spi.TlsFailures;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
@@ -199,7 +200,7 @@ public final class KafkaBackend implements Backend {
     private static Map<String, Object> commonConfig(BackendContext context) {
         Map<String, Object> config = new HashMap<>();
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers(context, KafkaSecurity.hosts(context)));
+                BrokerAddress.parse(context, DEFAULT_PORT).requireNoPath().hostList());
         config.put(CommonClientConfigs.CLIENT_ID_CONFIG, context.get(KafkaBackendProvider.CLIENT_ID));
         ReconnectPolicy policy = context.reconnectPolicy();
         config.put(CommonClientConfigs.RECONNECT_BACKOFF_MS_CONFIG, policy.initial().toMillis());
@@ -207,41 +208,6 @@ public final class KafkaBackend implements Backend {
         config.put(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG, policy.initial().toMillis());
         config.put(CommonClientConfigs.RETRY_BACKOFF_MAX_MS_CONFIG, policy.max().toMillis());
         return config;
-    }
-
-    private static String bootstrapServers(BackendContext context, String address) {
-        String expected = "expected kafka://[user:password@]host[:port][,host[:port]...]";
-        if (address.isEmpty() || address.contains("/")) {
-            throw new ConfigException("'" + context.redactedUrl() + "' "
-                    + (address.isEmpty() ? "names no broker" : "has a path, which Kafka URLs do not take") + ": "
-                    + expected);
-        }
-        StringBuilder servers = new StringBuilder();
-        for (String hostPort : address.split(",", -1)) {
-            String host = hostPort;
-            int port = DEFAULT_PORT;
-            int colon = hostPort.lastIndexOf(':');
-            if (colon >= 0 && !hostPort.endsWith("]")) {
-                host = hostPort.substring(0, colon);
-                try {
-                    port = Integer.parseInt(hostPort.substring(colon + 1));
-                } catch (NumberFormatException e) {
-                    port = -1;
-                }
-                if (port < 1 || port > 65535) {
-                    throw new ConfigException("'" + context.redactedUrl() + "': port '" + hostPort.substring(colon + 1)
-                            + "' of '" + host + "' is not a number from 1 to 65535: " + expected);
-                }
-            }
-            if (host.isEmpty()) {
-                throw new ConfigException("'" + context.redactedUrl() + "' has an empty host: " + expected);
-            }
-            if (servers.length() > 0) {
-                servers.append(',');
-            }
-            servers.append(host).append(':').append(port);
-        }
-        return servers.toString();
     }
 
     private Map<String, Object> producerConfig() {

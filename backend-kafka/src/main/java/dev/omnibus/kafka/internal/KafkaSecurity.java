@@ -296,11 +296,6 @@ final class KafkaSecurity {
         return out;
     }
 
-    /** The URL's host list, without userinfo. */
-    static String hosts(BackendContext context) {
-        return UserInfo.split(context.address()).hosts();
-    }
-
     @Override
     public String toString() {
         // names only: values may be secrets

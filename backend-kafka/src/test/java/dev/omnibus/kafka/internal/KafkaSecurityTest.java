@@ -5,6 +5,7 @@ import dev.omnibus.ConfigOption;
 import dev.omnibus.ConnectionState;
 import dev.omnibus.ReconnectPolicy;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.BrokerAddress;
 import dev.omnibus.tck.TestPki;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -73,8 +74,8 @@ class KafkaSecurityTest {
         AppConfigurationEntry entry = JaasContext.loadClientContext(s).configurationEntries().get(0);
         assertThat(entry.getOptions().get("password")).isEqualTo(password);
         assertThat(s).containsEntry("sasl.mechanism", "SCRAM-SHA-256");
-        assertThat(KafkaSecurity.hosts(context("alice:" + password + "@127.0.0.1:9092", NONE, NONE)))
-                .isEqualTo("127.0.0.1:9092");
+        assertThat(BrokerAddress.parse(context("alice:" + password + "@127.0.0.1:9092", NONE, NONE), 9092)
+                .hostList()).isEqualTo("127.0.0.1:9092");
     }
 
     @Test

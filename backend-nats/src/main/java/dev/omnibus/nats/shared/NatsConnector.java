@@ -7,6 +7,7 @@ import dev.omnibus.OmnibusException;
 import dev.omnibus.ReconnectPolicy;
 import dev.omnibus.internal.Redaction;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.BrokerAddress;
 import dev.omnibus.nats.NatsBackendProvider;
 import dev.omnibus.spi.TlsFailures;
 import dev.omnibus.spi.TlsOptions;
@@ -229,31 +230,13 @@ public final class NatsConnector {
     }
 
     private Options options(Duration pingInterval) {
-        String expected = "expected " + context.scheme() + "://[user:password@|token@]host[:port][,host[:port]...]";
         // the userinfo ends at the LAST '@' (UserInfo): a password may hold '/', '?', '@', '%', '+' raw
-        UserInfo userInfo = UserInfo.split(context.address());
-        String hosts = userInfo.hosts();
-        if (hosts.contains("/") && !hosts.endsWith("/")) {
-            throw new ConfigException("'" + context.redactedUrl() + "' has a path; NATS URLs have none: " + expected);
-        }
-        hosts = hosts.endsWith("/") ? hosts.substring(0, hosts.length() - 1) : hosts;
+        BrokerAddress address = BrokerAddress.parse(context, DEFAULT_PORT).requireNoPath();
+        UserInfo userInfo = address.userInfo();
         tls = TlsOptions.resolve(context, false);
         String scheme = tls.enabled() ? "tls://" : "nats://";
-        for (String host : hosts.split(",", -1)) {
-            String h = host.trim();
-            if (h.isEmpty() || h.startsWith(":")) {
-                throw new ConfigException("'" + context.redactedUrl() + "' names an empty host: " + expected);
-            }
-            int colon = h.lastIndexOf(':');
-            boolean hasPort = colon > 0 && h.indexOf(']') < colon;
-            if (hasPort) {
-                String port = h.substring(colon + 1);
-                if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
-                    throw new ConfigException("'" + context.redactedUrl() + "' has the port '" + port
-                            + "'; a port is 1 to 65535: " + expected);
-                }
-            }
-            servers.add(scheme + (hasPort ? h : h + ":" + DEFAULT_PORT));
+        for (BrokerAddress.HostPort host : address.hosts()) {
+            servers.add(scheme + host);
         }
         ReconnectPolicy policy = context.reconnectPolicy();
         Options.Builder b = new Options.Builder()

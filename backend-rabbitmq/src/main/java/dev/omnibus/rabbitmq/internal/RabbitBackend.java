@@ -23,6 +23,7 @@ import dev.omnibus.PublishReceipt;
 import dev.omnibus.rabbitmq.RabbitBackendProvider;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.BrokerAddress;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import dev.omnibus.spi.TlsFailures;
@@ -37,7 +38,6 @@ import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -205,54 +205,22 @@ public final class RabbitBackend implements Backend {
      * userinfo is parsed; messages name the address with the userinfo masked.
      */
     private static List<Address> addresses(BackendContext context, ConnectionFactory factory, boolean tls) {
-        UserInfo userInfo = UserInfo.split(context.address());
-        String rest = userInfo.hosts();
-        String shown = context.scheme() + "://" + (userInfo.present() ? "****@" : "") + rest;
-        String shape = context.scheme() + "://[user:password@]host[:port][,host[:port]...][/vhost]";
-        int slash = rest.indexOf('/');
-        String hosts = slash < 0 ? rest : rest.substring(0, slash);
-        String vhost = slash < 0 ? "" : rest.substring(slash + 1);
-        if (hosts.isEmpty()) {
-            throw new ConfigException("'" + shown + "' names no host: expected " + shape);
-        }
         int defaultPort = tls ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT;
-        List<Address> list = new ArrayList<>();
-        for (String h : hosts.split(",")) {
-            String host = h.trim();
-            int port = defaultPort;
-            int colon = host.lastIndexOf(':');
-            if (colon >= 0 && host.indexOf(']') < colon) {
-                try {
-                    port = Integer.parseInt(host.substring(colon + 1));
-                } catch (NumberFormatException e) {
-                    throw new ConfigException("'" + shown + "' has the port '" + host.substring(colon + 1)
-                            + "', which is not a number: expected " + shape);
-                }
-                if (port < 1 || port > 65535) {
-                    throw new ConfigException("'" + shown + "' has the port " + port + ": expected 1 to 65535");
-                }
-                host = host.substring(0, colon);
-            }
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            if (host.isEmpty()) {
-                throw new ConfigException("'" + shown + "' names no host: expected " + shape);
-            }
-            list.add(new Address(host, port));
-        }
+        BrokerAddress address = BrokerAddress.parse(context, defaultPort);
+        String vhost = address.path();
         try {
             factory.setVirtualHost(vhost.isEmpty() ? "/" : URLDecoder.decode(vhost.replace("+", "%2B"),
                     StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("'" + shown + "' has a vhost that is not validly percent-encoded: expected "
-                    + shape);
+            throw new ConfigException("'" + address + "' has a vhost that is not validly percent-encoded: expected "
+                    + context.scheme() + "://[user:password@]host[:port][,host[:port]...][/vhost]");
         }
+        UserInfo userInfo = address.userInfo();
         if (userInfo.present()) {
             factory.setUsername(userInfo.user().orElse(""));
             factory.setPassword(userInfo.password().orElse(""));
         }
-        return List.copyOf(list);
+        return address.hosts().stream().map(h -> new Address(h.host(), h.port())).toList();
     }
 
     private void connect() throws IOException, TimeoutException {
