@@ -29,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -242,6 +243,26 @@ final class Kit {
             }
         }
         return false;
+    }
+
+    /**
+     * Waits until {@code r}'s subscription receives again, by publishing a probe every poll until one of them
+     * arrives. After a restart or a cut the bus may be back before a subscription that has its own connection or
+     * must re-subscribe is: a backend that keeps nothing for an absent subscriber owes it no event published in
+     * between, so a rule publishes what it counts only after this. Probes carry ids no rule counts.
+     */
+    void awaitReceiving(Publisher p, String topic, Recorder r, String text) {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        await(text).pollInterval(Duration.ofMillis(100)).until(() -> {
+            if (sent.stream().anyMatch(id -> r.count(id) > 0)) {
+                return true;
+            }
+            CloudEvent probe = TestEvents.text(rule.toLowerCase() + "-probe-" + UUID.randomUUID(), "probe");
+            if (publishWithRetry(p, topic, probe)) {
+                sent.add(probe.getId());
+            }
+            return false;
+        });
     }
 
     /** Publishes {@code event} to a fresh topic and checks it arrives equal, attribute by attribute. */
