@@ -36,7 +36,7 @@ class BomTest {
             String pom = read(ROOT.resolve(modules.group(1)).resolve("pom.xml"));
             Matcher artifact = ARTIFACT.matcher(pom);
             if (!artifact.find()) {
-                continue; // the bom itself, which has no parent
+                continue; // the bom and the backend parent, which have no parent and are not libraries
             }
             if (!pom.contains("<omnibus.publish.skip>true</omnibus.publish.skip>")) {
                 published.add(artifact.group(1));
@@ -53,6 +53,24 @@ class BomTest {
         assertThat(new TreeSet<>(listed)).as("the BOM's modules, against the published modules of the build")
                 .isEqualTo(new TreeSet<>(published));
         assertThat(version(bom)).as("the BOM's version").isEqualTo(version(parent));
+    }
+
+    /**
+     * The parent POM for backends built outside this repository imports the BOM at a literal version (a property
+     * holding {@code ${project.version}} would take the child's version): it must be the build's.
+     */
+    @Test
+    void backendParentImportsTheBomAtTheBuildsVersion() throws IOException {
+        String parent = read(ROOT.resolve("pom.xml"));
+        assertThat(parent).as("the root pom's modules").contains("<module>tck/backend-parent</module>");
+        String backendParent = read(ROOT.resolve("tck/backend-parent/pom.xml"));
+        Matcher own = Pattern.compile("<artifactId>omnibus-backend-parent</artifactId>\\s*<version>([^<]+)</version>")
+                .matcher(backendParent);
+        assertThat(own.find()).as("omnibus-backend-parent's version").isTrue();
+        assertThat(own.group(1)).as("omnibus-backend-parent's version").isEqualTo(version(parent));
+        assertThat(backendParent).as("omnibus-backend-parent's omnibus.version, which its BOM import uses")
+                .contains("<omnibus.version>" + version(parent) + "</omnibus.version>")
+                .contains("<artifactId>omnibus-bom</artifactId>\n        <version>${omnibus.version}</version>");
     }
 
     private static String version(String pom) {
