@@ -392,6 +392,17 @@ final class SubscriptionImpl implements Subscription {
     void beginClose() {
         stopping = true;
         LockSupport.unpark(receiveThread);
+        wakeReceiver();
+    }
+
+    /** Makes a receive call in progress return now, where the driver can (Receiver.wakeup). */
+    private void wakeReceiver() {
+        try {
+            receiver.wakeup();
+        } catch (RuntimeException e) {
+            log.debug("{}: waking the receiver of '{}' failed; close waits out its receive call", backend.name(),
+                    options.topic(), e);
+        }
     }
 
     /**
@@ -460,6 +471,7 @@ final class SubscriptionImpl implements Subscription {
         boolean self = Thread.currentThread() == receiveThread;
         if (!self) {
             LockSupport.unpark(receiveThread);
+            wakeReceiver();
         }
         for (DeliveryImpl d : handlers.shutdownLanes()) {
             if (d.expire()) {

@@ -41,6 +41,7 @@ public final class PushBuffer {
     private final Condition notFull = lock.newCondition();
     private OmnibusException failure;
     private boolean closed;
+    private boolean woken;
 
     /**
      * A buffer holding at most {@code capacity} messages.
@@ -100,11 +101,13 @@ public final class PushBuffer {
         lock.lockInterruptibly();
         try {
             while (queue.isEmpty() && failure == null && !closed) {
-                if (nanos <= 0) {
+                if (nanos <= 0 || woken) {
+                    woken = false;
                     return List.of();
                 }
                 nanos = notEmpty.awaitNanos(nanos);
             }
+            woken = false;
             if (failure != null && queue.isEmpty()) {
                 // what was offered before the failure is handed over first: it was delivered
                 OmnibusException f = failure;
@@ -131,6 +134,20 @@ public final class PushBuffer {
         lock.lock();
         try {
             failure = error;
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * For {@link Receiver#wakeup()}: a {@link #take} waiting for a first message returns empty now, or the next one
+     * does if none waits. Any thread; never blocks.
+     */
+    public void wakeup() {
+        lock.lock();
+        try {
+            woken = true;
             notEmpty.signalAll();
         } finally {
             lock.unlock();

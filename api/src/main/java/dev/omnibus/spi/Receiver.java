@@ -74,6 +74,17 @@ public interface Receiver {
     }
 
     /**
+     * Close began: make a {@link #receive} call in progress return now (empty, or with what it already holds), and
+     * the next call return at once. The library calls it from the closing thread, before it waits for its receive
+     * thread to end, so a close does not wait out the receive call's {@code maxWait} (up to 100 ms per subscription,
+     * which closing a thousand subscriptions one by one adds up). Must not block; any thread. No-op by default, right
+     * for a client that cannot be woken (a blocking read on a socket): close then takes up to the {@code maxWait}.
+     * Never close or unsubscribe here: {@link #close} comes later, once handlers have settled.
+     */
+    default void wakeup() {
+    }
+
+    /**
      * Stops consuming. Unsettled messages are left to the broker's redelivery. Every ack given before {@code close}
      * was called must have been sent (or be waited for) when it returns: the library acks up to this call and
      * nothing after it (kit rule R24). Must stop any thread it started and make a concurrent {@code receive} return.

@@ -119,6 +119,34 @@ class PushBufferTest {
     }
 
     @Test
+    void wakeupEndsAWaitingTakeOnceAndLeavesTheBufferOpen() throws Exception {
+        PushBuffer buffer = new PushBuffer(4);
+        CompletableFuture<List<ReceivedMessage>> taken = new CompletableFuture<>();
+        Thread receive = new Thread(() -> {
+            try {
+                taken.complete(buffer.take(5, LONG));
+            } catch (InterruptedException e) {
+                taken.completeExceptionally(e);
+            }
+        }, "push-receive-woken");
+        receive.start();
+        awaitBlocked(receive);
+        buffer.wakeup();
+        assertThat(taken.get(5, TimeUnit.SECONDS)).as("a take woken up").isEmpty();
+
+        buffer.wakeup();
+        long start = System.nanoTime();
+        assertThat(buffer.take(5, LONG)).as("the take after a wakeup with no waiter").isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+
+        assertThat(buffer.offer(message("after"), Duration.ZERO)).as("the buffer stays open").isTrue();
+        assertThat(ids(buffer.take(5, Duration.ZERO))).containsExactly("after");
+        buffer.wakeup();
+        assertThat(buffer.offer(message("waiting"), Duration.ZERO)).isTrue();
+        assertThat(ids(buffer.take(5, LONG))).as("a wakeup never hides what waits").containsExactly("waiting");
+    }
+
+    @Test
     void aCapacityBelowOneIsRefusedWithWhatIsAllowed() {
         assertThatThrownBy(() -> new PushBuffer(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("a PushBuffer's capacity is at least 1, not 0");

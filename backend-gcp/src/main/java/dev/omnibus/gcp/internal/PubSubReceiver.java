@@ -86,6 +86,9 @@ final class PubSubReceiver implements Receiver {
     private final boolean deadlineOnArrival;
     private final String clientId = UUID.randomUUID().toString();
     private final LinkedBlockingQueue<dev.omnibus.spi.ReceivedMessage> queue = new LinkedBlockingQueue<>();
+    /** Put in {@link #queue} by {@link #wakeup()}: the receive call that takes it returns at once; never returned. */
+    private static final dev.omnibus.spi.ReceivedMessage WAKE = dev.omnibus.spi.ReceivedMessage
+            .invalid("", new byte[0], null, "wake-up marker").build();
     /** Deliveries received and not settled yet: handed back (deadline 0) on close. */
     private final Set<Lease> unsettled = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -329,13 +332,19 @@ final class PubSubReceiver implements Receiver {
                             + "; opening a new one", failure, error.isRetryable() || error.code() == ErrorCode.NOT_FOUND);
         }
         dev.omnibus.spi.ReceivedMessage first = queue.poll(maxWait.toNanos(), TimeUnit.NANOSECONDS);
-        if (first == null) {
+        if (first == null || first == WAKE) {
             return List.of();
         }
         List<dev.omnibus.spi.ReceivedMessage> out = new ArrayList<>(Math.min(max, 64));
         out.add(first);
         queue.drainTo(out, max - 1);
+        out.removeIf(m -> m == WAKE);
         return out;
+    }
+
+    @Override
+    public void wakeup() {
+        queue.offer(WAKE);
     }
 
     /** The stream's observer: queues what arrives, remembers how it ended. */

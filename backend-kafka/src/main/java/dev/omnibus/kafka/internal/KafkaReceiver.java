@@ -51,6 +51,8 @@ final class KafkaReceiver implements Receiver {
     private final long ackDeadlineNanos;
     private final Assignment assignment = new Assignment();
     private final PollLoop poll;
+    /** A receive in progress, or the next, returns at once (wakeup: the subscription is closing); under the monitor. */
+    private boolean woken;
 
     KafkaReceiver(KafkaBackend backend, ReceiverSpec spec) {
         this.backend = backend;
@@ -101,11 +103,13 @@ final class KafkaReceiver implements Receiver {
                     break;
                 }
                 long left = end - System.nanoTime();
-                if (left <= 0) {
+                if (left <= 0 || woken) {
+                    woken = false;
                     return List.of();
                 }
                 TimeUnit.NANOSECONDS.timedWait(assignment, left);
             }
+            woken = false;
         }
         List<ReceivedMessage> out = new ArrayList<>(taken.size());
         for (int i = 0; i < taken.size(); i++) {
@@ -119,6 +123,14 @@ final class KafkaReceiver implements Receiver {
             }
         }
         return out;
+    }
+
+    @Override
+    public void wakeup() {
+        synchronized (assignment) {
+            woken = true;
+            assignment.notifyAll();
+        }
     }
 
     /** Takes up to {@code max} live buffered entries and marks them in flight; under the monitor. */

@@ -8,10 +8,12 @@ import dev.omnibus.spi.ReceivedMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -48,6 +50,8 @@ final class Channel {
     private int waiting;
     private int consecutiveDrops;
     private int members;
+    /** Members whose next (or current) receive returns at once: guarded by {@code lock}. */
+    private final Set<Object> woken = new HashSet<>();
     private boolean closed;
     private String disconnectReason;
 
@@ -301,7 +305,7 @@ final class Channel {
                     throw new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, describe() + " was " + disconnectReason,
                             null, false);
                 }
-                if (closed) {
+                if (closed || woken.remove(member)) {
                     return List.of();
                 }
                 long now = System.nanoTime();
@@ -330,6 +334,20 @@ final class Channel {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
+        }
+    }
+
+    /**
+     * {@code member}'s receive in progress returns empty now, or its next one at once (Receiver.wakeup: its
+     * subscription is closing). Wakes every waiter: the others find nothing new and wait again.
+     */
+    void wakeup(Object member) {
+        lock.lock();
+        try {
+            woken.add(member);
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -502,6 +520,7 @@ final class Channel {
                 redeliver.addFirst(back.get(i));
             }
             members--;
+            woken.remove(member);
             notEmpty.signalAll();
             return members <= 0 && (group == null || disconnectReason != null);
         } finally {

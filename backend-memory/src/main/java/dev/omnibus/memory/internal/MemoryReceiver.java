@@ -27,6 +27,11 @@ final class MemoryReceiver implements Receiver {
     }
 
     @Override
+    public void wakeup() {
+        channel.wakeup(member);
+    }
+
+    @Override
     public void ack(ReceivedMessage message) {
         channel.ack((Long) message.handle());
     }

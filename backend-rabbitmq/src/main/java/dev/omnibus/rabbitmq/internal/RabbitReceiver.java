@@ -67,6 +67,8 @@ final class RabbitReceiver implements Receiver {
     private final String bindingKey;
     private final boolean own;
     private final LinkedBlockingQueue<Incoming> buffer = new LinkedBlockingQueue<>();
+    /** Put in {@link #buffer} by {@link #wakeup()}: the receive call that takes it returns at once. */
+    private static final Incoming WAKE = new Incoming(null, new Envelope(0, false, "", ""), null, new byte[0]);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicInteger delaying = new AtomicInteger();
     private volatile Consuming current;
@@ -204,13 +206,13 @@ final class RabbitReceiver implements Receiver {
             }
         }
         Incoming first = buffer.poll(maxWait.toNanos(), TimeUnit.NANOSECONDS);
-        if (first == null) {
+        if (first == null || first == WAKE) {
             return List.of();
         }
         List<ReceivedMessage> out = new ArrayList<>(Math.min(max, 64));
         Incoming next = first;
         while (next != null) {
-            if (!next.consuming.live()) {
+            if (next == WAKE || !next.consuming.live()) {
                 next = buffer.poll();
                 continue;
             }
@@ -225,6 +227,11 @@ final class RabbitReceiver implements Receiver {
             next = buffer.poll();
         }
         return out;
+    }
+
+    @Override
+    public void wakeup() {
+        buffer.offer(WAKE);
     }
 
     private static boolean isSyncMarker(Incoming in) {
