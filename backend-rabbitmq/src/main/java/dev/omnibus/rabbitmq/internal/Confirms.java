@@ -64,9 +64,14 @@ final class Confirms {
                 r.getReplyCode(), r.getReplyText()));
         channel.addShutdownListener(cause -> {
             closeCause = cause;
-            failAll(new OmnibusException(ErrorCode.UNAVAILABLE, RabbitBackend.NAME + ": the channel to "
-                    + backend.context().redactedUrl() + " closed before the broker confirmed the publish ("
-                    + cause.getMessage() + "); the broker may or may not have taken it", cause));
+            // a refused publish (403: the user may not write the exchange, or a topic permission) closes the
+            // channel: that is the publish's answer, final, not an outage to retry through
+            boolean refused = backend.classify(cause).code() == ErrorCode.PERMISSION_DENIED;
+            failAll(new OmnibusException(refused ? ErrorCode.PERMISSION_DENIED : ErrorCode.UNAVAILABLE,
+                    RabbitBackend.NAME + ": the channel to " + backend.context().redactedUrl() + " closed before the "
+                    + "broker confirmed the publish (" + cause.getMessage() + ")" + (refused
+                    ? ": the user may not publish to this exchange or routing key (check its write and topic "
+                    + "permissions)" : "; the broker may or may not have taken it"), cause));
         });
     }
 
