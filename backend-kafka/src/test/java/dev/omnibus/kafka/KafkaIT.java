@@ -471,7 +471,8 @@ class KafkaIT {
         Omnibus structured = open("partitions=1&structured=true");
         String t = topic("wire");
         PublishReceipt r = publish(binary, t, keyed("w1", "the-key"));
-        publish(structured, t, event("w2"));
+        publish(structured, t, CloudEventBuilder.v1(event("w2")).withData("application/json", "{ \"a\" : 1.50,\n \"b\": 1E2 }"
+                .getBytes(StandardCharsets.UTF_8)).build());
         assertThat(r.position()).isEqualTo("0:0");
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
@@ -497,12 +498,15 @@ class KafkaIT {
         ConsumerRecord<byte[], byte[]> s = records.get(1);
         assertThat(new String(s.headers().lastHeader("content-type").value(), StandardCharsets.UTF_8))
                 .startsWith("application/cloudevents+json");
-        assertThat(new String(s.value(), StandardCharsets.UTF_8)).contains("\"id\":\"w2\"");
+        assertThat(new String(s.value(), StandardCharsets.UTF_8)).contains("\"id\":\"w2\"")
+                .as("JSON data embedded as its own bytes (StructuredJson), not reprinted")
+                .contains("\"data\":{ \"a\" : 1.50,\n \"b\": 1E2 }");
 
-        List<String> got = new CopyOnWriteArrayList<>();
+        Map<String, byte[]> got = new ConcurrentHashMap<>();
         subscribe(binary, SubscribeOptions.topic(t).startAt(StartPosition.earliest()),
-                d -> got.add(d.event().getId()));
-        await("both modes decode").until(() -> got.containsAll(List.of("w1", "w2")));
+                d -> got.put(d.event().getId(), d.event().getData().toBytes()));
+        await("both modes decode").until(() -> got.keySet().containsAll(List.of("w1", "w2")));
+        assertThat(new String(got.get("w2"), StandardCharsets.UTF_8)).isEqualTo("{ \"a\" : 1.50,\n \"b\": 1E2 }");
     }
 
     @Test

@@ -129,10 +129,16 @@ class NatsCoreIT {
             Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t), seen::add);
             CloudEvent e = CloudEventBuilder.v1().withId("st-1").withSource(URI.create("/shop")).withType("t")
                     .withExtension("tenant", "acme").withData("text/plain", b("hello")).build();
+            CloudEvent json = CloudEventBuilder.v1(e).withId("st-2").withData("application/json", b("{ \"a\" : 1.50,\n \"b\": 1E2 }"))
+                    .build();
             structured.publisher().publish(t, e).toCompletableFuture().join();
-            Awaitility.await("structured event delivered").atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 1);
+            structured.publisher().publish(t, json).toCompletableFuture().join();
+            Awaitility.await("structured events delivered").atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 2);
             assertThat(seen.get(0).isRaw()).isFalse();
             assertThat(seen.get(0).event().getExtension("tenant")).isEqualTo("acme");
+            assertThat(seen.get(0).event().getData().toBytes()).isEqualTo(b("hello"));
+            // byte for byte: the JSON format alone would reprint 1.50 as 1.5 and 1E2 as 100.0 (StructuredJson)
+            assertThat(seen.get(1).event().getData().toBytes()).isEqualTo(b("{ \"a\" : 1.50,\n \"b\": 1E2 }"));
             s.close(Duration.ofSeconds(5));
         }
     }

@@ -66,6 +66,23 @@ class RabbitIT {
     }
 
     @Test
+    void structuredModeKeepsJsonDataByteForByteForBinarySubscribers() throws Exception {
+        String json = "{ \"a\" : 1.50,\n \"b\": 1E2 }";
+        try (Omnibus structured = Omnibus.connect(harness.url() + "?structured=true");
+             Omnibus binary = Omnibus.connect(harness.url())) {
+            Map<String, byte[]> seen = new ConcurrentHashMap<>();
+            binary.subscriber().subscribe(SubscribeOptions.topic("it.structured"),
+                    d -> seen.put(d.event().getId(), d.event().getData().toBytes()));
+            CloudEvent e = CloudEventBuilder.v1(event("structured-" + UUID.randomUUID()))
+                    .withData("application/json", json.getBytes(StandardCharsets.UTF_8)).build();
+            structured.publisher().publish("it.structured", e).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.containsKey(e.getId()));
+            // the JSON format alone would reprint 1.50 as 1.5 and 1E2 as 100.0 (StructuredJson)
+            assertThat(new String(seen.get(e.getId()), StandardCharsets.UTF_8)).isEqualTo(json);
+        }
+    }
+
+    @Test
     void binaryModeWritesCloudEventsHeadersAForeignConsumerCanRead() throws Exception {
         try (Omnibus bus = Omnibus.connect(harness.url()); Channel ch = harness.rawConnection().createChannel()) {
             String q = ch.queueDeclare().getQueue();

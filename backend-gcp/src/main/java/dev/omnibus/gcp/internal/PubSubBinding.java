@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.omnibus.Extensions;
 import dev.omnibus.spi.ReceivedMessage;
+import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.SpecVersion;
@@ -62,7 +63,7 @@ final class PubSubBinding {
             }
         }
         EventFormat json = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
-        return b.putAttributes(CONTENT_TYPE, JsonFormat.CONTENT_TYPE).setData(ByteString.copyFrom(json.serialize(event)))
+        return b.putAttributes(CONTENT_TYPE, JsonFormat.CONTENT_TYPE).setData(ByteString.copyFrom(StructuredJson.serialize(json, event)))
                 .build();
     }
 
@@ -104,7 +105,8 @@ final class PubSubBinding {
                     return invalid(topic, data, attributes, "no event format for content-type '" + contentType + "'",
                             deliveryCount, id, handle);
                 }
-                event = format.deserialize(data);
+                event = StructuredJson.isStructured(contentType) ? StructuredJson.deserialize(format, data)
+                        : format.deserialize(data);
             } else {
                 String specVersion = attributes.get(PREFIX + SPECVERSION);
                 if (specVersion == null) {

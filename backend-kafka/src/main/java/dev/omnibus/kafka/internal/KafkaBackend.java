@@ -16,6 +16,7 @@ import dev.omnibus.spi.BrokerAddress;
 import dev.omnibus.spi.TlsFailures;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
+import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.provider.EventFormatProvider;
@@ -127,7 +128,7 @@ public final class KafkaBackend implements Backend {
         this.replication = context.get(KafkaBackendProvider.REPLICATION);
         this.maxPayload = context.get(KafkaBackendProvider.MAX_PAYLOAD);
         this.structured = context.get(KafkaBackendProvider.STRUCTURED)
-                ? EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE) : null;
+                ? StructuredJson.format(EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE)) : null;
         Map<String, Object> adminConfig = new HashMap<>(common);
         adminConfig.putAll(security.settings(AdminClientConfig.configNames()));
         adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, common.get(CommonClientConfigs.CLIENT_ID_CONFIG) + "-admin");

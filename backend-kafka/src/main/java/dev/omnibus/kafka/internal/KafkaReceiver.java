@@ -7,6 +7,7 @@ import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import dev.omnibus.spi.Topics;
+import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.kafka.KafkaMessageFactory;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -263,6 +264,9 @@ final class KafkaReceiver implements Receiver {
         CloudEvent event;
         try {
             event = KafkaMessageFactory.createReader(record).toEvent();
+            if (record.value() != null && StructuredJson.isStructured(contentType(record))) {
+                event = StructuredJson.restoreData(event, record.value());
+            }
         } catch (RuntimeException ex) {
             return ReceivedMessage.invalid(record.topic(), record.value(), headers(record),
                     "not a CloudEvent in the Kafka binding: " + ex.getMessage()).deliveryCount(attempt)
@@ -270,6 +274,12 @@ final class KafkaReceiver implements Receiver {
         }
         return ReceivedMessage.event(record.topic(), event).deliveryCount(attempt).orderingKey(e.ledger.orderingKey)
                 .position(position).handle(e).build();
+    }
+
+    /** The record's {@code content-type} header (the binding names the structured format there), or null. */
+    private static String contentType(ConsumerRecord<byte[], byte[]> record) {
+        Header h = record.headers().lastHeader("content-type");
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {

@@ -3,6 +3,7 @@ package dev.omnibus.nats.shared;
 import dev.omnibus.Extensions;
 import dev.omnibus.nats.NatsBinding;
 import dev.omnibus.spi.ReceivedMessage;
+import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.provider.EventFormatProvider;
@@ -40,7 +41,8 @@ public final class NatsWire {
 
     /** {@code structured}: publish in structured mode (JSON), else binary. */
     public NatsWire(boolean structured) {
-        this.structured = structured ? EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE) : null;
+        this.structured = structured
+                ? StructuredJson.format(EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE)) : null;
     }
 
     /** The message for {@code event} on {@code subject}. */
@@ -57,6 +59,10 @@ public final class NatsWire {
         String reason;
         try {
             CloudEvent event = NatsBinding.toEvent(message.getHeaders(), body);
+            Headers h = message.getHeaders();
+            if (body != null && h != null && StructuredJson.isStructured(h.getFirst(NatsBinding.CONTENT_TYPE))) {
+                event = StructuredJson.restoreData(event, body);
+            }
             Object key = event.getExtension(Extensions.PARTITION_KEY);
             return ReceivedMessage.event(topic, event).deliveryCount(deliveryCount).redeliveryKey(redeliveryKey)
                     .orderingKey(key == null ? null : key.toString()).position(position).handle(handle).build();

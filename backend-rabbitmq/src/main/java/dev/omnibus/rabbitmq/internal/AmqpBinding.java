@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
 import dev.omnibus.Extensions;
 import dev.omnibus.spi.ReceivedMessage;
+import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.SpecVersion;
@@ -58,7 +59,7 @@ final class AmqpBinding {
             EventFormat json = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
             AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().contentType(JsonFormat.CONTENT_TYPE)
                     .deliveryMode(PERSISTENT).messageId(event.getId()).build();
-            return new Message(props, json.serialize(event));
+            return new Message(props, StructuredJson.serialize(json, event));
         }
         Map<String, Object> headers = new HashMap<>(16);
         headers.put(PREFIX + "specversion", event.getSpecVersion().toString());
@@ -103,7 +104,8 @@ final class AmqpBinding {
                     return invalid(topic, props, body, "no event format for content-type '" + contentType + "'",
                             attempt, position, handle);
                 }
-                event = format.deserialize(body);
+                event = StructuredJson.isStructured(contentType) ? StructuredJson.deserialize(format, body)
+                        : format.deserialize(body);
             } else {
                 Object specVersion = header(headers, "specversion");
                 if (specVersion == null) {

@@ -2,6 +2,7 @@ package dev.omnibus.redis.internal;
 
 import dev.omnibus.Extensions;
 import dev.omnibus.spi.ReceivedMessage;
+import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.SpecVersion;
@@ -75,7 +76,7 @@ final class StreamBinding {
     Object[] encode(CloudEvent event) {
         if (structured) {
             EventFormat json = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
-            return new Object[] {CONTENT_TYPE_FIELD, STRUCTURED_CONTENT_TYPE, DATA_FIELD, json.serialize(event)};
+            return new Object[] {CONTENT_TYPE_FIELD, STRUCTURED_CONTENT_TYPE, DATA_FIELD, StructuredJson.serialize(json, event)};
         }
         // room for specversion, the seven other v1 attributes, every extension and data: one array, never grown
         Fields fields = new Fields(2 * (9 + event.getExtensionNames().size()));
@@ -219,7 +220,9 @@ final class StreamBinding {
                             deliveryCount, handle);
                 }
                 byte[] json = fields.get(DATA);
-                event = format.deserialize(json == null ? new byte[0] : json);
+                byte[] envelope = json == null ? new byte[0] : json;
+                event = StructuredJson.isStructured(type) ? StructuredJson.deserialize(format, envelope)
+                        : format.deserialize(envelope);
             } else {
                 byte[] specVersion = fields.get(PREFIX + SPECVERSION);
                 if (specVersion == null) {
