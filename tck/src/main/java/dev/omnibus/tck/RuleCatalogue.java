@@ -90,7 +90,9 @@ public final class RuleCatalogue {
         rule("R25", "nothing failed or unsettled stalls a subscription",
                 "Receiver.nack and the broker's own deadline free the broker's in-flight slot (a driver must not "
                 + "free its window or credit only on ack), and a backend without NACK denies it: the library then "
-                + "settles failed and expired deliveries itself (SPI call contract in tck/README.md).");
+                + "settles failed and expired deliveries itself (SPI call contract in tck/README.md); where the broker "
+                + "imposes a window the backend cannot set from maxInFlight, the harness declares it "
+                + "(TckHarness.brokerWindow) so R25 spoils enough to fill it.");
         if (!TITLES.firstKey().equals(FIRST) || !TITLES.lastKey().equals(LAST)) {
             throw new IllegalStateException("RuleCatalogue.FIRST/LAST do not match the catalogue");
         }

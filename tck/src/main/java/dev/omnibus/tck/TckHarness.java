@@ -68,6 +68,17 @@ public interface TckHarness {
         return "odd_-";
     }
 
+    /**
+     * The broker's own in-flight window per subscription where the backend cannot set it from {@code maxInFlight}
+     * (MQTT 3.1.1: Mosquitto's {@code max_inflight_messages}, 20 by default), or 0 where the backend sets the broker's
+     * window from {@code maxInFlight} (a prefetch, a max-ack-pending) or the broker has none. R25 spoils three
+     * windows' worth of deliveries, the larger of this and its own {@code maxInFlight}: a driver that leaks a slot of
+     * a 20-slot window on each failure stalls only after 20. Default: 0.
+     */
+    default int brokerWindow() {
+        return 0;
+    }
+
     /** The ack deadline the kit uses in deadline tests; at least the backend's minimum. */
     default Duration ackDeadline() {
         return Duration.ofSeconds(1);

@@ -36,6 +36,9 @@ public final class BrokenBackendProvider implements BackendProvider {
     static final ConfigOption<Defect> DEFECT = ConfigOption.enumeration("defect", Defect.class, Defect.NONE,
             "the deliberate defect to switch on");
 
+    /** LEAKS_FIXED_BROKER_WINDOW's window, whatever maxInFlight is (Mosquitto's default max_inflight_messages). */
+    static final int FIXED_BROKER_WINDOW = 20;
+
     private final MemoryBackendProvider memory = new MemoryBackendProvider();
 
     @Override
@@ -197,7 +200,7 @@ public final class BrokenBackendProvider implements BackendProvider {
             this.real = real;
             this.defect = defect;
             this.window = defect == Defect.NONE_AT_MOST_ONCE_WINDOW || defect == Defect.LEAKS_WINDOW_ON_NACK
-                    ? maxInFlight : 0;
+                    ? maxInFlight : defect == Defect.LEAKS_FIXED_BROKER_WINDOW ? FIXED_BROKER_WINDOW : 0;
             LIVE.add(this);
             if (defect == Defect.LEAKS_THREAD_ON_CLOSE) {
                 Thread leak = new Thread(() -> {
@@ -281,8 +284,8 @@ public final class BrokenBackendProvider implements BackendProvider {
 
         @Override
         public void nack(ReceivedMessage message, Duration delay) {
-            if (defect != Defect.LEAKS_WINDOW_ON_NACK) {
-                holding.decrementAndGet(); // LEAKS_WINDOW_ON_NACK: its defect, the slot stays taken
+            if (defect != Defect.LEAKS_WINDOW_ON_NACK && defect != Defect.LEAKS_FIXED_BROKER_WINDOW) {
+                holding.decrementAndGet(); // the LEAKS_ defects: the slot stays taken
             }
             if (defect == Defect.DROPS_NACKED) {
                 real.ack(message);

@@ -57,6 +57,11 @@ public class BrokenKit extends OmnibusTck {
         }
 
         @Override
+        public int brokerWindow() {
+            return defect == Defect.LEAKS_FIXED_BROKER_WINDOW ? BrokenBackendProvider.FIXED_BROKER_WINDOW : 0;
+        }
+
+        @Override
         public Map<String, String> brokerSettings() {
             return Map.of("defect", defect.name());
         }

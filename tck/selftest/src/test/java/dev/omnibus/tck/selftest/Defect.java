@@ -61,7 +61,13 @@ enum Defect {
      * Keeps a broker-style in-flight window of {@code maxInFlight} that only an ack frees (a driver counting credit
      * on ack alone): each nack, and each expiry handed back as a nack, leaks a slot until nothing is delivered.
      */
-    LEAKS_WINDOW_ON_NACK("R25");
+    LEAKS_WINDOW_ON_NACK("R25"),
+    /**
+     * As {@link #LEAKS_WINDOW_ON_NACK}, with a window of {@value BrokenBackendProvider#FIXED_BROKER_WINDOW} the
+     * driver cannot set from {@code maxInFlight} (MQTT 3.1.1's broker-side in-flight limit), which its harness
+     * declares ({@code TckHarness.brokerWindow()}): six failures fill no window here, R25 must spoil more.
+     */
+    LEAKS_FIXED_BROKER_WINDOW("R25");
 
     final String rule;
 
