@@ -7,6 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+# the MQTT sample backend (samples/mqtt-backend) runs the kit on its own Mosquitto
+[[ -x /usr/sbin/mosquitto ]] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 # the Debian package (its rabbitmq-server script lives in /usr/lib/rabbitmq/bin, /usr/sbin is root's PATH only)
 [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
 # Google's Pub/Sub emulator (a jar of the Cloud SDK); PUBSUB_EMULATOR_JAR or gcloud's install dirs are also searched

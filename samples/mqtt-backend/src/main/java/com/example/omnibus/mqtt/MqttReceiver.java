@@ -111,6 +111,12 @@ final class MqttReceiver implements Receiver {
 
     // extend: the default no-op is right, MQTT has no redelivery deadline
 
+    /** Close began: a receive waiting in the buffer returns now, so the close does not wait out its poll. */
+    @Override
+    public void wakeup() {
+        buffer.wakeup();
+    }
+
     @Override
     public void close() {
         closed = true;
