@@ -71,6 +71,10 @@ class BomTest {
         assertThat(backendParent).as("omnibus-backend-parent's omnibus.version, which its BOM import uses")
                 .contains("<omnibus.version>" + version(parent) + "</omnibus.version>")
                 .contains("<artifactId>omnibus-bom</artifactId>\n        <version>${omnibus.version}</version>");
+        Matcher cloudEvents = Pattern.compile("<cloudevents\\.version>([^<]+)</cloudevents\\.version>").matcher(parent);
+        assertThat(cloudEvents.find()).as("the build's CloudEvents version").isTrue();
+        assertThat(backendParent).as("omnibus-backend-parent's CloudEvents version, which its cloudevents-bom uses")
+                .contains("<cloudevents.version>" + cloudEvents.group(1) + "</cloudevents.version>");
     }
 
     private static String version(String pom) {
