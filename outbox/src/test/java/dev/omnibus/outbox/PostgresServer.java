@@ -1,0 +1,130 @@
+package dev.omnibus.outbox;
+
+import dev.omnibus.tck.BrokerProcess;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A throw-away PostgreSQL for tests: {@code initdb} into a temporary dir and {@code postgres} on a free loopback port
+ * (its Unix socket in the same dir), through {@link BrokerProcess}, so never the machine's own server. Restartable on
+ * the same port and data ({@link #kill()} is {@code kill -9}, then {@link #start()}). Thread-safe as BrokerProcess is.
+ *
+ * <p>PostgreSQL refuses to run as root: when the tests run as root, initdb and postgres run as the {@code postgres}
+ * user (through {@code setpriv}), which then owns the dir.
+ */
+final class PostgresServer implements AutoCloseable {
+    static final String BIN = "/usr/lib/postgresql/15/bin/";
+    private static final String USER = "omnibus";
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+
+    private final BrokerProcess process;
+
+    private PostgresServer(BrokerProcess process) {
+        this.process = process;
+    }
+
+    /** Initialises a cluster and starts it; the caller closes it. */
+    static PostgresServer start() throws IOException, InterruptedException {
+        List<String> asPostgres = asPostgresUser();
+        BrokerProcess p = BrokerProcess.builder("postgres")
+                .command(b -> {
+                    List<String> line = new ArrayList<>(asPostgres);
+                    line.addAll(List.of(BIN + "postgres", "-D", b.dir().resolve("data").toString(),
+                            "-p", String.valueOf(b.port()), "-h", "127.0.0.1", "-k", b.dir().toString(),
+                            "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200"));
+                    return line;
+                })
+                .probe("logs 'ready to accept connections'",
+                        BrokerProcess.Probe.logShows("database system is ready to accept connections"))
+                .installHint("apt-get install -y postgresql-15")
+                .startupTimeout(Duration.ofSeconds(60))
+                .build();
+        try {
+            if (!asPostgres.isEmpty()) {
+                UserPrincipal owner = p.dir().getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByName("postgres");
+                Files.setOwner(p.dir(), owner);
+            }
+            List<String> initdb = new ArrayList<>(asPostgres);
+            initdb.addAll(List.of(BIN + "initdb", "-D", p.dir().resolve("data").toString(), "-A", "trust",
+                    "-U", USER, "-E", "UTF8", "--locale=C", "--no-sync"));
+            p.run("initdb", initdb, Duration.ofSeconds(60));
+            p.start();
+            return new PostgresServer(p);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            p.stop();
+            throw e;
+        }
+    }
+
+    private static List<String> asPostgresUser() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return List.of();
+        }
+        return List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--");
+    }
+
+    /** The port. */
+    int port() {
+        return process.port();
+    }
+
+    /** The JDBC URL of {@code database} (no password: the cluster trusts loopback). */
+    String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database + "?user=" + USER
+                + "&connectTimeout=5&tcpKeepAlive=true";
+    }
+
+    /** A data source on {@code database}. */
+    DataSource dataSource(String database) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(jdbcUrl(database));
+        return ds;
+    }
+
+    /** Creates a fresh database and returns its name, so that tests sharing the server do not share tables. */
+    String newDatabase() throws SQLException {
+        String name = "test_" + DATABASES.incrementAndGet();
+        try (Connection c = dataSource("postgres").getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        }
+        return name;
+    }
+
+    /** {@code kill -9} of the postmaster and its backends; the data dir stays. */
+    void kill() throws InterruptedException {
+        process.kill();
+    }
+
+    /** Starts again after {@link #kill()} (crash recovery), on the same port and data. */
+    void startAgain() throws IOException, InterruptedException {
+        process.start();
+    }
+
+    /** The server's log since its latest start, for failure messages. */
+    String log() throws IOException {
+        return process.logSinceStart();
+    }
+
+    /** The data dir's parent. */
+    Path dir() {
+        return process.dir();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.stop();
+    }
+}
