@@ -46,7 +46,7 @@ final class SteadyWriter implements AutoCloseable {
     private void run() {
         int i = 0;
         while (!stop) {
-            String id = "o-" + i;
+            String id = topic + "-" + i; // unique across tests sharing a broker that deduplicates by id
             boolean rollback = i % 4 == 3;
             try (Connection c = ds.getConnection()) {
                 c.setAutoCommit(false);
