@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>PostgreSQL refuses to run as root: when the tests run as root, initdb and postgres run as the {@code postgres}
  * user (through {@code setpriv}), which then owns the dir.
  */
-final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements AutoCloseable {
     static final String BIN = "/usr/lib/postgresql/15/bin/";
     private static final String USER = "omnibus";
     private static final AtomicInteger DATABASES = new AtomicInteger();
@@ -36,7 +36,7 @@ final class PostgresServer implements AutoCloseable {
     }
 
     /** Initialises a cluster and starts it; the caller closes it. */
-    static PostgresServer start() throws IOException, InterruptedException {
+    public static PostgresServer start() throws IOException, InterruptedException {
         List<String> asPostgres = asPostgresUser();
         BrokerProcess p = BrokerProcess.builder("postgres")
                 .command(b -> {
@@ -77,25 +77,25 @@ final class PostgresServer implements AutoCloseable {
     }
 
     /** The port. */
-    int port() {
+    public int port() {
         return process.port();
     }
 
     /** The JDBC URL of {@code database} (no password: the cluster trusts loopback). */
-    String jdbcUrl(String database) {
+    public String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database + "?user=" + USER
                 + "&connectTimeout=5&tcpKeepAlive=true";
     }
 
     /** A data source on {@code database}. */
-    DataSource dataSource(String database) {
+    public DataSource dataSource(String database) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setURL(jdbcUrl(database));
         return ds;
     }
 
     /** Creates a fresh database and returns its name, so that tests sharing the server do not share tables. */
-    String newDatabase() throws SQLException {
+    public String newDatabase() throws SQLException {
         String name = "test_" + DATABASES.incrementAndGet();
         try (Connection c = dataSource("postgres").getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
@@ -104,22 +104,22 @@ final class PostgresServer implements AutoCloseable {
     }
 
     /** {@code kill -9} of the postmaster and its backends; the data dir stays. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.kill();
     }
 
     /** Starts again after {@link #kill()} (crash recovery), on the same port and data. */
-    void startAgain() throws IOException, InterruptedException {
+    public void startAgain() throws IOException, InterruptedException {
         process.start();
     }
 
     /** The server's log since its latest start, for failure messages. */
-    String log() throws IOException {
+    public String log() throws IOException {
         return process.logSinceStart();
     }
 
     /** The data dir's parent. */
-    Path dir() {
+    public Path dir() {
         return process.dir();
     }
 
