@@ -55,7 +55,9 @@ public final class BatchPublisher {
                 f = publishOne(row);
             } else {
                 CompletableFuture<Outcome> previous = tails.get(key);
+                // a parked row does not hold its key up: the next one goes on (it is the key's head once parked)
                 f = previous == null ? publishOne(row) : previous.thenCompose(o -> o.kind() == Outcome.Kind.SENT
+                        || o.kind() == Outcome.Kind.PARKED
                         ? publishOne(row)
                         : CompletableFuture.completedFuture(new Outcome(row, Outcome.Kind.RETRY,
                                 "an earlier event of its partition key was not confirmed")));
