@@ -257,6 +257,40 @@ class OutboxMemoryIT {
     }
 
     @Test
+    void manualAckAfterTheWrapperAndDeadLetteringLeaveNoInboxRowForAFailedEvent() throws Exception {
+        try (Omnibus bus = Omnibus.connect("mem://")) {
+            IdempotentHandler effect = IdempotentHandler.wrap(ds, "g", (d, c) -> {
+                Db.insertEffect(c, d.event().getId());
+                if (d.event().getId().startsWith("poison")) {
+                    throw new IllegalArgumentException("cannot apply " + d.event().getId());
+                }
+            });
+            List<String> deadLetters = new CopyOnWriteArrayList<>();
+            Subscription dlq = bus.subscriber().subscribe(SubscribeOptions.topic("orders.manual.dlq").group("ops"),
+                    d -> deadLetters.add(d.event().getId()));
+            AtomicInteger acked = new AtomicInteger();
+            Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic("orders.manual").group("g")
+                    .ackMode(dev.omnibus.AckMode.MANUAL).concurrency(3).deadLetter("orders.manual.dlq", 2)
+                    .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50)), d -> {
+                        effect.handle(d); // throws: not acked, the library nacks and dead-letters
+                        if (d.ack()) {
+                            acked.incrementAndGet();
+                        }
+                    });
+            for (String id : List.of("m-1", "m-2", "poison-1", "m-1")) {
+                bus.publisher().publish("orders.manual", Events.plain(id)).toCompletableFuture().join();
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> acked.get() == 3 && deadLetters.size() == 1);
+            assertThat(deadLetters).containsExactly("poison-1");
+            assertThat(Db.strings(ds, "SELECT event_id FROM effects ORDER BY event_id")).containsExactly("m-1", "m-2");
+            assertThat(Db.strings(ds, "SELECT event_id FROM omnibus_inbox ORDER BY event_id"))
+                    .containsExactly("m-1", "m-2");
+            s.close(Duration.ofSeconds(5));
+            dlq.close(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     void aPoisonRowIsParkedWithItsReasonAndTheKeyGoesOn() throws Exception {
         try (Omnibus bus = Omnibus.connect("mem://?max.payload.bytes=64");
              OutboxRelay relay = OutboxRelay.builder(ds, bus.publisher()).pollInterval(Duration.ofMillis(100))
