@@ -25,7 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * user (through {@code setpriv}), which then owns the dir.
  */
 public final class PostgresServer implements AutoCloseable {
-    static final String BIN = "/usr/lib/postgresql/15/bin/";
+    /**
+     * The server binaries: {@code POSTGRES_BIN} if set, else the newest {@code /usr/lib/postgresql/<version>/bin}
+     * (Debian's layout) that has {@code initdb}, else 15's (the failure then names it).
+     */
+    static final String BIN = binDir();
     private static final String USER = "omnibus";
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
@@ -48,7 +52,7 @@ public final class PostgresServer implements AutoCloseable {
                 })
                 .probe("logs 'ready to accept connections'",
                         BrokerProcess.Probe.logShows("database system is ready to accept connections"))
-                .installHint("apt-get install -y postgresql-15")
+                .installHint("apt-get install -y postgresql (or set POSTGRES_BIN to a dir with initdb and postgres)")
                 .startupTimeout(Duration.ofSeconds(60))
                 .build();
         try {
@@ -66,6 +70,29 @@ public final class PostgresServer implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException e) {
             p.stop();
             throw e;
+        }
+    }
+
+    private static String binDir() {
+        String configured = System.getenv("POSTGRES_BIN");
+        if (configured != null && !configured.isBlank()) {
+            return configured.endsWith("/") ? configured : configured + "/";
+        }
+        Path root = Path.of("/usr/lib/postgresql");
+        try (java.util.stream.Stream<Path> versions = Files.list(root)) {
+            return versions.filter(v -> Files.isExecutable(v.resolve("bin/initdb")))
+                    .max(java.util.Comparator.comparingInt(PostgresServer::version))
+                    .map(v -> v.resolve("bin") + "/").orElse("/usr/lib/postgresql/15/bin/");
+        } catch (IOException e) {
+            return "/usr/lib/postgresql/15/bin/";
+        }
+    }
+
+    private static int version(Path dir) {
+        try {
+            return Integer.parseInt(dir.getFileName().toString());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
