@@ -169,7 +169,6 @@ final class RelayLoop implements Runnable {
                 return batch;
             }
             List<Outcome> outcomes = publisher.publish(claim.rows());
-            int sent = 0;
             int parked = 0;
             List<Long> sentSeqs = new ArrayList<>();
             List<Outcome> failed = new ArrayList<>();
@@ -194,10 +193,9 @@ final class RelayLoop implements Runnable {
                     noteFailure(c, o);
                 }
             }
-            sent = sentSeqs.size();
             c.commit();
             stats.batches.incrementAndGet();
-            stats.published.addAndGet(sent);
+            stats.published.addAndGet(sentSeqs.size());
             stats.parked.addAndGet(parked);
             stats.retried.addAndGet(batch.retries);
             return batch;
