@@ -291,6 +291,41 @@ class OutboxMemoryIT {
     }
 
     @Test
+    void closeDuringUnconfirmedPublishesLeavesTheRowsPending() throws Exception {
+        List<String> published = new CopyOnWriteArrayList<>();
+        dev.omnibus.Publisher neverConfirms = new dev.omnibus.Publisher() {
+            @Override
+            public java.util.concurrent.CompletionStage<dev.omnibus.PublishReceipt> publish(String topic,
+                                                                                          CloudEvent event) {
+                published.add(event.getId());
+                return new java.util.concurrent.CompletableFuture<>();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Db.commit(ds, c -> outbox.publishAll(c, "orders.close", List.of(Events.plain("x-1"), Events.plain("x-2"))));
+        OutboxRelay relay = OutboxRelay.builder(ds, neverConfirms).confirmTimeout(Duration.ofMinutes(1))
+                .pollInterval(Duration.ofMillis(50)).start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> published.size() == 2);
+        long started = System.nanoTime();
+        assertThat(relay.close(Duration.ofMillis(300))).as("the batch could not finish in time").isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+        assertThat(relay.isRunning()).isFalse();
+        assertThat(relay.stats().published()).isZero();
+        // the claim transaction was rolled back: both rows pending, unlocked, for the next relay
+        try (Connection c = ds.getConnection()) {
+            assertThat(OutboxBacklog.of(c, OutboxSchema.defaults()).pending()).isEqualTo(2);
+        }
+        try (Omnibus bus = Omnibus.connect("mem://");
+             OutboxRelay next = OutboxRelay.builder(ds, bus.publisher()).pollInterval(Duration.ofMillis(50))
+                     .start()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> next.stats().published() == 2);
+        }
+    }
+
+    @Test
     void aPoisonRowIsParkedWithItsReasonAndTheKeyGoesOn() throws Exception {
         try (Omnibus bus = Omnibus.connect("mem://?max.payload.bytes=64");
              OutboxRelay relay = OutboxRelay.builder(ds, bus.publisher()).pollInterval(Duration.ofMillis(100))
