@@ -11,6 +11,9 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 [[ -x /usr/sbin/mosquitto ]] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 # the Debian package (its rabbitmq-server script lives in /usr/lib/rabbitmq/bin, /usr/sbin is root's PATH only)
 [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
+# PostgreSQL's server binaries (initdb, postgres) for the outbox tests, any version from 12 (Debian's package also starts
+# a cluster of its own on 5432, which the tests never use)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 # Google's Pub/Sub emulator (a jar of the Cloud SDK); PUBSUB_EMULATOR_JAR or gcloud's install dirs are also searched
 [[ -n ${PUBSUB_EMULATOR_JAR:-} ]] || compgen -G "/usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib/*.jar" >/dev/null \
     || missing+=(google-cloud-cli-pubsub-emulator)

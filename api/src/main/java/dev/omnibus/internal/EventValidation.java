@@ -8,12 +8,20 @@ import io.cloudevents.CloudEventData;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Checks an event before it reaches the wire; every problem is reported at once. */
-final class EventValidation {
+/**
+ * Checks an event before it reaches the wire; every problem is reported at once. Stateless and thread-safe. Public
+ * (not API) for the modules that must validate exactly as {@code Publisher.publish} does, such as the outbox.
+ */
+public final class EventValidation {
     private EventValidation() {
     }
 
-    static void validate(CloudEvent event, int maxPayloadBytes, String backend) {
+    /**
+     * Throws {@link InvalidEventException} naming every problem of {@code event}: a required attribute missing, an
+     * invalid extension name or value, a non-string {@code partitionkey}, data above {@code maxPayloadBytes} (named
+     * as the limit of {@code backend}).
+     */
+    public static void validate(CloudEvent event, int maxPayloadBytes, String backend) {
         if (event == null) {
             throw new InvalidEventException("event is null");
         }

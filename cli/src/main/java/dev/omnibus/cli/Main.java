@@ -40,7 +40,7 @@ import java.util.concurrent.ExecutionException;
                 "3:partial: some but not all events confirmed (publish, bench) or received (subscribe, bench)"},
         description = "Publish and subscribe to CloudEvents on any broker Omnibus supports; the URL scheme picks it.",
         subcommands = {DemoCommand.class, PublishCommand.class, SubscribeCommand.class, TckCommand.class,
-                BenchCommand.class, BridgeCommand.class, DlqCommand.class, HelpCommand.class})
+                BenchCommand.class, BridgeCommand.class, DlqCommand.class, OutboxCommand.class, HelpCommand.class})
 public final class Main {
     /** Starts every error line on stderr. */
     static final String ERROR_PREFIX = "omnibus: ";
