@@ -63,6 +63,10 @@ final class ListenerAttributes {
     private String resolve(String attribute, String value) {
         try {
             String resolved = resolver.apply(value);
+            if (resolved != null && resolved.contains("${")) {
+                // a context without a placeholder configurer resolves leniently and leaves the placeholder
+                throw problem(attribute, value, "a placeholder did not resolve: '" + resolved + "'");
+            }
             return resolved == null ? "" : resolved.trim();
         } catch (IllegalArgumentException e) {
             throw problem(attribute, value, e.getMessage());
