@@ -95,7 +95,8 @@ class GracefulShutdownTest {
     void keepTheBrokerAndFillTheQueue() {
         List.of(completedFirst, startedFirst, interruptedFirst, handledSecond).forEach(Set::clear);
         gate = new CountDownLatch(1);
-        keeper = Omnibus.connect(URL);
+        // no instrumentation: this connection is the test's, outside the applications and their meter registries
+        keeper = Omnibus.connect(URL + "?instrumentation=none");
     }
 
     @AfterEach
