@@ -1,5 +1,6 @@
 package dev.omnibus.spring.boot;
 
+import dev.omnibus.ConnectionState;
 import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
 import dev.omnibus.Subscription;
@@ -122,6 +123,7 @@ class GracefulShutdownTest {
 
         OmnibusListenerContainer container = first.getBean(OmnibusListenerContainer.class);
         Subscription subscription = container.subscription("slowWorker.handle").orElseThrow();
+        Omnibus connection = first.getBean(Omnibus.class);
         CompletableFuture<Void> closing = CompletableFuture.runAsync(first::close);
         await("the listeners stopping").atMost(Duration.ofSeconds(10)).until(() -> !container.isRunning());
         assertThat(closing).as("the drain waits for the running handlers").isNotDone();
@@ -132,6 +134,7 @@ class GracefulShutdownTest {
         assertThat(completedFirst).as("every handler that started finished").isEqualTo(startedFirst);
         assertThat(subscription.stats().acked()).as("and its delivery was acked").isEqualTo(completedFirst.size());
         assertThat(completedFirst.size()).as("the first application was stopped mid-flow").isLessThan(EVENTS);
+        assertThat(connection.connectionState()).as("the connection, closed last").isEqualTo(ConnectionState.CLOSED);
 
         try (ConfigurableApplicationContext second = start(SecondApp.class)) {
             Set<String> all = new HashSet<>();
