@@ -10,6 +10,7 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.AnnotationUtils;
 
 import java.lang.reflect.Method;
 import java.util.List;
@@ -38,6 +39,9 @@ public final class OmnibusListenerBeanPostProcessor implements BeanPostProcessor
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
         Class<?> type = AopUtils.getTargetClass(bean);
+        if (!AnnotationUtils.isCandidateClass(type, OmnibusListener.class)) {
+            return bean; // JDK and Spring types, say: cannot carry the annotation, no need to look at their methods
+        }
         Map<Method, OmnibusListener> annotated = MethodIntrospector.selectMethods(type,
                 (MethodIntrospector.MetadataLookup<OmnibusListener>) m ->
                         AnnotatedElementUtils.findMergedAnnotation(m, OmnibusListener.class));
