@@ -62,6 +62,16 @@ public final class ListenerMethod {
         return new ListenerMethod(Objects.requireNonNull(bean, "bean"), method, kinds);
     }
 
+    /** Whether a parameter takes the {@link Delivery} (which a MANUAL listener needs, to settle it). */
+    public boolean takesDelivery() {
+        for (Kind k : kinds) {
+            if (k == Kind.DELIVERY) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a parameter takes the event's data, so an {@link EventDataConverter} is needed. */
     public boolean needsConverter() {
         for (Kind k : kinds) {

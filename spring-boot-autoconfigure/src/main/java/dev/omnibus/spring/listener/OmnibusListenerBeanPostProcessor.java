@@ -1,5 +1,6 @@
 package dev.omnibus.spring.listener;
 
+import dev.omnibus.AckMode;
 import dev.omnibus.ConfigException;
 import dev.omnibus.InvalidArgumentException;
 import org.springframework.aop.support.AopUtils;
@@ -58,6 +59,10 @@ public final class OmnibusListenerBeanPostProcessor implements BeanPostProcessor
             // a proxied bean (AOP, @Transactional) is called through the proxy, on the method the proxy exposes
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
             ListenerMethod target = ListenerMethod.of(bean, invocable, where);
+            if (annotation.ackMode() == AckMode.MANUAL && !target.takesDelivery()) {
+                throw new ConfigException(where + ", attribute ackMode = MANUAL: the method settles each delivery "
+                        + "itself, so it takes the Delivery as a parameter (or use AckMode.AUTO)");
+            }
             return new ListenerEndpoint(beanName + "." + method.getName(), attributes.connection(),
                     attributes.options(), target);
         } catch (IllegalStateException e) {

@@ -55,6 +55,12 @@ class ListenerValidationTest {
         }
     }
 
+    static class ManualWithoutDelivery {
+        @OmnibusListener(topic = "t", ackMode = dev.omnibus.AckMode.MANUAL)
+        void on(CloudEvent e) {
+        }
+    }
+
     static class BadTopic {
         @OmnibusListener(topic = "a b")
         void on(CloudEvent e) {
@@ -103,6 +109,13 @@ class ListenerValidationTest {
     void aMethodThatReturnsAValue() {
         runner.withBean("returns", ReturnsSomething.class).run(context -> assertThat(context).getFailure().rootCause()
                 .hasMessageContaining("bean 'returns', method ReturnsSomething.on: a listener method returns void"));
+    }
+
+    @Test
+    void aManualListenerThatCannotSettle() {
+        runner.withBean("manual", ManualWithoutDelivery.class).run(context -> assertThat(context).getFailure()
+                .rootCause().hasMessageContaining("bean 'manual', method ManualWithoutDelivery.on, attribute ackMode = "
+                        + "MANUAL: the method settles each delivery itself, so it takes the Delivery"));
     }
 
     @Test
