@@ -137,6 +137,7 @@ class GracefulShutdownTest {
         assertThat(connection.connectionState()).as("the connection, closed last").isEqualTo(ConnectionState.CLOSED);
 
         try (ConfigurableApplicationContext second = start(SecondApp.class)) {
+            assertThat(second.getBean(OmnibusListenerContainer.class).isRunning()).isTrue();
             Set<String> all = new HashSet<>();
             IntStream.range(0, EVENTS).forEach(i -> all.add("e-" + i));
             await("the rest handled by the second application").atMost(Duration.ofSeconds(20)).until(() -> {
