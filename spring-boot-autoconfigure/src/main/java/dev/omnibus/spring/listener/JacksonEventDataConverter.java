@@ -17,7 +17,7 @@ import java.util.Objects;
  * {@code application/<anything>+json}, parameters such as {@code charset} allowed, or absent (CloudEvents data without
  * a content type is JSON). Anything else, no data, or data Jackson cannot read into the type is an
  * {@link EventConversionException} naming the event id, its content type and the target type; the message never
- * includes the data itself.
+ * includes the data as a whole, though Jackson's description of a mismatch may quote the offending value.
  */
 public final class JacksonEventDataConverter implements EventDataConverter {
     private final ObjectMapper mapper;
@@ -42,8 +42,8 @@ public final class JacksonEventDataConverter implements EventDataConverter {
         try {
             return mapper.readValue(event.getData().toBytes(), mapper.constructType(targetType));
         } catch (JsonProcessingException e) {
-            // the original message names the problem and the property path; the location (which quotes the data) is
-            // left out
+            // the original message names the problem and the property path (it may quote the offending value); the
+            // location, which can quote the surrounding data, is left out
             throw new EventConversionException("event " + event.getId() + ": its JSON data cannot be read as "
                     + targetType.getTypeName() + ": " + e.getOriginalMessage(), e);
         } catch (IOException e) {
