@@ -49,6 +49,8 @@ final class Settler {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder acked = new LongAdder();
     private final LongAdder nacked = new LongAdder();
+    /** Lines about deliveries settled without a nack: at most one per 10 s, with how many were held back. */
+    private final LogThrottle unredeliverableLog = new LogThrottle(Duration.ofSeconds(10));
     /** Set by {@link #observe} before the receive thread starts; {@code null} when no instrumentation is on. */
     private Observers.Sub observers;
 
@@ -181,12 +183,20 @@ final class Settler {
      * </ul>
      */
     private void settleUnredeliverable(DeliveryImpl d, String what) {
+        // one line per event would flood the log when every event fails: one per interval, with a count
+        long heldBack = unredeliverableLog.admit();
         if (capabilities.has(Capability.AT_LEAST_ONCE)) {
-            log.warn("{}: event {} on '{}' {}; the backend has no nack: the broker redelivers it after the ack "
-                    + "deadline", backend.name(), Redaction.printable(d.event().getId()), d.topic(), what);
+            if (heldBack >= 0) {
+                log.warn("{}: event {} on '{}' {}; the backend has no nack: the broker redelivers it after the ack "
+                        + "deadline{}", backend.name(), Redaction.printable(d.event().getId()), d.topic(), what,
+                        LogThrottle.note(heldBack));
+            }
         } else {
-            log.warn("{}: event {} on '{}' {} and cannot be redelivered (at-most-once backend): settled as dropped",
-                    backend.name(), Redaction.printable(d.event().getId()), d.topic(), what);
+            if (heldBack >= 0) {
+                log.warn("{}: event {} on '{}' {} and cannot be redelivered (at-most-once backend): settled as "
+                        + "dropped{}", backend.name(), Redaction.printable(d.event().getId()), d.topic(), what,
+                        LogThrottle.note(heldBack));
+            }
             try {
                 receiver.ack(d.message);
             } catch (RuntimeException e) {
