@@ -2,7 +2,9 @@ package dev.omnibus.outbox;
 
 import dev.omnibus.Delivery;
 import dev.omnibus.DeliveryHandler;
+import dev.omnibus.ErrorCode;
 import dev.omnibus.InvalidArgumentException;
+import dev.omnibus.OmnibusException;
 import dev.omnibus.outbox.internal.Jdbc;
 
 import javax.sql.DataSource;
@@ -35,6 +37,9 @@ import java.util.Objects;
  *   <li>{@link dev.omnibus.AckMode#AUTO}: returning acks, after the commit. {@link dev.omnibus.AckMode#MANUAL}: ack
  *       after the wrapper returned, e.g. {@code d -> { billing.handle(d); d.ack(); }}; never inside the user's
  *       handler (an ack before the commit can lose the effect if the commit then fails).</li>
+ *   <li>A raw delivery (not a CloudEvent) is recognised by its broker position, which is its id; where the broker
+ *       gives none, the wrapper fails it ({@code INVALID_ARGUMENT}, not retried), as it could not tell a redelivery
+ *       from a new message.</li>
  *   <li>The one window left: the commit succeeded but the ack did not reach the broker (a crash in between, a
  *       connection cut); the event comes again and is recognised as a duplicate. So the effect happens once.</li>
  * </ul>
@@ -97,6 +102,15 @@ public final class IdempotentHandler implements DeliveryHandler {
      */
     @Override
     public void handle(Delivery delivery) throws Exception {
+        if (delivery.isRaw() && delivery.position() == null) {
+            // a raw message's id is its broker position, or made up per delivery where the broker assigns none: a
+            // redelivery would look new and be applied twice
+            throw new OmnibusException(ErrorCode.INVALID_ARGUMENT, "the idempotent handler of group '" + group
+                    + "' cannot recognise a redelivery of a raw message (not a CloudEvent) on '" + delivery.topic()
+                    + "': the broker gives it no position, so its id is made up per delivery; dead-letter raw "
+                    + "messages (SubscribeOptions.onInvalidMessage(DEAD_LETTER)) or handle them without the wrapper",
+                    null, false);
+        }
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
