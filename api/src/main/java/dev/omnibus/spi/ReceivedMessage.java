@@ -1,5 +1,6 @@
 package dev.omnibus.spi;
 
+import dev.omnibus.Extensions;
 import io.cloudevents.CloudEvent;
 
 import java.util.Map;
@@ -35,9 +36,16 @@ public final class ReceivedMessage {
         this.invalidReason = b.invalidReason;
         this.deliveryCount = b.deliveryCount;
         this.redeliveryKey = b.redeliveryKey;
-        this.orderingKey = b.orderingKey;
+        // the event's partition key unless the driver names another (a Kafka partition, say): a driver that forgets
+        // it would otherwise let the library's handler lanes reorder a key at concurrency(n) > 1
+        this.orderingKey = b.orderingKey != null || b.event == null ? b.orderingKey : partitionKey(b.event);
         this.position = b.position;
         this.handle = b.handle;
+    }
+
+    private static String partitionKey(CloudEvent event) {
+        Object key = event.getExtension(Extensions.PARTITION_KEY);
+        return key == null ? null : key.toString();
     }
 
     /**
@@ -107,8 +115,8 @@ public final class ReceivedMessage {
         }
 
         /**
-         * The key whose order must be kept (partition key or partition), or {@code null} (default). Ignored for an
-         * invalid message, which has no key.
+         * The key whose order must be kept (a partition, say); by default the event's {@code partitionkey} extension,
+         * or none when it has none. Ignored for an invalid message, which has no key.
          */
         public Builder orderingKey(String key) {
             this.orderingKey = key;
@@ -176,7 +184,7 @@ public final class ReceivedMessage {
         return redeliveryKey;
     }
 
-    /** The ordering key, or {@code null}. */
+    /** The ordering key: the driver's, else the event's {@code partitionkey}; {@code null} when neither is set. */
     public String orderingKey() {
         return orderingKey;
     }

@@ -37,6 +37,19 @@ class ReceivedMessageTest {
         assertThat(plain.handle()).isNull();
     }
 
+    /**
+     * The event's partition key orders its deliveries unless the driver names another key: a driver that forgot to
+     * set it (the MQTT sample did) let the library's lanes reorder a key at concurrency 4, and R05 passed by luck.
+     */
+    @Test
+    void theOrderingKeyDefaultsToTheEventsPartitionKey() {
+        CloudEvent keyed = CloudEventBuilder.v1(EVENT).withExtension("partitionkey", "customer-7").build();
+        assertThat(ReceivedMessage.event("orders", keyed).build().orderingKey()).isEqualTo("customer-7");
+        assertThat(ReceivedMessage.event("orders", keyed).orderingKey("partition-2").build().orderingKey())
+                .as("the driver's own key wins").isEqualTo("partition-2");
+        assertThat(ReceivedMessage.event("orders", EVENT).build().orderingKey()).as("no key, no order").isNull();
+    }
+
     @Test
     void anUnreadableMessageKeepsItsBytesAndHeadersAndHasNoOrderingKey() {
         Map<String, String> headers = new HashMap<>(Map.of("h", "v"));
