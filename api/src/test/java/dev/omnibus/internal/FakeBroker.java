@@ -49,6 +49,8 @@ public final class FakeBroker {
     final List<ReceivedMessage> extended = new CopyOnWriteArrayList<>();
     /** Messages whose simulated broker deadline ran out while unsettled (the broker would have redelivered them). */
     final List<ReceivedMessage> lapsed = new CopyOnWriteArrayList<>();
+    /** For each lapse, by how much and on which thread it was seen (a stall of that thread, or a lease not kept). */
+    final List<String> lapses = new CopyOnWriteArrayList<>();
     final List<String> callsAfterClose = new CopyOnWriteArrayList<>();
     final List<CloudEvent> sent = new CopyOnWriteArrayList<>();
     final Map<ReceivedMessage, Long> deadlines = new ConcurrentHashMap<>();
@@ -112,6 +114,8 @@ public final class FakeBroker {
         Long deadline = deadlines.get(m);
         if (deadline != null && now - deadline > 0 && !lapsed.contains(m)) {
             lapsed.add(m);
+            lapses.add(m.position() + " ran out " + TimeUnit.NANOSECONDS.toMillis(now - deadline) + " ms before "
+                    + Thread.currentThread().getName() + " settled or renewed it");
         }
     }
 
