@@ -53,6 +53,7 @@ class RedisSecurityIT {
     private static final String DEFAULT_PASSWORD = "def-pw";
     private static final String CAROL_PASSWORD = "carol-pw";
     private static final String DAVE_PASSWORD = "dave-pw";
+    private static final String ERIN_PASSWORD = "erin-pw";
 
     private SecureRedisServer redis;
     private final List<Omnibus> opened = new ArrayList<>();
@@ -63,7 +64,8 @@ class RedisSecurityIT {
                 "default", List.of(DEFAULT_PASSWORD, "~omnibus.* &* +@all"),
                 "alice", List.of(ALICE_PASSWORD, "~omnibus.* &* +@all"),
                 "carol", List.of(CAROL_PASSWORD, "~omnibus.* &* +@all -xreadgroup -info"),
-                "dave", List.of(DAVE_PASSWORD, "~omnibus.* &* +@all")));
+                "dave", List.of(DAVE_PASSWORD, "~omnibus.* &* +@all"),
+                "erin", List.of(ERIN_PASSWORD, "~omnibus.* &* +@all -client")));
     }
 
     @AfterAll
@@ -291,6 +293,28 @@ class RedisSecurityIT {
         await("the subscription to end").until(() -> s.failure().isPresent());
         assertThat(s.failure().get().code()).isEqualTo(ErrorCode.PERMISSION_DENIED);
         assertThat(s.isActive()).isFalse();
+    }
+
+    /**
+     * A user without {@code CLIENT} subscribes, receives and closes all the same: the reader's {@code CLIENT ID} (asked
+     * ahead of a blocking read, for close's {@code CLIENT UNBLOCK}) is refused once and then no longer asked, and a
+     * close waits out the blocking read instead. If this fails, check {@code RedisReceiver.wakeup} and
+     * {@code denyUnblock}.
+     */
+    @Test
+    void a_user_without_client_commands_receives_and_closes_and_is_refused_client_id_once() {
+        Omnibus bus = open(redis.tlsUrl("erin:" + ERIN_PASSWORD) + redis.trustQuery());
+        String t = topic("omnibus.noclient");
+        List<String> got = new CopyOnWriteArrayList<>();
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t), d -> got.add(d.event().getId()));
+        for (int i = 0; i < 3; i++) { // each event ends a blocking read; the next read blocks again
+            String id = "nc-" + i;
+            bus.publisher().publish(t, event(id)).toCompletableFuture().join();
+            await("event " + id).until(() -> got.contains(id));
+        }
+        assertThat(s.close(Duration.ofSeconds(5))).isTrue();
+        assertThat(s.failure()).isEmpty();
+        assertThat(redis.commandDenials("erin", "client|id")).as("refused CLIENT IDs in the ACL log").isEqualTo(1);
     }
 
     @Test

@@ -173,10 +173,20 @@ final class SecureRedisServer implements AutoCloseable {
 
     /** How many failed authentications the server's ACL log counts for {@code user} (entries aggregate a count). */
     long authFailures(String user) {
+        return aclLogCount("auth", user, null);
+    }
+
+    /** How many times the server's ACL log says it refused {@code user} the command {@code object} ("client|id"). */
+    long commandDenials(String user, String object) {
+        return aclLogCount("command", user, object);
+    }
+
+    /** The ACL log's count of {@code reason} entries for {@code user} (and {@code object}, when not null). */
+    private long aclLogCount(String reason, String user, String object) {
         long n = 0;
         for (Map<String, Object> entry : admin().aclLog()) {
-            if ("auth".equals(String.valueOf(entry.get("reason")))
-                    && user.equals(String.valueOf(entry.get("username")))) {
+            if (reason.equals(String.valueOf(entry.get("reason"))) && user.equals(String.valueOf(entry.get("username")))
+                    && (object == null || object.equals(String.valueOf(entry.get("object"))))) {
                 n += Long.parseLong(String.valueOf(entry.get("count")));
             }
         }

@@ -4,6 +4,7 @@ import dev.omnibus.ErrorCode;
 import dev.omnibus.InvalidArgumentException;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.StartPosition;
+import dev.omnibus.spi.InterruptibleWait;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
@@ -91,6 +92,8 @@ final class JetStreamReceiver implements Receiver {
     /** Messages handed to the library and not settled yet, by stream sequence: nak'ed on close. */
     private final Map<Long, Message> unsettled = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Lets close end a pull waiting in jnats' nextMessage at once (it answers only an interrupt). */
+    private final InterruptibleWait idle = new InterruptibleWait();
     /** The highest stream sequence this member acked: close waits (briefly) for the server to have applied it. */
     private final AtomicLong highestAcked = new AtomicLong();
     private volatile IterableConsumer pulling;
@@ -295,7 +298,7 @@ final class JetStreamReceiver implements Receiver {
                 return;
             }
             IterableConsumer p = pulling;
-            Message m = p.nextMessage(maxWait);
+            Message m = idle.run(() -> p.nextMessage(maxWait));
             if (m == null) {
                 return;
             }
@@ -487,6 +490,11 @@ final class JetStreamReceiver implements Receiver {
      * unsettled messages it first waits (up to the pull expiry) for the outstanding pull request to end, so the
      * server cannot redeliver them into a pull nobody reads any more.
      */
+    @Override
+    public void wakeup() {
+        idle.wakeup();
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {

@@ -5,6 +5,7 @@ import dev.omnibus.OmnibusException;
 import dev.omnibus.UnsupportedCapabilityException;
 import dev.omnibus.Capability;
 import dev.omnibus.nats.shared.ServerErrors;
+import dev.omnibus.spi.InterruptibleWait;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
@@ -33,6 +34,8 @@ final class NatsCoreReceiver implements Receiver {
     private final String topic;
     private final Subscription subscription;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Lets close end a receive waiting in jnats' nextMessage at once (it answers only an interrupt). */
+    private final InterruptibleWait idle = new InterruptibleWait();
     private final String group;
     /** Set when the server refused this subscription: the next receive throws it, ending the subscription. */
     private volatile OmnibusException denied;
@@ -89,7 +92,7 @@ final class NatsCoreReceiver implements Receiver {
             throw denied;
         }
         try {
-            Message m = subscription.nextMessage(maxWait);
+            Message m = idle.run(() -> subscription.nextMessage(maxWait));
             if (m == null) {
                 return List.of();
             }
@@ -129,6 +132,11 @@ final class NatsCoreReceiver implements Receiver {
     @Override
     public long dropped() {
         return subscription.getDroppedCount();
+    }
+
+    @Override
+    public void wakeup() {
+        idle.wakeup();
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.UnblockType;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XGroupCreateArgs;
@@ -98,6 +99,16 @@ final class RedisReceiver implements Receiver {
     private int largestMax;
     /** The read the receive thread waits for now, for {@link #refused()} to cancel; {@code null} between reads. */
     private volatile RedisFuture<?> waitingFor;
+    /**
+     * The reading connection's {@code CLIENT ID}, asked just ahead of each blocking read on the same connection
+     * (pipelined, so it costs no round trip of its own, and answered by the connection that then blocks: after a
+     * reconnect Lettuce replays both in order), for {@link #wakeup()}'s {@code CLIENT UNBLOCK}; null before the first.
+     */
+    private volatile RedisFuture<Long> readerId;
+    /** Close began ({@link #wakeup()}): no read blocks any more. */
+    private volatile boolean woken;
+    /** The server refused {@code CLIENT ID} or {@code CLIENT UNBLOCK} (an ACL without them): not asked again. */
+    private volatile boolean unblockDenied;
     /** The read sent ahead after a full batch, not yet taken; receive thread only. */
     private volatile RedisFuture<List<StreamMessage<byte[], byte[]>>> readAhead;
     /** Entries read ahead beyond what a receive could return, oldest first; receive thread only. */
@@ -207,8 +218,17 @@ final class RedisReceiver implements Receiver {
             if (read == null || read.isEmpty()) {
                 asked = max;
                 XReadArgs args = XReadArgs.Builder.count(max);
-                if (maxWait.toMillis() > 0) {
+                if (maxWait.toMillis() > 0 && !woken) {
                     args.block(maxWait.toMillis());
+                    if (!unblockDenied) {
+                        RedisFuture<Long> id = readsAsync.clientId();
+                        id.whenComplete((v, e) -> {
+                            if (e != null) {
+                                denyUnblock(e);
+                            }
+                        });
+                        readerId = id;
+                    }
                 }
                 read = await(readsAsync.xreadgroup(consumer, args, stream), maxWait.plus(RECEIVE_SLACK));
                 readAt = System.nanoTime(); // a blocked read's entries were delivered when it returned
@@ -259,6 +279,39 @@ final class RedisReceiver implements Receiver {
             return LettuceFutures.awaitOrCancel(read, timeout.toMillis(), TimeUnit.MILLISECONDS);
         } finally {
             waitingFor = null;
+        }
+    }
+
+    /**
+     * Close began: a blocked {@code XREADGROUP} is ended now with {@code CLIENT UNBLOCK <id> TIMEOUT}, sent on the
+     * shared connection (this member's own one is busy with the read), so it returns empty as if its {@code BLOCK}
+     * ran out: nothing is taken from the stream for it, and entries it already read come back as usual. Best effort,
+     * never blocking: a user whose ACL lacks {@code CLIENT ID} or {@code CLIENT UNBLOCK} (or a read that blocks just
+     * after the unblock arrived) waits out the read's {@code BLOCK} of at most the receive wait instead. Why not
+     * cancel the read's future: Lettuce would drop the reply, but the server would still block the connection, and
+     * entries the read took would sit unacknowledged in this member's pending list until another member claims them.
+     */
+    @Override
+    public void wakeup() {
+        woken = true;
+        RedisFuture<?> read = waitingFor;
+        RedisFuture<Long> id = readerId;
+        if (read == null || read.isDone() || id == null || unblockDenied) {
+            return;
+        }
+        id.thenAccept(clientId -> backend.async().clientUnblock(clientId, UnblockType.TIMEOUT)
+                .whenComplete((unblocked, e) -> {
+                    if (e != null) {
+                        denyUnblock(e);
+                    }
+                }));
+    }
+
+    private void denyUnblock(Throwable e) {
+        if (!unblockDenied && !closed.get() && String.valueOf(e.getMessage()).startsWith("NOPERM")) {
+            unblockDenied = true;
+            log.debug("{}: the server refused CLIENT ID or CLIENT UNBLOCK for the reader of '{}' ({}); closing an idle "
+                    + "subscription waits out its blocking read", RedisBackend.NAME, topic, e.getMessage());
         }
     }
 
