@@ -27,13 +27,19 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -341,12 +347,15 @@ public final class KafkaBackend implements Backend {
                             .timeoutMs((int) Math.min(Integer.MAX_VALUE, context.publishTimeout().toMillis())))
                     .all().get();
             log.debug("{}: created topic '{}' with {} partitions", NAME, topic, partitions);
+            awaitLeaders(topic);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TopicAuthorizationException) {
                 // Not allowed to create topics (production clusters often are not): the topic may exist, and the
                 // produce or fetch says what the broker allows. Asked once: knownTopics keeps it from asking again.
                 log.debug("{}: not allowed to create topic '{}'; using it as it is", NAME, topic);
-            } else if (!(e.getCause() instanceof TopicExistsException)) {
+            } else if (e.getCause() instanceof TopicExistsException) {
+                awaitLeaders(topic); // it may have been created a moment ago, by another client or thread
+            } else {
                 throw classify(e.getCause());
             }
         } catch (InterruptedException e) {
@@ -355,6 +364,38 @@ public final class KafkaBackend implements Backend {
                     + "'", e);
         }
         knownTopics.add(topic);
+    }
+
+    /**
+     * Returns once every partition of {@code topic} has a leader that answers as one, or after the publish timeout.
+     * Why: a KRaft broker publishes a new topic's metadata before its replica manager has taken the leadership, and a
+     * producer that sends in that window gets {@code NOT_LEADER_OR_FOLLOWER} for its first batch of a partition;
+     * with idempotence on and a second batch of the partition already in flight, the broker accepts the second (it
+     * has no state for the producer yet) and refuses the retried first one for good with
+     * {@code OUT_OF_ORDER_SEQUENCE_NUMBER} (KAFKA-14359): the topic's first events time out on a healthy broker (seen
+     * once in {@code BridgeCommandIT}: 'o-0' unconfirmed after 30 s). {@code ListOffsets} is answered by the leader
+     * only, and the admin client retries it on {@code NOT_LEADER_OR_FOLLOWER}, so its answer means a produce will be
+     * taken. Costs two admin round trips once per topic and connection. Not fatal: a failure (no {@code DESCRIBE}
+     * permission, the timeout) is logged and the produce goes ahead.
+     */
+    private void awaitLeaders(String topic) {
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, context.publishTimeout().toMillis());
+        try {
+            TopicDescription d = admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(timeoutMs))
+                    .allTopicNames().get().get(topic);
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (TopicPartitionInfo p : d.partitions()) {
+                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+            }
+            admin.listOffsets(latest, new ListOffsetsOptions().timeoutMs(timeoutMs)).all().get();
+        } catch (ExecutionException e) {
+            log.debug("{}: could not check that every partition of '{}' has a leader ready; publishing anyway",
+                    NAME, topic, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": interrupted while waiting for the partition "
+                    + "leaders of topic '" + topic + "'", e);
+        }
     }
 
     @Override
