@@ -188,8 +188,8 @@ class KafkaIT {
         kafka.admin().listOffsets(ends).all().get(30, TimeUnit.SECONDS)
                 .forEach((tp, info) -> stored.merge(tp.topic(), info.offset(), Long::sum));
         assertThat(stored).as("records stored per topic").hasSize(20).allSatisfy((t, n) -> assertThat(n).isEqualTo(200));
-        // the hazard itself, which rarely turns fatal in a test: without the wait, 5 to 11 of these 20 topics had a
-        // first batch refused NOT_LEADER_OR_FOLLOWER and retried
+        // the hazard itself, which rarely turns fatal in a test: without the wait, 5 to 11 batches of these topics were
+        // refused NOT_LEADER_OR_FOLLOWER and 253 records retried
         assertThat(producerMetric("record-retry-total")).as("records the producer had to retry").isZero();
     }
 
