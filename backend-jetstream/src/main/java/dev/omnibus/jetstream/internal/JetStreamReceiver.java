@@ -68,6 +68,13 @@ final class JetStreamReceiver implements Receiver {
     private static final Duration PRIVATE_INACTIVE = Duration.ofHours(1);
     private static final Duration CLOSE_FLUSH = Duration.ofSeconds(2);
     private static final Duration ACK_APPLY_WAIT = Duration.ofSeconds(1);
+    /**
+     * How long after its last ack a closing member waits before close returns: nats-server writes a consumer's state
+     * (its ack floor) to its store at most every 100 ms (the file store's flush loop), so an ack the server has
+     * applied may not be on disk for up to 100 ms, and a server killed in that window redelivers it after a restart
+     * (R17). 150 ms leaves room for the write itself. Only a close soon after an ack waits; an idle one does not.
+     */
+    private static final long STATE_WRITE_NANOS = TimeUnit.MILLISECONDS.toNanos(150);
     private static final long ACK_APPLY_POLL_NANOS = Duration.ofMillis(10).toNanos();
     private static final int CONSUMER_NOT_FOUND = 10014;
     private static final int MAX_NAME = 200;
@@ -96,6 +103,8 @@ final class JetStreamReceiver implements Receiver {
     private final InterruptibleWait idle = new InterruptibleWait();
     /** The highest stream sequence this member acked: close waits (briefly) for the server to have applied it. */
     private final AtomicLong highestAcked = new AtomicLong();
+    /** When this member last acked or terminated a message ({@link System#nanoTime()}); 0: never. */
+    private volatile long lastSettledNanos;
     private volatile IterableConsumer pulling;
     /** Guards every call into jnats' pull (jnats' consumer bookkeeping is not thread-safe). */
     private final ReentrantLock pullLock = new ReentrantLock();
@@ -438,6 +447,7 @@ final class JetStreamReceiver implements Receiver {
         attemptsHanded.remove(m.metaData().streamSequence());
         m.ack();
         highestAcked.accumulateAndGet(m.metaData().streamSequence(), Math::max);
+        lastSettledNanos = System.nanoTime();
     }
 
     @Override
@@ -455,6 +465,7 @@ final class JetStreamReceiver implements Receiver {
         Message m = settle(message);
         attemptsHanded.remove(m.metaData().streamSequence());
         m.term();
+        lastSettledNanos = System.nanoTime();
     }
 
     @Override
@@ -485,16 +496,17 @@ final class JetStreamReceiver implements Receiver {
         }
     }
 
-    /**
-     * Stops pulling, hands back (nak) every message pulled and not settled, and deletes a consumer of its own. With
-     * unsettled messages it first waits (up to the pull expiry) for the outstanding pull request to end, so the
-     * server cannot redeliver them into a pull nobody reads any more.
-     */
     @Override
     public void wakeup() {
         idle.wakeup();
     }
 
+    /**
+     * Stops pulling, hands back (nak) every message pulled and not settled, and deletes a consumer of its own. With
+     * unsettled messages it first waits (up to the pull expiry) for the outstanding pull request to end, so the
+     * server cannot redeliver them into a pull nobody reads any more. A durable consumer's member that acked in the
+     * last 150 ms waits for the server to write the consumer's state ({@link #awaitStateWritten()}).
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -522,6 +534,9 @@ final class JetStreamReceiver implements Receiver {
             unsettled.clear();
             backend.connector().flush(CLOSE_FLUSH);
             awaitAcksApplied();
+            if (!own) {
+                awaitStateWritten();
+            }
             if (own) {
                 backend.jsm().deleteConsumer(stream, consumer);
             }
@@ -532,6 +547,23 @@ final class JetStreamReceiver implements Receiver {
         } finally {
             pullLock.unlock();
             backend.forget(this);
+        }
+    }
+
+    /**
+     * Waits out {@link #STATE_WRITE_NANOS} from this member's last ack or term, so the server has written the
+     * durable consumer's state before close returns (a consumer of its own is deleted instead). Why it matters: with
+     * close waking the receive call at once, a close right after the last acks returned within a few ms, and a
+     * server killed then redelivered those acks' messages after its restart (R17 failed 5 runs in 6).
+     */
+    private void awaitStateWritten() {
+        long settled = lastSettledNanos;
+        if (settled == 0) {
+            return;
+        }
+        long left;
+        while ((left = settled + STATE_WRITE_NANOS - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, left);
         }
     }
 
