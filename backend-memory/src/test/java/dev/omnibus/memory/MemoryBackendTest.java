@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -73,6 +74,34 @@ class MemoryBackendTest {
         Duration took = IdleClose.closeOneByOne(connect(""), "idle", 50);
         assertThat(took).as("closing 51 idle subscriptions one by one: " + IdleClose.perClose(took, 51))
                 .isLessThan(Duration.ofMillis(1300));
+    }
+
+    /**
+     * Opening and closing a subscription costs the same however many topics the broker holds (a plain topic name is
+     * looked up, and a channel remembers the topics it is attached to): with every topic scanned, 1,000 closes with
+     * 10,000 topics took 6 s. 200 subscriptions opened and closed one by one next to 20,000 topics: ~24 ms each
+     * before, well under 1 ms now; a wildcard subscription still finds every matching topic. If this fails, check
+     * {@code Broker.open} and {@code Broker.remove}.
+     */
+    @Test
+    void openingAndClosingSubscriptionsDoesNotScanEveryTopic() {
+        Omnibus bus = connect("");
+        Publisher p = bus.publisher();
+        List<CompletableFuture<?>> sent = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            sent.add(p.publish("many." + i, event(i)).toCompletableFuture());
+        }
+        CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).join();
+        long start = System.nanoTime();
+        for (int i = 0; i < 200; i++) {
+            bus.subscriber().subscribe(SubscribeOptions.topic("many." + i), d -> { }).close(Duration.ofSeconds(5));
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(took).as("200 subscriptions opened and closed next to 20,000 topics").isLessThan(Duration.ofMillis(1500));
+        Set<String> got = ConcurrentHashMap.newKeySet();
+        bus.subscriber().subscribe(SubscribeOptions.topic("many.*").startAt(StartPosition.earliest()),
+                d -> got.add(d.event().getId()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> got.size() == 20_000);
     }
 
     @Test

@@ -31,6 +31,8 @@ final class Channel {
     private final Broker broker;
     final String pattern;
     final String group;
+    /** The topics this channel is attached to, so closing it touches those only; guarded by the broker's monitor. */
+    final List<TopicLog> attached = new ArrayList<>();
     private final long ackDeadlineNanos;
     private final OverflowPolicy overflow;
     private final int capacity;
