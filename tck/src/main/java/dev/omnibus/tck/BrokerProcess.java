@@ -1,16 +1,20 @@
 package dev.omnibus.tck;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.StringJoiner;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -364,10 +368,30 @@ public final class BrokerProcess {
     public static List<String> javaMain(List<String> jvmOptions, String mainClass, String... arguments) {
         List<String> line = java(jvmOptions.toArray(new String[0]));
         line.add("-cp");
-        line.add(System.getProperty("java.class.path"));
+        line.add(absoluteClassPath());
         line.add(mainClass);
         line.addAll(List.of(arguments));
         return line;
+    }
+
+    /**
+     * This JVM's class path with every entry made absolute. Why: the child runs in its temporary directory, so an
+     * entry given relative to the caller's directory ({@code java -cp bench/target/benchmarks.jar ...}) pointed
+     * nowhere there, and the child failed with "Could not find or load main class".
+     */
+    static String absoluteClassPath() {
+        StringJoiner out = new StringJoiner(File.pathSeparator);
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            try {
+                out.add(Paths.get(entry).toAbsolutePath().toString());
+            } catch (InvalidPathException e) {
+                out.add(entry); // a wildcard entry on a platform that refuses '*' in paths: left as it is
+            }
+        }
+        return out.toString();
     }
 
     /**
