@@ -426,6 +426,11 @@ final class SubscriptionImpl implements Subscription {
         return close(System.nanoTime() + drain.toNanos(), drain);
     }
 
+    /** Whether the calling thread runs one of this subscription's handlers (close then finishes on its own thread). */
+    boolean calledFromOwnHandler() {
+        return handlers.onHandlerThread();
+    }
+
     /** {@link #close(Duration)} with an absolute deadline, which the bus shares among its subscriptions. */
     boolean close(long deadlineNanos, Duration drain) {
         if (handlers.onHandlerThread()) {

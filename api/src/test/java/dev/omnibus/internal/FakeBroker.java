@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
@@ -69,6 +70,10 @@ public final class FakeBroker {
     volatile int window;
     /** How long each ack takes at the "broker" (to widen races with close). */
     volatile long ackMicros;
+    /** How long each receiver's close takes (a Kafka consumer leaving its group, say). */
+    volatile long closeMillis;
+    /** Receivers closed so far. */
+    final AtomicInteger receiversClosed = new AtomicInteger();
     volatile boolean receiverClosed;
     /** The context of the last backend opened on this broker. */
     volatile BackendContext context;
@@ -213,7 +218,11 @@ public final class FakeBroker {
 
         @Override
         public void close() {
+            if (closeMillis > 0) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(closeMillis)); // the close's own work, simulated
+            }
             receiverClosedNanos = System.nanoTime();
+            receiversClosed.incrementAndGet();
             receiverClosed = true;
         }
     }

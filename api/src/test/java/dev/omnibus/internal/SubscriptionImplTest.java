@@ -384,6 +384,39 @@ class SubscriptionImplTest {
         assertThat(s.isActive()).isFalse();
     }
 
+    /**
+     * bus.close closes its subscriptions side by side: 20 receivers whose close takes 200 ms each took 4 s one after
+     * another, about 0.4 s now (16 at a time). A subscription whose own handler closes the bus does not wait for
+     * itself, and every receiver is closed when bus.close returns. If this fails, check
+     * {@code OmnibusImpl.closeConcurrently}.
+     */
+    @Test
+    void busCloseClosesSlowReceiversSideBySide() throws Exception {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(10));
+        broker.closeMillis = 200;
+        Omnibus bus = connect(broker);
+        CountDownLatch handlerClosed = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        // the fake broker's subscriptions share one queue: whichever gets the event closes the bus from its handler
+        for (int i = 0; i < 21; i++) {
+            bus.subscriber().subscribe(SubscribeOptions.topic("t"), d -> {
+                if (first.getAndSet(false)) {
+                    bus.close(Duration.ofSeconds(10));
+                    handlerClosed.countDown();
+                }
+            });
+        }
+        long start = System.nanoTime();
+        broker.offer("closer", 1);
+        assertThat(handlerClosed.await(10, TimeUnit.SECONDS)).as("bus.close returned in the handler").isTrue();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(took).as("bus.close of 21 subscriptions whose receivers take 200 ms to close")
+                .isLessThan(Duration.ofSeconds(2));
+        await("every receiver closed, the closing handler's own after it returned", Duration.ofSeconds(10),
+                () -> broker.receiversClosed.get() == 21);
+        assertThat(ids(broker.acked)).as("the closing handler's delivery").containsExactly("closer-0");
+    }
+
     /** close() from an interrupted thread still waits the drain and says so truthfully; the interrupt is kept. */
     @Test
     void closeFromAnInterruptedThreadWaitsTheDrain() throws Exception {
