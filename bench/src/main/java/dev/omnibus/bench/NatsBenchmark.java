@@ -197,12 +197,7 @@ public class NatsBenchmark {
         /** Starts nats-server, connects Omnibus (both schemes) and raw jnats, creates the raw streams. */
         @Setup(Level.Trial)
         public void setUp() throws Exception {
-            // nats-server -js with its store in the temporary dir; ready once it greets with INFO
-            server = BrokerProcess.builder("nats-server")
-                    .command(p -> List.of("nats-server", "-a", "127.0.0.1", "-p", String.valueOf(p.port()), "-js",
-                            "-sd", p.dir().resolve("store").toString()))
-                    .probe("greets with INFO", BrokerProcess.Probe.replies("", "INFO"))
-                    .installHint("apt-get install -y nats-server").start();
+            server = BenchBrokers.natsServer();
             String address = "127.0.0.1:" + server.port();
             coreBus = Omnibus.connect("nats://" + address + "?instrumentation=none");
             jetStreamBus = Omnibus.connect("jetstream://" + address + "?instrumentation=none");

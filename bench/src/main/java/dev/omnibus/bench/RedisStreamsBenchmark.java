@@ -183,12 +183,7 @@ public class RedisStreamsBenchmark {
         /** Starts redis-server, connects Omnibus and raw Lettuce, prebuilds events and checks the raw field layout. */
         @Setup(Level.Trial)
         public void setUp() throws IOException, InterruptedException {
-            // redis-server without persistence; ready once it answers PING
-            server = BrokerProcess.builder("redis-server")
-                    .command(p -> List.of("redis-server", "--port", String.valueOf(p.port()), "--bind", "127.0.0.1",
-                            "--save", "", "--appendonly", "no", "--dir", p.dir().toString(), "--daemonize", "no"))
-                    .probe("answers PING", BrokerProcess.Probe.replies("PING\r\n", "+PONG"))
-                    .installHint("apt-get install -y redis-server").start();
+            server = BenchBrokers.redisServer();
             byte[] data = new byte[DATA_BYTES];
             Arrays.fill(data, (byte) 'x');
             URI source = URI.create("/omnibus/bench");

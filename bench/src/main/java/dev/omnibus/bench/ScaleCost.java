@@ -184,21 +184,12 @@ public final class ScaleCost {
                     return new Broker("mem://scale-" + System.nanoTime() + "?instrumentation=none", () -> { });
                 case "nats":
                 case "jetstream": {
-                    BrokerProcess server = BrokerProcess.builder("nats-server")
-                            .command(p -> List.of("nats-server", "-a", "127.0.0.1", "-p", String.valueOf(p.port()),
-                                    "-js", "-sd", p.dir().resolve("store").toString()))
-                            .probe("greets with INFO", BrokerProcess.Probe.replies("", "INFO"))
-                            .installHint("apt-get install -y nats-server").start();
+                    BrokerProcess server = BenchBrokers.natsServer();
                     return new Broker(backend + "://127.0.0.1:" + server.port() + "?instrumentation=none",
                             server::stop);
                 }
                 case "redis": {
-                    BrokerProcess server = BrokerProcess.builder("redis-server")
-                            .command(p -> List.of("redis-server", "--port", String.valueOf(p.port()), "--bind",
-                                    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", p.dir().toString(),
-                                    "--daemonize", "no"))
-                            .probe("answers PING", BrokerProcess.Probe.replies("PING\r\n", "+PONG"))
-                            .installHint("apt-get install -y redis-server").start();
+                    BrokerProcess server = BenchBrokers.redisServer();
                     return new Broker("redis://127.0.0.1:" + server.port() + "?instrumentation=none", server::stop);
                 }
                 case "kafka": {
