@@ -3,6 +3,7 @@ package dev.omnibus.gcp.internal;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.omnibus.Extensions;
+import dev.omnibus.spi.EventTime;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
@@ -17,6 +18,7 @@ import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.rw.CloudEventContextWriter;
 
 import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -73,6 +75,11 @@ final class PubSubBinding {
         boolean[] fits = {true};
         attributes.put(PREFIX + SPECVERSION, event.getSpecVersion().toString());
         CloudEventUtils.toContextReader(event).readContext(new CloudEventContextWriter() {
+            @Override
+            public CloudEventContextWriter withContextAttribute(String name, OffsetDateTime value) {
+                return withContextAttribute(name, EventTime.format(value)); // the SDK's text, faster
+            }
+
             @Override
             public CloudEventContextWriter withContextAttribute(String name, String value) {
                 String key = name.equals(DATACONTENTTYPE) ? CONTENT_TYPE : PREFIX + name;

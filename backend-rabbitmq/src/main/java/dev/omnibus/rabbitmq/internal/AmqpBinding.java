@@ -3,6 +3,7 @@ package dev.omnibus.rabbitmq.internal;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
 import dev.omnibus.Extensions;
+import dev.omnibus.spi.EventTime;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
@@ -17,6 +18,7 @@ import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.rw.CloudEventContextWriter;
 
 import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -65,6 +67,11 @@ final class AmqpBinding {
         headers.put(PREFIX + "specversion", event.getSpecVersion().toString());
         String[] contentType = new String[1];
         CloudEventUtils.toContextReader(event).readContext(new CloudEventContextWriter() {
+            @Override
+            public CloudEventContextWriter withContextAttribute(String name, OffsetDateTime value) {
+                return withContextAttribute(name, EventTime.format(value)); // the SDK's text, faster
+            }
+
             @Override
             public CloudEventContextWriter withContextAttribute(String name, String value) {
                 if (name.equals(DATACONTENTTYPE)) {
