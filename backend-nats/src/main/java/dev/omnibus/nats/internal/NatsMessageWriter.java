@@ -1,6 +1,7 @@
 package dev.omnibus.nats.internal;
 
 import dev.omnibus.nats.NatsBinding;
+import dev.omnibus.spi.EventTime;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.SpecVersion;
 import io.cloudevents.core.format.EventFormat;
@@ -10,51 +11,98 @@ import io.cloudevents.rw.CloudEventWriter;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+
 /**
  * Writes one CloudEvent as a jnats message, binary ({@code ce-} headers) or structured; not thread-safe, one
- * instance per message. Not API: use {@link NatsBinding}.
+ * instance per message. In binary mode the attributes are collected first and the headers made at the end: from a
+ * {@link HeaderTemplates} copy when the writer has one, else one by one (the same headers either way). Not API: use
+ * {@link NatsBinding}.
  */
 public final class NatsMessageWriter implements MessageWriter<NatsMessageWriter, NatsMessage>,
         CloudEventWriter<NatsMessage> {
     private static final byte[] EMPTY = new byte[0];
 
     private final String subject;
-    private final Headers headers = new Headers();
+    private final HeaderTemplates templates;
+    private String specVersion;
+    private String source;
+    private String type;
+    private String dataContentType;
+    private String dataSchema;
+    /** The other attributes and extensions: header name, encoded value, name, value, ... */
+    private String[] varying = new String[8];
+    private int varyingLength;
 
-    /** A writer of a message to {@code subject}. */
+    /** A writer of a message to {@code subject} that builds every header itself. */
     public NatsMessageWriter(String subject) {
+        this(subject, null);
+    }
+
+    /** A writer of a message to {@code subject}, copying the constant headers from {@code templates} if not null. */
+    public NatsMessageWriter(String subject, HeaderTemplates templates) {
         this.subject = subject;
+        this.templates = templates;
     }
 
     @Override
     public NatsMessageWriter create(SpecVersion version) {
-        headers.put(NatsBinding.CE_PREFIX + "specversion", version.toString());
+        specVersion = version.toString();
         return this;
     }
 
     @Override
+    public CloudEventContextWriter withContextAttribute(String name, OffsetDateTime value) {
+        return withContextAttribute(name, EventTime.format(value)); // the SDK's text, faster
+    }
+
+    @Override
     public CloudEventContextWriter withContextAttribute(String name, String value) {
-        headers.put(NatsBinding.CE_PREFIX + name, HeaderValues.encode(value));
+        String encoded = HeaderValues.encode(value);
+        switch (name) {
+            case "source" -> source = encoded;
+            case "type" -> type = encoded;
+            case "datacontenttype" -> dataContentType = encoded;
+            case "dataschema" -> dataSchema = encoded;
+            default -> {
+                if (varyingLength == varying.length) {
+                    varying = Arrays.copyOf(varying, varyingLength * 2);
+                }
+                varying[varyingLength++] = NatsBinding.CE_PREFIX + name;
+                varying[varyingLength++] = encoded;
+            }
+        }
         return this;
     }
 
     @Override
     public NatsMessage end(CloudEventData data) {
-        return build(data == null ? EMPTY : data.toBytes());
+        return build(binaryHeaders(), data == null ? EMPTY : data.toBytes());
     }
 
     @Override
     public NatsMessage end() {
-        return build(EMPTY);
+        return build(binaryHeaders(), EMPTY);
     }
 
     @Override
     public NatsMessage setEvent(EventFormat format, byte[] value) {
+        Headers headers = new Headers();
         headers.put(NatsBinding.CONTENT_TYPE, format.serializedContentType());
-        return build(value);
+        return build(headers, value);
     }
 
-    private NatsMessage build(byte[] body) {
+    private Headers binaryHeaders() {
+        HeaderTemplates.Key key = new HeaderTemplates.Key(specVersion, source, type, dataContentType, dataSchema);
+        Headers headers = templates == null ? HeaderTemplates.build(key) : templates.headersFor(key);
+        for (int i = 0; i < varyingLength; i += 2) {
+            headers.put(varying[i], varying[i + 1]);
+        }
+        return headers;
+    }
+
+    private NatsMessage build(Headers headers, byte[] body) {
         return NatsMessage.builder().subject(subject).headers(headers).data(body).build();
     }
 }

@@ -2,6 +2,8 @@ package dev.omnibus.nats.shared;
 
 import dev.omnibus.Extensions;
 import dev.omnibus.nats.NatsBinding;
+import dev.omnibus.nats.internal.HeaderTemplates;
+import dev.omnibus.nats.internal.NatsMessageWriter;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
@@ -19,12 +21,13 @@ import java.util.Map;
 /**
  * The binding as both NATS backends use it: events to messages in the configured mode, messages to
  * {@link ReceivedMessage}s, where anything that is not a CloudEvent becomes {@link ReceivedMessage#invalid} (never an
- * exception). Immutable and thread-safe. Part of the NATS seam ({@link dev.omnibus.nats.shared}), not API.
+ * exception). Thread-safe; binary-mode headers are copied from per-backend {@link HeaderTemplates}. Part of the NATS seam ({@link dev.omnibus.nats.shared}), not API.
  */
 public final class NatsWire {
     /** Room kept for the {@code ce-} headers below the server's max_payload when declaring the data limit. */
     public static final int HEADER_ROOM = 8 * 1024;
     private final EventFormat structured;
+    private final HeaderTemplates templates = new HeaderTemplates();
 
     /**
      * The largest event data to declare: the configured cap, else the server's max_payload less
@@ -47,7 +50,7 @@ public final class NatsWire {
 
     /** The message for {@code event} on {@code subject}. */
     public NatsMessage encode(String subject, CloudEvent event) {
-        return structured == null ? NatsBinding.toBinaryMessage(subject, event)
+        return structured == null ? new NatsMessageWriter(subject, templates).writeBinary(event)
                 : NatsBinding.toStructuredMessage(subject, event, structured);
     }
 

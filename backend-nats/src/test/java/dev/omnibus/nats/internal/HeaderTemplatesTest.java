@@ -1,0 +1,157 @@
+package dev.omnibus.nats.internal;
+
+import dev.omnibus.nats.NatsBinding;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.CloudEventData;
+import io.cloudevents.SpecVersion;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.cloudevents.core.message.MessageWriter;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.rw.CloudEventContextWriter;
+import io.cloudevents.rw.CloudEventWriter;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The templated binary writer ({@link NatsMessageWriter} with {@link HeaderTemplates}) against a reference writer that
+ * puts every attribute the CloudEvents SDK hands it straight into jnats headers (the writer as it was before the
+ * templates): same headers, same payload, same event read back, on generated events. If this fails, check which
+ * attributes {@code NatsMessageWriter} treats as constant and whether a template is changed after it is shared.
+ */
+class HeaderTemplatesTest {
+    private static final String[] SOURCES = {"/orders", "/p%C3%A4yments/%C3%BC", "urn:a b", "/100%25"};
+    private static final String[] TYPES = {"order.created", "type \"quoted\"", "日本.event"};
+
+    @Test
+    void templatedHeadersEqualTheSdkDrivenHeadersOnGeneratedEvents() {
+        HeaderTemplates templates = new HeaderTemplates();
+        Random random = new Random(42);
+        for (int i = 0; i < 3000; i++) {
+            CloudEvent event = generated(random, i);
+            NatsMessage templated = new NatsMessageWriter("s.t", templates).writeBinary(event);
+            NatsMessage reference = new ReferenceWriter("s.t").writeBinary(event);
+
+            assertThat(asMap(templated.getHeaders())).as("headers of event %d", i)
+                    .isEqualTo(asMap(reference.getHeaders()));
+            assertThat(templated.getData()).as("payload of event %d", i).isEqualTo(reference.getData());
+            // binary mode carries extension values as text, so compare with what the reference message reads as
+            assertThat(NatsBinding.toEvent(templated)).as("event %d read back", i)
+                    .isEqualTo(NatsBinding.toEvent(reference));
+            assertThat(NatsBinding.toEvent(templated).getId()).isEqualTo(event.getId());
+        }
+        NatsMessage templated = new NatsMessageWriter("s.t", templates).writeBinary(generated(random, 0));
+        assertThat(templated.getHeaders().isReadOnly()).as("jnats then publishes the headers without copying them")
+                .isTrue();
+        assertThat(templates.size()).as("one template per (specversion, source, type, content type, schema) seen")
+                .isBetween(2, 2 * SOURCES.length * TYPES.length * 3 * 4);
+    }
+
+    @Test
+    void templatesStopGrowingAtTheBoundAndLaterEventsAreStillRight() {
+        HeaderTemplates templates = new HeaderTemplates();
+        for (int i = 0; i < HeaderTemplates.MAX + 50; i++) {
+            CloudEvent event = CloudEventBuilder.v1().withId("id-" + i).withSource(URI.create("/source/" + i))
+                    .withType("t").build();
+            NatsMessage message = new NatsMessageWriter("s", templates).writeBinary(event);
+            assertThat(message.getHeaders().getFirst("ce-source")).isEqualTo("/source/" + i);
+            assertThat(message.getHeaders().getFirst("ce-id")).isEqualTo("id-" + i);
+        }
+        assertThat(templates.size()).isEqualTo(HeaderTemplates.MAX);
+    }
+
+    private static CloudEvent generated(Random random, int i) {
+        CloudEventBuilder b = random.nextInt(8) == 0 ? CloudEventBuilder.v03() : CloudEventBuilder.v1();
+        b.withId(random.nextBoolean() ? "id-" + i : "id %" + i + " ✓")
+                .withSource(URI.create(SOURCES[random.nextInt(SOURCES.length)].replace(" ", "%20")))
+                .withType(TYPES[random.nextInt(TYPES.length)]);
+        if (random.nextBoolean()) {
+            b.withDataContentType(random.nextBoolean() ? "application/json" : "text/plain; charset=utf-8");
+        }
+        if (random.nextInt(3) == 0) {
+            b.withDataSchema(URI.create("https://schemas.example/v" + random.nextInt(3)));
+        }
+        if (random.nextBoolean()) {
+            b.withSubject(random.nextBoolean() ? "sub-" + i : "sübject \"" + i + "\"");
+        }
+        if (random.nextBoolean()) {
+            b.withTime(OffsetDateTime.of(2026, 12, 4, 8, random.nextInt(60), random.nextInt(60),
+                    random.nextInt(1_000_000_000), ZoneOffset.ofHours(random.nextInt(3) - 1)));
+        }
+        if (random.nextBoolean()) {
+            b.withExtension("strext", "ünïcode %" + i);
+        }
+        if (random.nextBoolean()) {
+            b.withExtension("intext", random.nextInt());
+        }
+        if (random.nextBoolean()) {
+            b.withExtension("boolext", random.nextBoolean());
+        }
+        if (random.nextInt(4) == 0) {
+            b.withExtension("uriext", URI.create("https://example.com/" + i));
+        }
+        if (random.nextInt(4) == 0) {
+            b.withExtension("binext", new byte[]{(byte) i, 0, -1});
+        }
+        if (random.nextInt(3) > 0) {
+            b.withData(("data " + i + " ✓").getBytes(StandardCharsets.UTF_8));
+        }
+        return b.build();
+    }
+
+    private static Map<String, List<String>> asMap(Headers headers) {
+        Map<String, List<String>> out = new TreeMap<>();
+        headers.entrySet().forEach(e -> out.put(e.getKey(), List.copyOf(e.getValue())));
+        return out;
+    }
+
+    /** Every attribute put into the headers as the SDK hands it over, nothing cached. */
+    private static final class ReferenceWriter implements MessageWriter<ReferenceWriter, NatsMessage>,
+            CloudEventWriter<NatsMessage> {
+        private final String subject;
+        private final Headers headers = new Headers();
+
+        ReferenceWriter(String subject) {
+            this.subject = subject;
+        }
+
+        @Override
+        public ReferenceWriter create(SpecVersion version) {
+            headers.put("ce-specversion", version.toString());
+            return this;
+        }
+
+        @Override
+        public CloudEventContextWriter withContextAttribute(String name, String value) {
+            headers.put("ce-" + name, HeaderValues.encode(value));
+            return this;
+        }
+
+        @Override
+        public NatsMessage end(CloudEventData data) {
+            return NatsMessage.builder().subject(subject).headers(headers)
+                    .data(data == null ? new byte[0] : data.toBytes()).build();
+        }
+
+        @Override
+        public NatsMessage end() {
+            return end(null);
+        }
+
+        @Override
+        public NatsMessage setEvent(EventFormat format, byte[] value) {
+            throw new UnsupportedOperationException("binary only");
+        }
+    }
+}
