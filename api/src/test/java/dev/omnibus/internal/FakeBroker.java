@@ -74,6 +74,8 @@ public final class FakeBroker {
     volatile long closeMillis;
     /** Receivers closed so far. */
     final AtomicInteger receiversClosed = new AtomicInteger();
+    /** Receive calls that waited (up to their short maxWait, 1 ms or less) and returned nothing: stalled top-ups. */
+    final AtomicInteger emptyShortWaits = new AtomicInteger();
     volatile boolean receiverClosed;
     /** The context of the last backend opened on this broker. */
     volatile BackendContext context;
@@ -159,6 +161,9 @@ public final class FakeBroker {
             }
             ReceivedMessage first = queue.poll(maxWait.toNanos(), TimeUnit.NANOSECONDS);
             if (first == null) {
+                if (maxWait.toMillis() <= 1) {
+                    emptyShortWaits.incrementAndGet();
+                }
                 return out;
             }
             out.add(first);

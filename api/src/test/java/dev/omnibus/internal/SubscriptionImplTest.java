@@ -124,6 +124,30 @@ class SubscriptionImplTest {
         await("no lease left", Duration.ofSeconds(2), () -> ((SubscriptionImpl) s).leasesHeld() == 0);
     }
 
+    /**
+     * A batch of fast handlers is not stalled by mid-batch top-ups: each may wait a millisecond for a driver that
+     * holds nothing more, and one after every 128 acks made the memory backend deliver 1,000-event bursts at
+     * 210 k/s instead of 1.6 M/s. If this fails, check the top-up gate in {@code SubscriptionImpl.runBatch}.
+     */
+    @Test
+    void fastBatchesAreNotStalledByTopUps() {
+        FakeBroker broker = FakeBroker.create(Duration.ofSeconds(30));
+        AtomicInteger handled = new AtomicInteger();
+        Subscription s = connect(broker).subscriber().subscribe(SubscribeOptions.topic("t").maxInFlight(5000),
+                d -> handled.incrementAndGet());
+        long start = System.nanoTime();
+        for (int round = 1; round <= 10; round++) {
+            broker.offer("fast-" + round, 1000);
+            int want = round * 1000;
+            await("burst " + round + " handled", Duration.ofSeconds(10), () -> handled.get() >= want);
+        }
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        // one top-up per 20 ms of batch time at most: each burst may end in one (the driver is empty by then)
+        assertThat(broker.emptyShortWaits.get()).as("top-ups that found the driver empty, in %d ms", elapsedMillis)
+                .isLessThanOrEqualTo(10 + (int) (elapsedMillis / 20));
+        s.close(Duration.ofSeconds(1));
+    }
+
     /** Inline AUTO acks reach the broker while a long batch is still running, not only at its end. */
     @Test
     void inlineAutoAcksAreSentWithinABoundNotAtTheEndOfTheBatch() {

@@ -26,6 +26,10 @@ public final class HeaderTemplates {
 
     private final ConcurrentHashMap<Key, Headers> templates = new ConcurrentHashMap<>();
 
+    /** No templates yet; each combination's is made on its first event. */
+    public HeaderTemplates() {
+    }
+
     /**
      * A copy of the template for {@code key}, to which the caller adds the varying headers before it hands them to
      * one message and lets go of them (see {@link Sealed}).
