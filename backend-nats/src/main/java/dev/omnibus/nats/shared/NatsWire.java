@@ -21,7 +21,8 @@ import java.util.Map;
 /**
  * The binding as both NATS backends use it: events to messages in the configured mode, messages to
  * {@link ReceivedMessage}s, where anything that is not a CloudEvent becomes {@link ReceivedMessage#invalid} (never an
- * exception). Thread-safe; binary-mode headers are copied from per-backend {@link HeaderTemplates}. Part of the NATS seam ({@link dev.omnibus.nats.shared}), not API.
+ * exception). Thread-safe; binary-mode headers are copied from this instance's {@link HeaderTemplates}. Part of the
+ * NATS seam ({@link dev.omnibus.nats.shared}), not API.
  */
 public final class NatsWire {
     /** Room kept for the {@code ce-} headers below the server's max_payload when declaring the data limit. */
