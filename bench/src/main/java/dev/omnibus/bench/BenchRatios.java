@@ -4,7 +4,15 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -12,7 +20,9 @@ import java.util.TreeMap;
  * Not thread-safe (a command-line entry point): runs JMH with the usual command-line options and then prints, for
  * every pair of benchmarks named {@code <op>Raw} and {@code <op>Omnibus} in the run with the same parameters (event
  * size, say; parameters named {@code raw*} configure the raw client only and are not compared), the Omnibus score
- * divided by the raw client's (both from the same run, so on the same broker and machine state).
+ * divided by the raw client's (both from the same run, so on the same broker and machine state). With
+ * {@code -Domnibus.bench.json=<file>} it also writes them, with JMH's error margins, the date and the machine, to that
+ * file ({@code bench/figures.sh} collects these).
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios RedisStreamsBenchmark -f 1 -wi 2 -i 3
@@ -22,6 +32,9 @@ import java.util.TreeMap;
  * </pre>
  */
 public final class BenchRatios {
+    /** System property naming a file to write the ratios to as JSON (with the date, machine and command). */
+    static final String JSON_PROPERTY = "omnibus.bench.json";
+
     private BenchRatios() {
     }
 
@@ -38,7 +51,36 @@ public final class BenchRatios {
             System.exit(2);
         }
         Collection<RunResult> results = new Runner(options).run();
-        Map<String, Double> scores = new TreeMap<>();
+        List<Ratio> ratios = ratios(results);
+        System.out.println();
+        System.out.println("Omnibus / raw client (ops/s, same run):");
+        for (Ratio r : ratios) {
+            System.out.printf(Locale.ROOT, "  %-30s raw %,12.0f  omnibus %,12.0f  ratio %.3f%n",
+                    r.operation + (r.params.isEmpty() ? "" : " " + r.params), r.raw, r.omnibus, r.ratio());
+        }
+        String json = System.getProperty(JSON_PROPERTY);
+        if (json != null) {
+            Files.writeString(Path.of(json), json(options.getIncludes().get(0), String.join(" ", args), ratios),
+                    StandardCharsets.UTF_8);
+            System.out.println("written to " + json);
+        }
+    }
+
+    /**
+     * One pair's scores (ops/s) and their 99.9 % confidence half-widths as JMH reports them.
+     *
+     * @param operation    the benchmark method without its {@code Raw}/{@code Omnibus} suffix
+     * @param params       the compared parameters, {@code name=value} separated by spaces, or empty
+     */
+    record Ratio(String operation, String params, double raw, double rawError, double omnibus, double omnibusError) {
+        double ratio() {
+            return omnibus / raw;
+        }
+    }
+
+    /** Pairs {@code <op>Raw} with {@code <op>Omnibus} results of the same compared parameters, in name order. */
+    static List<Ratio> ratios(Collection<RunResult> results) {
+        Map<String, RunResult> byKey = new TreeMap<>();
         for (RunResult r : results) {
             String label = r.getParams().getBenchmark();
             StringBuilder key = new StringBuilder(label.substring(label.lastIndexOf('.') + 1));
@@ -50,21 +92,44 @@ public final class BenchRatios {
                     key.append(' ').append(param).append('=').append(value);
                 }
             }
-            scores.put(key.toString(), r.getPrimaryResult().getScore());
+            byKey.put(key.toString(), r);
         }
-        System.out.println();
-        System.out.println("Omnibus / raw client (ops/s, same run):");
-        scores.forEach((key, raw) -> {
+        List<Ratio> ratios = new ArrayList<>();
+        byKey.forEach((key, raw) -> {
             int end = key.indexOf(' ') < 0 ? key.length() : key.indexOf(' ');
             if (key.substring(0, end).endsWith("Raw")) {
                 String op = key.substring(0, end - "Raw".length());
-                String params = key.substring(end);
-                Double omnibus = scores.get(op + "Omnibus" + params);
+                String params = key.substring(end).trim();
+                RunResult omnibus = byKey.get(op + "Omnibus" + key.substring(end));
                 if (omnibus != null) {
-                    System.out.printf("  %-30s raw %,12.0f  omnibus %,12.0f  ratio %.3f%n", op + params, raw, omnibus,
-                            omnibus / raw);
+                    ratios.add(new Ratio(op, params, raw.getPrimaryResult().getScore(),
+                            raw.getPrimaryResult().getScoreError(), omnibus.getPrimaryResult().getScore(),
+                            omnibus.getPrimaryResult().getScoreError()));
                 }
             }
         });
+        return ratios;
+    }
+
+    private static String json(String benchmark, String command, List<Ratio> ratios) {
+        StringBuilder j = new StringBuilder("{\n");
+        j.append("  \"benchmark\": ").append(Machine.quote(benchmark)).append(",\n");
+        j.append("  \"command\": ").append(Machine.quote(command)).append(",\n");
+        j.append("  \"date\": \"").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append("\",\n");
+        j.append("  \"machine\": ").append(Machine.json()).append(",\n");
+        j.append("  \"ratios\": [");
+        for (int i = 0; i < ratios.size(); i++) {
+            Ratio r = ratios.get(i);
+            j.append(i == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT, "    {\"operation\": %s, "
+                            + "\"params\": %s, \"raw\": %.1f, \"rawError\": %.1f, \"omnibus\": %.1f, "
+                            + "\"omnibusError\": %.1f, \"ratio\": %.4f}", Machine.quote(r.operation),
+                    Machine.quote(r.params), r.raw, nan0(r.rawError), r.omnibus, nan0(r.omnibusError), r.ratio()));
+        }
+        return j.append("\n  ]\n}\n").toString();
+    }
+
+    /** JMH reports no error (NaN) for fewer than two iterations; JSON has no NaN. */
+    private static double nan0(double d) {
+        return Double.isNaN(d) ? 0 : d;
     }
 }
