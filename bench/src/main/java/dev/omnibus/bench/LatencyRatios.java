@@ -20,7 +20,7 @@ import java.util.Set;
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.LatencyRatios [options] [backend ...]
- *   backends  memory nats jetstream redis kafka rabbitmq (default: all; memory has no raw client)
+ *   backends  memory nats jetstream redis kafka rabbitmq pubsub (default: all; memory has no raw client)
  *   --rates   offered rates, comma-separated: a number of messages/s or "half" (half the raw client's measured
  *             maximum end to end); default 10000,half. A rate above 80 % of that maximum is skipped and reported
  *   --seconds measured seconds per client and round (default 10)   --warmup  warm-up seconds before each (default 5)
@@ -33,7 +33,8 @@ import java.util.Set;
  * received within 30 s of the end of a phase count as lost and are reported.
  */
 public final class LatencyRatios {
-    private static final List<String> BACKENDS = List.of("memory", "nats", "jetstream", "redis", "kafka", "rabbitmq");
+    private static final List<String> BACKENDS = List.of("memory", "nats", "jetstream", "redis", "kafka", "rabbitmq",
+            "pubsub");
     private static final Duration DRAIN = Duration.ofSeconds(30);
 
     private LatencyRatios() {
@@ -90,6 +91,8 @@ public final class LatencyRatios {
                 return KafkaLatency.start();
             case "rabbitmq":
                 return RabbitLatency.start();
+            case "pubsub":
+                return PubSubLatency.start();
             default:
                 throw new IllegalArgumentException("unknown backend " + backend + "; known: " + BACKENDS);
         }
