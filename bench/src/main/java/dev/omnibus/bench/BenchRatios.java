@@ -20,7 +20,8 @@ import java.util.TreeMap;
  * Not thread-safe (a command-line entry point): runs JMH with the usual command-line options and then prints, for
  * every pair of benchmarks named {@code <op>Raw} and {@code <op>Omnibus} in the run with the same parameters (event
  * size, say; parameters named {@code raw*} configure the raw client only and are not compared), the Omnibus score
- * divided by the raw client's (both from the same run, so on the same broker and machine state). With
+ * divided by the raw client's (both from the same run, so on the same broker and machine state); and for every pair
+ * {@code <op>Omnibus} and {@code <op>Traced}, what Omnibus keeps of its throughput with metrics and tracing on. With
  * {@code -Domnibus.bench.json=<file>} it also writes them, with JMH's error margins, the date and the machine, to that
  * file ({@code bench/figures.sh} collects these).
  *
@@ -52,11 +53,17 @@ public final class BenchRatios {
         }
         Collection<RunResult> results = new Runner(options).run();
         List<Ratio> ratios = ratios(results);
-        System.out.println();
-        System.out.println("Omnibus / raw client (ops/s, same run):");
-        for (Ratio r : ratios) {
-            System.out.printf(Locale.ROOT, "  %-30s raw %,12.0f  omnibus %,12.0f  ratio %.3f%n",
-                    r.operation + (r.params.isEmpty() ? "" : " " + r.params), r.raw, r.omnibus, r.ratio());
+        for (Kind kind : Kind.values()) {
+            System.out.println();
+            System.out.println(kind.title + " (ops/s, same run):");
+            for (Ratio r : ratios) {
+                if (r.kind == kind) {
+                    System.out.printf(Locale.ROOT, "  %-30s %s %,12.0f  %s %,12.0f  ratio %.3f%n",
+                            r.operation + (r.params.isEmpty() ? "" : " " + r.params), kind.baseline.toLowerCase(
+                                    Locale.ROOT), r.baseline, kind.measured.toLowerCase(Locale.ROOT), r.measured,
+                            r.ratio());
+                }
+            }
         }
         String json = System.getProperty(JSON_PROPERTY);
         if (json != null) {
@@ -66,19 +73,42 @@ public final class BenchRatios {
         }
     }
 
-    /**
-     * One pair's scores (ops/s) and their 99.9 % confidence half-widths as JMH reports them.
-     *
-     * @param operation    the benchmark method without its {@code Raw}/{@code Omnibus} suffix
-     * @param params       the compared parameters, {@code name=value} separated by spaces, or empty
-     */
-    record Ratio(String operation, String params, double raw, double rawError, double omnibus, double omnibusError) {
-        double ratio() {
-            return omnibus / raw;
+    /** What a pair compares: benchmark methods {@code <op><baseline>} and {@code <op><measured>}. */
+    enum Kind {
+        /** Omnibus against the raw client. */
+        RAW("Raw", "Omnibus", "Omnibus / raw client"),
+        /** Omnibus with metrics and tracing against plain Omnibus. */
+        TRACING("Omnibus", "Traced", "Omnibus with metrics + tracing / plain Omnibus");
+
+        final String baseline;
+        final String measured;
+        final String title;
+
+        Kind(String baseline, String measured, String title) {
+            this.baseline = baseline;
+            this.measured = measured;
+            this.title = title;
         }
     }
 
-    /** Pairs {@code <op>Raw} with {@code <op>Omnibus} results of the same compared parameters, in name order. */
+    /**
+     * One pair's scores (ops/s) and their 99.9 % confidence half-widths as JMH reports them.
+     *
+     * @param kind      what is compared
+     * @param operation the benchmark method without its suffix
+     * @param params    the compared parameters, {@code name=value} separated by spaces, or empty
+     */
+    record Ratio(Kind kind, String operation, String params, double baseline, double baselineError, double measured,
+                 double measuredError) {
+        double ratio() {
+            return measured / baseline;
+        }
+    }
+
+    /**
+     * Pairs results of the same compared parameters by {@link Kind} ({@code <op>Raw} with {@code <op>Omnibus},
+     * {@code <op>Omnibus} with {@code <op>Traced}), in name order.
+     */
     static List<Ratio> ratios(Collection<RunResult> results) {
         Map<String, RunResult> byKey = new TreeMap<>();
         for (RunResult r : results) {
@@ -95,19 +125,20 @@ public final class BenchRatios {
             byKey.put(key.toString(), r);
         }
         List<Ratio> ratios = new ArrayList<>();
-        byKey.forEach((key, raw) -> {
-            int end = key.indexOf(' ') < 0 ? key.length() : key.indexOf(' ');
-            if (key.substring(0, end).endsWith("Raw")) {
-                String op = key.substring(0, end - "Raw".length());
-                String params = key.substring(end).trim();
-                RunResult omnibus = byKey.get(op + "Omnibus" + key.substring(end));
-                if (omnibus != null) {
-                    ratios.add(new Ratio(op, params, raw.getPrimaryResult().getScore(),
-                            raw.getPrimaryResult().getScoreError(), omnibus.getPrimaryResult().getScore(),
-                            omnibus.getPrimaryResult().getScoreError()));
+        for (Kind kind : Kind.values()) {
+            byKey.forEach((key, baseline) -> {
+                int end = key.indexOf(' ') < 0 ? key.length() : key.indexOf(' ');
+                if (key.substring(0, end).endsWith(kind.baseline)) {
+                    String op = key.substring(0, end - kind.baseline.length());
+                    RunResult measured = byKey.get(op + kind.measured + key.substring(end));
+                    if (measured != null) {
+                        ratios.add(new Ratio(kind, op, key.substring(end).trim(),
+                                baseline.getPrimaryResult().getScore(), baseline.getPrimaryResult().getScoreError(),
+                                measured.getPrimaryResult().getScore(), measured.getPrimaryResult().getScoreError()));
+                    }
                 }
-            }
-        });
+            });
+        }
         return ratios;
     }
 
@@ -120,10 +151,11 @@ public final class BenchRatios {
         j.append("  \"ratios\": [");
         for (int i = 0; i < ratios.size(); i++) {
             Ratio r = ratios.get(i);
-            j.append(i == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT, "    {\"operation\": %s, "
-                            + "\"params\": %s, \"raw\": %.1f, \"rawError\": %.1f, \"omnibus\": %.1f, "
-                            + "\"omnibusError\": %.1f, \"ratio\": %.4f}", Machine.quote(r.operation),
-                    Machine.quote(r.params), r.raw, nan0(r.rawError), r.omnibus, nan0(r.omnibusError), r.ratio()));
+            j.append(i == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT, "    {\"kind\": \"%s\", "
+                            + "\"operation\": %s, \"params\": %s, \"baseline\": %.1f, \"baselineError\": %.1f, "
+                            + "\"measured\": %.1f, \"measuredError\": %.1f, \"ratio\": %.4f}",
+                    r.kind.name().toLowerCase(Locale.ROOT), Machine.quote(r.operation), Machine.quote(r.params),
+                    r.baseline, nan0(r.baselineError), r.measured, nan0(r.measuredError), r.ratio()));
         }
         return j.append("\n  ]\n}\n").toString();
     }

@@ -17,8 +17,9 @@ import java.util.Locale;
  * Not thread-safe (a command-line entry point): merges the files one {@code bench/figures.sh} run wrote
  * ({@link BenchRatios}' throughput ratios, one file per benchmark class, and {@link LatencyRatios}' latencies) into
  * {@code figures.json} and draws {@code figures.svg}: Omnibus / raw throughput per backend, direction and event size
- * against the 0.95 target (whiskers: JMH's error margins carried into the ratio), and Omnibus / raw p99 latency per
- * backend and offered rate against the 1.2 target, with the date, commit and machine in the title.
+ * against the 0.95 target (whiskers: JMH's error margins carried into the ratio), what metrics and tracing leave of
+ * Omnibus' throughput against the 0.9 target, and Omnibus / raw p99 latency per backend and offered rate against the
+ * 1.2 target, with the date, commit and machine in the title.
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.Figures &lt;output dir&gt; &lt;commit&gt; &lt;input.json&gt;...
@@ -27,6 +28,8 @@ import java.util.Locale;
 public final class Figures {
     /** Throughput target: Omnibus / raw at least this. */
     static final double THROUGHPUT_TARGET = 0.95;
+    /** Tracing target: Omnibus with metrics and tracing keeps at least this of its plain throughput. */
+    static final double TRACING_TARGET = 0.9;
     /** Latency target: Omnibus' p99 at most this times raw's. */
     static final double LATENCY_TARGET = 1.2;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,10 +37,11 @@ public final class Figures {
     private Figures() {
     }
 
-    /** One throughput cell. */
-    record Throughput(String backend, String direction, String size, double raw, double omnibus, double error) {
+    /** One throughput cell: Omnibus against raw ({@code tracing} false) or traced Omnibus against plain. */
+    record Throughput(boolean tracing, String backend, String direction, String size, double baseline,
+                      double measured, double error) {
         double ratio() {
-            return omnibus / raw;
+            return measured / baseline;
         }
     }
 
@@ -102,11 +106,13 @@ public final class Figures {
             };
             String direction = op.toLowerCase(Locale.ROOT).contains("consume") ? "consume" : "publish";
             String size = params.startsWith("dataBytes=") ? params.substring("dataBytes=".length()) + " B" : "100 B";
-            double raw = r.get("raw").asDouble();
-            double omnibus = r.get("omnibus").asDouble();
+            double baseline = r.get("baseline").asDouble();
+            double measured = r.get("measured").asDouble();
             // relative errors add in quadrature for a quotient
-            double relative = Math.hypot(r.get("rawError").asDouble() / raw, r.get("omnibusError").asDouble() / omnibus);
-            into.add(new Throughput(backend, direction, size, raw, omnibus, relative * omnibus / raw));
+            double relative = Math.hypot(r.get("baselineError").asDouble() / baseline,
+                    r.get("measuredError").asDouble() / measured);
+            into.add(new Throughput(r.get("kind").asText().equals("tracing"), backend, direction, size, baseline,
+                    measured, relative * measured / baseline));
         }
     }
 
@@ -129,7 +135,7 @@ public final class Figures {
         int barWidth = 420;
         double scale = 1.5; // the bar area spans ratios 0 .. 1.5
         int width = labelWidth + barWidth + 360;
-        int height = 70 + row * (throughput.size() + latency.size()) + 60;
+        int height = 70 + row * (throughput.size() + latency.size()) + 100;
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "font-family=\"sans-serif\" font-size=\"12\">%n", width, height));
@@ -139,19 +145,25 @@ public final class Figures {
         text(s, 10, 38, "normal", merged.path("date").asText() + ", commit " + merged.path("commit").asText() + ", "
                 + m.path("cores").asInt() + " cores, " + m.path("cpu").asText() + ", " + m.path("java").asText());
         int y = 70;
-        text(s, 10, y - 8, "bold", "Throughput (events/s), target " + THROUGHPUT_TARGET + "; whiskers: JMH error");
-        int top = y;
-        for (Throughput t : throughput) {
-            bar(s, y, labelWidth, barWidth, scale, t.backend + " " + t.direction + " " + t.size, t.ratio(),
-                    t.ratio() >= THROUGHPUT_TARGET, t.error, String.format(Locale.ROOT, "%.2f  (%s / %s)", t.ratio(),
-                            si(t.omnibus), si(t.raw)));
-            y += row;
+        for (boolean tracing : new boolean[] {false, true}) {
+            double goal = tracing ? TRACING_TARGET : THROUGHPUT_TARGET;
+            text(s, 10, y - 8, "bold", (tracing ? "Metrics + tracing / plain Omnibus (events/s)"
+                    : "Throughput (events/s)") + ", target " + goal + "; whiskers: JMH error");
+            int top = y;
+            for (Throughput t : throughput) {
+                if (t.tracing == tracing) {
+                    bar(s, y, labelWidth, barWidth, scale, t.backend + " " + t.direction + " " + t.size, t.ratio(),
+                            t.ratio() >= goal, t.error, String.format(Locale.ROOT, "%.2f  (%s / %s)", t.ratio(),
+                                    si(t.measured), si(t.baseline)));
+                    y += row;
+                }
+            }
+            target(s, labelWidth, barWidth, scale, goal, top, y);
+            y += 40;
         }
-        target(s, labelWidth, barWidth, scale, THROUGHPUT_TARGET, top, y);
-        y += 40;
         text(s, 10, y - 8, "bold", "Latency publish→handler, p99 Omnibus / raw, target ≤ " + LATENCY_TARGET
                 + " (lower is better)");
-        top = y;
+        int top = y;
         for (Latency l : latency) {
             bar(s, y, labelWidth, barWidth, scale, String.format(Locale.ROOT, "%s at %s/s", l.backend, si(l.rate)),
                     Math.min(l.ratio(), scale), l.ratio() <= LATENCY_TARGET, 0, String.format(Locale.ROOT,

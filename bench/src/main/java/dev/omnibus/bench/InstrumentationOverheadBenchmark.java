@@ -9,16 +9,9 @@ import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
 import dev.omnibus.SubscriptionStats;
 import dev.omnibus.micrometer.OmnibusMetrics;
-import dev.omnibus.opentelemetry.OmnibusTracing;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -39,7 +32,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
@@ -48,8 +40,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What instrumentation costs: memory-backend ({@code mem://}) publish&rarr;handler throughput with no
  * instrumentation, with {@link OmnibusMetrics} (a {@link SimpleMeterRegistry}), and with metrics plus
- * {@link OmnibusTracing} (an OpenTelemetry SDK sampling every span, batch processor, exporter that discards), in
- * one run. Not thread-safe: JMH state of one benchmark thread.
+ * tracing ({@link BenchTracing}: an OpenTelemetry SDK sampling every span, batch processor, exporter that
+ * discards), in one run. Not thread-safe: JMH state of one benchmark thread.
  *
  * <h2>Running</h2>
  * <pre>
@@ -90,7 +82,7 @@ public class InstrumentationOverheadBenchmark {
     private Omnibus bus;
     private Publisher publisher;
     private FanOutLatch latch;
-    private SdkTracerProvider tracerProvider;
+    private BenchTracing tracing;
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final CloudEvent[] events = new CloudEvent[BATCH];
     private final CompletionStage<?>[] sent = new CompletionStage<?>[BATCH];
@@ -115,12 +107,7 @@ public class InstrumentationOverheadBenchmark {
             case "plain":
                 break;
             case "metrics+tracing":
-                tracerProvider = SdkTracerProvider.builder()
-                        .addSpanProcessor(BatchSpanProcessor.builder(new Discard()).setMaxQueueSize(1 << 20).build())
-                        .build();
-                config.instrumentation(OmnibusTracing.of(OpenTelemetrySdk.builder()
-                        .setTracerProvider(tracerProvider).build()));
-                config.instrumentation(OmnibusMetrics.of(new SimpleMeterRegistry()));
+                tracing = BenchTracing.metricsAndTracing(config);
                 break;
             case "metrics":
                 config.instrumentation(OmnibusMetrics.of(new SimpleMeterRegistry()));
@@ -152,8 +139,8 @@ public class InstrumentationOverheadBenchmark {
         } finally {
             subscriptions.clear();
             bus.close(Duration.ofSeconds(5));
-            if (tracerProvider != null) {
-                tracerProvider.close();
+            if (tracing != null) {
+                tracing.close();
             }
         }
     }
@@ -172,24 +159,6 @@ public class InstrumentationOverheadBenchmark {
         for (int i = 0; i < BATCH; i++) {
             sent[i].toCompletableFuture().join();
             sent[i] = null;
-        }
-    }
-
-    /** An exporter that drops every span: the cost measured is making and ending them, not shipping them. */
-    private static final class Discard implements SpanExporter {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
         }
     }
 }

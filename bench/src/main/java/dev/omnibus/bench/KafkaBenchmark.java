@@ -80,6 +80,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code consumeOmnibus}: the same backlog; a subscription in a new group at {@code earliest()}, AUTO ack,
  *       concurrency 1, {@code maxInFlight} 1024, until the handler ran for every event (decoding included); the
  *       subscription's close (its last commit) is in the tear-down.</li>
+ *   <li>{@code publishTraced}, {@code consumeTraced}: the same on a second connection with metrics and tracing
+ *       ({@link BenchTracing}); the traced backlog is written through that connection, so every event carries the
+ *       {@code traceparent} a delivery's span continues. {@link BenchRatios} prints each against its plain Omnibus
+ *       twin.</li>
  * </ul>
  */
 @Fork(1)
@@ -113,6 +117,13 @@ public class KafkaBenchmark {
         kafka.publishOmnibus();
     }
 
+    /** Omnibus with metrics and tracing ({@link BenchTracing}): as {@link #publishOmnibus}, on its own connection. */
+    @Benchmark
+    @OperationsPerInvocation(PUBLISH_BATCH)
+    public void publishTraced(Kafka kafka) throws Exception {
+        kafka.publishOmnibus(kafka.tracedPublisher, kafka.tracedTopic);
+    }
+
     /** Raw kafka-clients: poll, commitAsync per poll, until the backlog is read. */
     @Benchmark
     @OperationsPerInvocation(BACKLOG)
@@ -127,6 +138,16 @@ public class KafkaBenchmark {
         backlog.latch.await(WAIT.toNanos());
     }
 
+    /**
+     * Omnibus with metrics and tracing: as {@link #consumeOmnibus}, on a backlog its own connection wrote (so every
+     * event carries a {@code traceparent} that each delivery's span continues).
+     */
+    @Benchmark
+    @OperationsPerInvocation(BACKLOG)
+    public void consumeTraced(TracedBacklog backlog) {
+        backlog.latch.await(WAIT.toNanos());
+    }
+
     /** Not thread-safe (JMH state): the broker, both producers and the prebuilt events. */
     @State(Scope.Thread)
     public static class Kafka {
@@ -137,6 +158,10 @@ public class KafkaBenchmark {
         private KafkaHarness broker;
         private Omnibus bus;
         private Publisher publisher;
+        private Omnibus tracedBus;
+        private Publisher tracedPublisher;
+        private BenchTracing tracing;
+        private String tracedTopic;
         private KafkaProducer<String, byte[]> raw;
         private final CloudEvent[] events = new CloudEvent[PUBLISH_BATCH];
         private final CompletableFuture<?>[] sent = new CompletableFuture<?>[PUBLISH_BATCH];
@@ -167,6 +192,11 @@ public class KafkaBenchmark {
             bus = Omnibus.connect(Config.builder().url("kafka://" + broker.bootstrap() + "?partitions=1&instrumentation=none")
                     .useEnvironment(false).build());
             publisher = bus.publisher();
+            Config.Builder traced = Config.builder().url("kafka://" + broker.bootstrap()
+                    + "?partitions=1&instrumentation=none").useEnvironment(false);
+            tracing = BenchTracing.metricsAndTracing(traced);
+            tracedBus = Omnibus.connect(traced.build());
+            tracedPublisher = tracedBus.publisher();
             Properties p = new Properties();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -181,9 +211,13 @@ public class KafkaBenchmark {
         @Setup(Level.Iteration)
         public void newTopics() throws Exception {
             rawTopic = "bench.publish.raw." + iteration;
-            omnibusTopic = "bench.publish.omnibus." + iteration++;
+            omnibusTopic = "bench.publish.omnibus." + iteration;
+            tracedTopic = "bench.publish.traced." + iteration++;
             createTopic(rawTopic);
             createTopic(omnibusTopic);
+            createTopic(tracedTopic);
+            tracedPublisher.publish(tracedTopic, events[0]).toCompletableFuture().get(WAIT.toSeconds(),
+                    TimeUnit.SECONDS);
             records.clear();
             for (CloudEvent e : events) {
                 records.add(KafkaMessageFactory.<String>createWriter(rawTopic, null, null, null).writeBinary(e));
@@ -213,6 +247,12 @@ public class KafkaBenchmark {
                 if (bus != null) {
                     bus.close(Duration.ofSeconds(5));
                 }
+                if (tracedBus != null) {
+                    tracedBus.close(Duration.ofSeconds(5));
+                }
+                if (tracing != null) {
+                    tracing.close();
+                }
                 if (raw != null) {
                     raw.close(Duration.ofSeconds(5));
                 }
@@ -238,19 +278,28 @@ public class KafkaBenchmark {
         }
 
         void publishOmnibus() throws Exception {
+            publishOmnibus(publisher, omnibusTopic);
+        }
+
+        void publishOmnibus(Publisher through, String topic) throws Exception {
             for (int i = 0; i < PUBLISH_BATCH; i++) {
-                sent[i] = publisher.publish(omnibusTopic, events[i]).toCompletableFuture();
+                sent[i] = through.publish(topic, events[i]).toCompletableFuture();
             }
             CompletableFuture.allOf(sent).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         }
 
         /** A new one-partition topic holding {@value #BACKLOG} events written by Omnibus (not measured). */
         String fillBacklog(String prefix) throws Exception {
+            return fillBacklog(prefix, publisher);
+        }
+
+        /** As {@link #fillBacklog(String)}, written through {@code through}. */
+        String fillBacklog(String prefix, Publisher through) throws Exception {
             String topic = prefix + "." + backlogs++;
             createTopic(topic);
             List<CompletableFuture<?>> fill = new ArrayList<>(BACKLOG);
             for (int i = 0; i < BACKLOG; i++) {
-                fill.add(publisher.publish(topic, events[i % PUBLISH_BATCH]).toCompletableFuture());
+                fill.add(through.publish(topic, events[i % PUBLISH_BATCH]).toCompletableFuture());
             }
             CompletableFuture.allOf(fill.toArray(new CompletableFuture<?>[0])).get(WAIT.toSeconds(), TimeUnit.SECONDS);
             return topic;
@@ -341,10 +390,16 @@ public class KafkaBenchmark {
         @Setup(Level.Invocation)
         public void fill(Kafka k) throws Exception {
             kafka = k;
-            topic = k.fillBacklog("bench.consume.omnibus");
+            topic = traced() ? k.fillBacklog("bench.consume.traced", k.tracedPublisher)
+                    : k.fillBacklog("bench.consume.omnibus");
             group = "omnibus-" + topic.replace('.', '-');
             latch.arm(BACKLOG);
-            subscription = Backlogs.subscribe(k.bus, topic, group, 1024, handler);
+            subscription = Backlogs.subscribe(traced() ? k.tracedBus : k.bus, topic, group, 1024, handler);
+        }
+
+        /** Whether this backlog is written and read with metrics and tracing on. */
+        boolean traced() {
+            return false;
         }
 
         /** Closes the subscription (its last commit) and checks everything was acked and committed. */
@@ -352,6 +407,19 @@ public class KafkaBenchmark {
         public void check() throws Exception {
             Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
             kafka.requireCommitted(group, topic);
+        }
+    }
+
+    /** Not thread-safe (JMH state): as {@link OmnibusBacklog}, with metrics and tracing on. */
+    @State(Scope.Thread)
+    public static class TracedBacklog extends OmnibusBacklog {
+        /** Creates the state (JMH does this). */
+        public TracedBacklog() {
+        }
+
+        @Override
+        boolean traced() {
+            return true;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.omnibus.bench;
 
+import dev.omnibus.Config;
 import dev.omnibus.DeliveryHandler;
 import dev.omnibus.Omnibus;
 import dev.omnibus.Publisher;
@@ -89,6 +90,9 @@ import java.util.concurrent.TimeoutException;
  *   <li>{@code consumeOmnibus}: the same backlog; a subscription in a group at the start of the stream, AUTO ack,
  *       concurrency 1, {@code maxInFlight} 1024; measured until the handler ran for every entry (decoding each entry
  *       into a CloudEvent is part of it).</li>
+ *   <li>{@code publishTraced}, {@code consumeTraced}: the same on a second connection with metrics and tracing
+ *       ({@link BenchTracing}); the traced backlog's entries also carry a {@code ce-traceparent}, which each
+ *       delivery's span continues. {@link BenchRatios} prints each against its plain Omnibus twin.</li>
  * </ul>
  * The consume backlog is written per invocation in {@code @Setup(Level.Invocation)} (not measured: JMH times each
  * invocation on its own when a state has invocation-level fixtures; an invocation lasts about a second, far above
@@ -111,6 +115,8 @@ public class RedisStreamsBenchmark {
     private static final int DATA_BYTES = 100;
     private static final String RAW_TOPIC = "bench.publish.raw";
     private static final String OMNIBUS_TOPIC = "bench.publish.omnibus";
+    private static final String TRACED_TOPIC = "bench.publish.traced";
+    private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     private static final String GROUP = "bench";
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -132,6 +138,13 @@ public class RedisStreamsBenchmark {
         redis.publishOmnibus();
     }
 
+    /** Omnibus with metrics and tracing ({@link BenchTracing}): as {@link #publishOmnibus}, on its own connection. */
+    @Benchmark
+    @OperationsPerInvocation(PUBLISH_BATCH)
+    public void publishTraced(Redis redis) throws Exception {
+        redis.publishOmnibus(redis.tracedPublisher, TRACED_TOPIC);
+    }
+
     /** Raw Lettuce: XREADGROUP COUNT n, one pipelined XACK per batch, until the backlog is read. */
     @Benchmark
     @OperationsPerInvocation(BACKLOG)
@@ -143,6 +156,16 @@ public class RedisStreamsBenchmark {
     @Benchmark
     @OperationsPerInvocation(BACKLOG)
     public void consumeOmnibus(OmnibusBacklog backlog) {
+        backlog.latch.await(WAIT.toNanos());
+    }
+
+    /**
+     * Omnibus with metrics and tracing: as {@link #consumeOmnibus}, on a backlog whose entries also carry a
+     * {@code ce-traceparent} (as a traced publisher writes them), which each delivery's span continues.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BACKLOG)
+    public void consumeTraced(TracedBacklog backlog) {
         backlog.latch.await(WAIT.toNanos());
     }
 
@@ -164,6 +187,10 @@ public class RedisStreamsBenchmark {
         private BrokerProcess server;
         private Omnibus bus;
         private Publisher publisher;
+        private Omnibus tracedBus;
+        private Publisher tracedPublisher;
+        private BenchTracing tracing;
+        private final List<Map<byte[], byte[]>> tracedFields = new ArrayList<>(PUBLISH_BATCH);
         private ClientResources rawResources;
         private RedisClient rawClient;
         /** Auto-flush off: raw publishing and backlog filling. */
@@ -197,11 +224,20 @@ public class RedisStreamsBenchmark {
                 f.put(b("ce-source"), b(source.toString()));
                 f.put(b("ce-type"), b("dev.omnibus.bench.tick"));
                 f.put(b("content-type"), b("application/octet-stream"));
+                Map<byte[], byte[]> traced = new LinkedHashMap<>(f); // the attributes, then the extension, then data
+                traced.put(b("ce-traceparent"), b(TRACEPARENT));
+                traced.put(b("data"), data);
+                tracedFields.add(traced);
                 f.put(b("data"), data);
                 fields.add(f);
             }
             bus = Omnibus.connect("redis://127.0.0.1:" + server.port() + "?instrumentation=none");
             publisher = bus.publisher();
+            Config.Builder traced = Config.builder().url("redis://127.0.0.1:" + server.port()
+                    + "?instrumentation=none").useEnvironment(false);
+            tracing = BenchTracing.metricsAndTracing(traced);
+            tracedBus = Omnibus.connect(traced.build());
+            tracedPublisher = tracedBus.publisher();
             rawResources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
                     .threadFactoryProvider(pool -> new DefaultThreadFactory("bench-raw-" + pool, true)).build();
             rawClient = RedisClient.create(rawResources, RedisURI.create("redis://127.0.0.1:" + server.port()));
@@ -233,6 +269,12 @@ public class RedisStreamsBenchmark {
                 if (bus != null) {
                     bus.close(Duration.ofSeconds(5));
                 }
+                if (tracedBus != null) {
+                    tracedBus.close(Duration.ofSeconds(5));
+                }
+                if (tracing != null) {
+                    tracing.close();
+                }
                 if (rawClient != null) {
                     pipelined.close();
                     plain.close();
@@ -249,7 +291,7 @@ public class RedisStreamsBenchmark {
         /** Deletes the publish streams, so that memory and stream size do not grow from iteration to iteration. */
         @TearDown(Level.Iteration)
         public void dropPublished() {
-            plain.sync().del(b(RAW_TOPIC), b(OMNIBUS_TOPIC));
+            plain.sync().del(b(RAW_TOPIC), b(OMNIBUS_TOPIC), b(TRACED_TOPIC));
         }
 
         void publishRaw(int rawFlushEvery) {
@@ -268,8 +310,12 @@ public class RedisStreamsBenchmark {
         }
 
         void publishOmnibus() throws Exception {
+            publishOmnibus(publisher, OMNIBUS_TOPIC);
+        }
+
+        void publishOmnibus(Publisher through, String topic) throws Exception {
             for (int i = 0; i < PUBLISH_BATCH; i++) {
-                sent[i] = publisher.publish(OMNIBUS_TOPIC, events[i]).toCompletableFuture();
+                sent[i] = through.publish(topic, events[i]).toCompletableFuture();
             }
             CompletableFuture.allOf(sent).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         }
@@ -298,11 +344,17 @@ public class RedisStreamsBenchmark {
 
         /** Appends {@value #BACKLOG} entries to {@code key} with pipelined XADDs and creates the group at its start. */
         private byte[] fillBacklog(String prefix) throws InterruptedException, ExecutionException, TimeoutException {
+            return fillBacklog(prefix, fields);
+        }
+
+        /** As {@link #fillBacklog(String)}, with the entries' fields taken from {@code entries} in turn. */
+        private byte[] fillBacklog(String prefix, List<Map<byte[], byte[]>> entries)
+                throws InterruptedException, ExecutionException, TimeoutException {
             byte[] key = b(prefix + "." + backlogs++);
             RedisAsyncCommands<byte[], byte[]> async = pipelined.async();
             RedisFuture<?>[] fill = new RedisFuture<?>[BACKLOG];
             for (int i = 0; i < BACKLOG; i++) {
-                fill[i] = async.xadd(key, fields.get(i % PUBLISH_BATCH));
+                fill[i] = async.xadd(key, entries.get(i % PUBLISH_BATCH));
                 if ((i + 1) % 1000 == 0) {
                     pipelined.flushCommands();
                 }
@@ -384,9 +436,15 @@ public class RedisStreamsBenchmark {
         @Setup(Level.Invocation)
         public void fill(Redis b) throws Exception {
             redis = b;
-            key = b.fillBacklog("bench.consume.omnibus");
+            key = traced() ? b.fillBacklog("bench.consume.traced", b.tracedFields)
+                    : b.fillBacklog("bench.consume.omnibus");
             latch.arm(BACKLOG);
-            subscription = Backlogs.subscribe(b.bus, s(key), GROUP, 1024, handler);
+            subscription = Backlogs.subscribe(traced() ? b.tracedBus : b.bus, s(key), GROUP, 1024, handler);
+        }
+
+        /** Whether this backlog is read with metrics and tracing on. */
+        boolean traced() {
+            return false;
         }
 
         /** Closes the subscription (which sends its last acks) and checks that nothing is left pending. */
@@ -394,6 +452,19 @@ public class RedisStreamsBenchmark {
         public void check() throws Exception {
             Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
             redis.requireAllAcked(key);
+        }
+    }
+
+    /** Not thread-safe (JMH state): as {@link OmnibusBacklog}, with metrics and tracing on. */
+    @State(Scope.Thread)
+    public static class TracedBacklog extends OmnibusBacklog {
+        /** Creates the state (JMH does this). */
+        public TracedBacklog() {
+        }
+
+        @Override
+        boolean traced() {
+            return true;
         }
     }
 }
