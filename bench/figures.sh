@@ -3,7 +3,7 @@
 # two at once: they would share the cores), then the latency comparison, and writes bench/figures/figures.json and
 # bench/figures/figures.svg (the chart the README shows) with the date, commit and machine.
 #
-#   bench/figures.sh                 # all of it: about 1.5 hours on 2 cores with the defaults
+#   bench/figures.sh                 # all of it: about 50 minutes on 2 cores with the defaults
 #   FORKS=1 bench/figures.sh         # quicker, noisier: one JMH fork per benchmark
 #   LATENCY="--seconds 5 --rounds 1" bench/figures.sh
 #
