@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -49,16 +48,15 @@ final class KafkaLatency {
     }
 
     /** Raw kafka-clients. */
-    private static final class Raw implements LatencyClient {
+    private static final class Raw extends LatencyClient {
         private final KafkaProducer<String, byte[]> producer;
         private final String bootstrap;
         private final String topic;
         private final Headers headers;
-        private final AtomicLong failures = new AtomicLong();
-        private volatile boolean running = true;
-        private Thread reader;
+        private KafkaConsumer<String, byte[]> consumer;
 
         Raw(String bootstrap, String topic) {
+            super("raw");
             this.bootstrap = bootstrap;
             this.topic = topic;
             Properties p = new Properties();
@@ -76,56 +74,36 @@ final class KafkaLatency {
         }
 
         @Override
-        public String name() {
-            return "raw";
-        }
-
-        @Override
         public void subscribe(Consumer<byte[]> sink) {
             Properties p = new Properties();
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             p.put(ConsumerConfig.GROUP_ID_CONFIG, "latraw");
             p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-            KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                    new ByteArrayDeserializer());
+            consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
             consumer.subscribe(List.of(topic));
-            reader = new Thread(() -> {
-                try (consumer) {
-                    while (running) {
-                        ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(100));
-                        for (ConsumerRecord<String, byte[]> r : records) {
-                            sink.accept(r.value());
-                        }
-                        if (!records.isEmpty()) {
-                            consumer.commitAsync();
-                        }
-                    }
+            // only the reading thread uses the consumer until close has waited for it
+            startReading("latency-raw-kafka", () -> {
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    sink.accept(r.value());
                 }
-            }, "latency-raw-kafka");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        @Override
-        public void send(byte[] payload) {
-            producer.send(new ProducerRecord<>(topic, null, null, null, payload, headers), (metadata, failure) -> {
-                if (failure != null) {
-                    failures.incrementAndGet();
+                if (!records.isEmpty()) {
+                    consumer.commitAsync();
                 }
             });
         }
 
         @Override
-        public long sendFailures() {
-            return failures.get();
+        public void send(byte[] payload) {
+            producer.send(new ProducerRecord<>(topic, null, null, null, payload, headers), this::confirmed);
         }
 
         @Override
         public void close() throws Exception {
-            running = false;
-            if (reader != null) {
-                reader.join(TimeUnit.SECONDS.toMillis(10));
+            stopReading(Duration.ofSeconds(10));
+            if (consumer != null) {
+                consumer.close(Duration.ofSeconds(5));
             }
             producer.close(Duration.ofSeconds(5));
         }

@@ -20,7 +20,6 @@ import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
 import java.net.URI;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -65,20 +64,16 @@ final class NatsLatency {
     }
 
     /** Raw NATS core. */
-    private static final class Core implements LatencyClient {
+    private static final class Core extends LatencyClient { // core NATS confirms nothing: no failures to count
         private final Connection connection;
         private final String subject;
         private final Headers headers;
 
         Core(String url, String subject) throws Exception {
+            super("raw");
             this.connection = Nats.connect(new Options.Builder().server(url).build());
             this.subject = subject;
             this.headers = headers(subject);
-        }
-
-        @Override
-        public String name() {
-            return "raw";
         }
 
         @Override
@@ -94,27 +89,22 @@ final class NatsLatency {
         }
 
         @Override
-        public long sendFailures() {
-            return 0; // core NATS confirms nothing
-        }
-
-        @Override
         public void close() throws Exception {
             connection.close();
         }
     }
 
     /** Raw JetStream. */
-    private static final class Stream implements LatencyClient {
+    private static final class Stream extends LatencyClient {
         private final Connection connection;
         private final JetStream js;
         private final String subject;
         private final Headers headers;
-        private final AtomicLong failures = new AtomicLong();
         private MessageConsumer consumer;
         private long ids;
 
         Stream(String url, String subject) throws Exception {
+            super("raw");
             this.connection = Nats.connect(new Options.Builder().server(url).build());
             this.js = connection.jetStream();
             this.subject = subject;
@@ -122,11 +112,6 @@ final class NatsLatency {
             // the stream Omnibus would create on demand for this prefix (stream.prefix.tokens=1, file storage)
             connection.jetStreamManagement().addStream(StreamConfiguration.builder().name(subject)
                     .subjects(subject, subject + ".>").storageType(StorageType.File).build());
-        }
-
-        @Override
-        public String name() {
-            return "raw";
         }
 
         @Override
@@ -145,16 +130,7 @@ final class NatsLatency {
         public void send(byte[] payload) {
             js.publishAsync(NatsMessage.builder().subject(subject).headers(headers).data(payload).build(),
                             PublishOptions.builder().messageId(subject + " /omnibus/bench lat-" + ids++).build())
-                    .whenComplete((ack, failure) -> {
-                        if (failure != null) {
-                            failures.incrementAndGet();
-                        }
-                    });
-        }
-
-        @Override
-        public long sendFailures() {
-            return failures.get();
+                    .whenComplete(this::confirmed);
         }
 
         @Override

@@ -9,7 +9,6 @@ import io.cloudevents.core.builder.CloudEventBuilder;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -18,13 +17,12 @@ import java.util.function.Consumer;
  * and a subscription with AUTO ack, concurrency 1 and {@code maxInFlight} 1000 whose handler reads each event's data.
  * Sends from one thread only (see {@link LatencyClient}).
  */
-final class OmnibusLatencyClient implements LatencyClient {
+final class OmnibusLatencyClient extends LatencyClient {
     private static final URI SOURCE = URI.create("/omnibus/bench");
     private final Omnibus bus;
     private final Publisher publisher;
     private final String topic;
     private final String group;
-    private final AtomicLong failures = new AtomicLong();
     private long ids;
 
     /**
@@ -33,15 +31,11 @@ final class OmnibusLatencyClient implements LatencyClient {
      * @param group the subscription's group, or {@code null} for a subscription without one
      */
     OmnibusLatencyClient(String url, String topic, String group) {
+        super("omnibus");
         this.bus = Omnibus.connect(Config.builder().url(url).useEnvironment(false).build());
         this.publisher = bus.publisher();
         this.topic = topic;
         this.group = group;
-    }
-
-    @Override
-    public String name() {
-        return "omnibus";
     }
 
     @Override
@@ -56,16 +50,7 @@ final class OmnibusLatencyClient implements LatencyClient {
         publisher.publish(topic, CloudEventBuilder.v1().withId("lat-" + ids++).withSource(SOURCE)
                         .withType("dev.omnibus.bench.tick").withDataContentType("application/octet-stream")
                         .withData(payload).build())
-                .whenComplete((receipt, failure) -> {
-                    if (failure != null) {
-                        failures.incrementAndGet();
-                    }
-                });
-    }
-
-    @Override
-    public long sendFailures() {
-        return failures.get();
+                .whenComplete(this::confirmed);
     }
 
     @Override

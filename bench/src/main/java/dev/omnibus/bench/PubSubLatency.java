@@ -20,7 +20,6 @@ import dev.omnibus.gcp.PubSubEmulator;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -45,15 +44,15 @@ final class PubSubLatency {
     }
 
     /** The plain client. */
-    private static final class Raw implements LatencyClient {
+    private static final class Raw extends LatencyClient {
         private final PubSubEmulator emulator;
         private final Publisher publisher;
         private final String topic;
-        private final AtomicLong failures = new AtomicLong();
         private Subscriber subscriber;
         private long ids;
 
         Raw(PubSubEmulator emulator, String topic) throws Exception {
+            super("raw");
             this.emulator = emulator;
             this.topic = topic;
             try (Omnibus provisioning = Omnibus.connect(Config.builder().url(emulator.url() + "&instrumentation=none")
@@ -68,11 +67,6 @@ final class PubSubLatency {
                             .setRequestByteThreshold(1_000_000L).setDelayThresholdDuration(Duration.ofMillis(1))
                             .build())
                     .build();
-        }
-
-        @Override
-        public String name() {
-            return "raw";
         }
 
         @Override
@@ -98,18 +92,13 @@ final class PubSubLatency {
                     new ApiFutureCallback<>() {
                         @Override
                         public void onFailure(Throwable t) {
-                            failures.incrementAndGet();
+                            failed();
                         }
 
                         @Override
                         public void onSuccess(String messageId) {
                         }
                     }, Runnable::run);
-        }
-
-        @Override
-        public long sendFailures() {
-            return failures.get();
         }
 
         @Override

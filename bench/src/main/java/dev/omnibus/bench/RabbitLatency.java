@@ -10,7 +10,6 @@ import dev.omnibus.rabbitmq.RabbitHarness;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -34,14 +33,14 @@ final class RabbitLatency {
     }
 
     /** Raw amqp-client. */
-    private static final class Raw implements LatencyClient {
+    private static final class Raw extends LatencyClient {
         private final Connection connection;
         private final Channel publishing;
         private final String routingKey;
-        private final AtomicLong failures = new AtomicLong();
         private long ids;
 
         Raw(String url, String routingKey) throws Exception {
+            super("raw");
             ConnectionFactory f = new ConnectionFactory();
             f.setUri(url);
             f.setAutomaticRecoveryEnabled(false);
@@ -57,14 +56,9 @@ final class RabbitLatency {
 
                 @Override
                 public void handleNack(long deliveryTag, boolean multiple) {
-                    failures.incrementAndGet();
+                    failed();
                 }
             });
-        }
-
-        @Override
-        public String name() {
-            return "raw";
         }
 
         @Override
@@ -90,11 +84,6 @@ final class RabbitLatency {
             publishing.basicPublish(RabbitBackendProvider.DEFAULT_EXCHANGE, routingKey,
                     new AMQP.BasicProperties.Builder().contentType("application/octet-stream").deliveryMode(2)
                             .messageId(id).headers(headers).build(), payload);
-        }
-
-        @Override
-        public long sendFailures() {
-            return failures.get();
         }
 
         @Override

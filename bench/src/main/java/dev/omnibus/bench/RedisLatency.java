@@ -15,8 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -45,26 +44,19 @@ final class RedisLatency {
     }
 
     /** Raw Lettuce. */
-    private static final class Raw implements LatencyClient {
+    private static final class Raw extends LatencyClient {
         private final RedisClient client;
         private final StatefulRedisConnection<byte[], byte[]> publishing;
         private final StatefulRedisConnection<byte[], byte[]> reading;
         private final byte[] key;
-        private final AtomicLong failures = new AtomicLong();
-        private volatile boolean running = true;
-        private Thread reader;
         private long ids;
 
         Raw(String url, String key) {
+            super("raw");
             this.client = RedisClient.create(RedisURI.create(url));
             this.publishing = client.connect(ByteArrayCodec.INSTANCE);
             this.reading = client.connect(ByteArrayCodec.INSTANCE);
             this.key = b(key);
-        }
-
-        @Override
-        public String name() {
-            return "raw";
         }
 
         @Override
@@ -75,28 +67,24 @@ final class RedisLatency {
             io.lettuce.core.Consumer<byte[]> consumer = io.lettuce.core.Consumer.from(group, b("raw"));
             XReadArgs args = XReadArgs.Builder.count(256).block(100);
             XReadArgs.StreamOffset<byte[]> undelivered = XReadArgs.StreamOffset.lastConsumed(key);
-            reader = new Thread(() -> {
-                while (running) {
-                    List<StreamMessage<byte[], byte[]>> batch = sync.xreadgroup(consumer, args, undelivered);
-                    if (batch.isEmpty()) {
-                        continue;
-                    }
-                    String[] ids = new String[batch.size()];
-                    for (int i = 0; i < ids.length; i++) {
-                        StreamMessage<byte[], byte[]> m = batch.get(i);
-                        ids[i] = m.getId();
-                        // byte[] keys have identity equality: find the field by content
-                        for (Map.Entry<byte[], byte[]> field : m.getBody().entrySet()) {
-                            if (Arrays.equals(field.getKey(), DATA)) {
-                                sink.accept(field.getValue());
-                            }
+            startReading("latency-raw-redis", () -> {
+                List<StreamMessage<byte[], byte[]>> batch = sync.xreadgroup(consumer, args, undelivered);
+                if (batch.isEmpty()) {
+                    return;
+                }
+                String[] ids = new String[batch.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    StreamMessage<byte[], byte[]> m = batch.get(i);
+                    ids[i] = m.getId();
+                    // byte[] keys have identity equality: find the field by content
+                    for (Map.Entry<byte[], byte[]> field : m.getBody().entrySet()) {
+                        if (Arrays.equals(field.getKey(), DATA)) {
+                            sink.accept(field.getValue());
                         }
                     }
-                    sync.xack(key, group, ids);
                 }
-            }, "latency-raw-redis");
-            reader.setDaemon(true);
-            reader.start();
+                sync.xack(key, group, ids);
+            });
         }
 
         @Override
@@ -108,24 +96,12 @@ final class RedisLatency {
             fields.put(b("ce-type"), b("dev.omnibus.bench.tick"));
             fields.put(b("content-type"), b("application/octet-stream"));
             fields.put(DATA, payload);
-            publishing.async().xadd(key, fields).whenComplete((id, failure) -> {
-                if (failure != null) {
-                    failures.incrementAndGet();
-                }
-            });
-        }
-
-        @Override
-        public long sendFailures() {
-            return failures.get();
+            publishing.async().xadd(key, fields).whenComplete(this::confirmed);
         }
 
         @Override
         public void close() throws Exception {
-            running = false;
-            if (reader != null) {
-                reader.join(TimeUnit.SECONDS.toMillis(5));
-            }
+            stopReading(Duration.ofSeconds(5));
             publishing.close();
             reading.close();
             client.shutdown();

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LatencyRunTest {
     /** Delivers on the sending thread; stalls one chosen send; drops every {@code dropEvery}-th message. */
-    private static class Direct implements LatencyClient {
+    private static class Direct extends LatencyClient {
         private final long stallAt;
         private final long stallNanos;
         private final int dropEvery;
@@ -24,14 +24,10 @@ class LatencyRunTest {
         private long sent;
 
         Direct(long stallAt, Duration stall, int dropEvery) {
+            super("direct");
             this.stallAt = stallAt;
             this.stallNanos = stall.toNanos();
             this.dropEvery = dropEvery;
-        }
-
-        @Override
-        public String name() {
-            return "direct";
         }
 
         @Override
@@ -52,11 +48,6 @@ class LatencyRunTest {
             if (dropEvery == 0 || n % dropEvery != 0) {
                 sink.accept(payload);
             }
-        }
-
-        @Override
-        public long sendFailures() {
-            return 0;
         }
 
         @Override
