@@ -1,14 +1,12 @@
 package dev.omnibus.bench;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -67,8 +65,7 @@ public final class BenchRatios {
         }
         String json = System.getProperty(JSON_PROPERTY);
         if (json != null) {
-            Files.writeString(Path.of(json), json(options.getIncludes().get(0), String.join(" ", args), ratios),
-                    StandardCharsets.UTF_8);
+            Machine.write(json(options.getIncludes().get(0), String.join(" ", args), ratios), Path.of(json));
             System.out.println("written to " + json);
         }
     }
@@ -142,22 +139,15 @@ public final class BenchRatios {
         return ratios;
     }
 
-    private static String json(String benchmark, String command, List<Ratio> ratios) {
-        StringBuilder j = new StringBuilder("{\n");
-        j.append("  \"benchmark\": ").append(Machine.quote(benchmark)).append(",\n");
-        j.append("  \"command\": ").append(Machine.quote(command)).append(",\n");
-        j.append("  \"date\": \"").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append("\",\n");
-        j.append("  \"machine\": ").append(Machine.json()).append(",\n");
-        j.append("  \"ratios\": [");
-        for (int i = 0; i < ratios.size(); i++) {
-            Ratio r = ratios.get(i);
-            j.append(i == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT, "    {\"kind\": \"%s\", "
-                            + "\"operation\": %s, \"params\": %s, \"baseline\": %.1f, \"baselineError\": %.1f, "
-                            + "\"measured\": %.1f, \"measuredError\": %.1f, \"ratio\": %.4f}",
-                    r.kind.name().toLowerCase(Locale.ROOT), Machine.quote(r.operation), Machine.quote(r.params),
-                    r.baseline, nan0(r.baselineError), r.measured, nan0(r.measuredError), r.ratio()));
+    private static ObjectNode json(String benchmark, String command, List<Ratio> ratios) {
+        ObjectNode file = Machine.stamped().put("benchmark", benchmark).put("command", command);
+        ArrayNode rows = file.putArray("ratios");
+        for (Ratio r : ratios) {
+            rows.addObject().put("kind", r.kind.name().toLowerCase(Locale.ROOT)).put("operation", r.operation)
+                    .put("params", r.params).put("baseline", r.baseline).put("baselineError", nan0(r.baselineError))
+                    .put("measured", r.measured).put("measuredError", nan0(r.measuredError)).put("ratio", r.ratio());
         }
-        return j.append("\n  ]\n}\n").toString();
+        return file;
     }
 
     /** JMH reports no error (NaN) for fewer than two iterations; JSON has no NaN. */

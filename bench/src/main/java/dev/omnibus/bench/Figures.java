@@ -1,7 +1,6 @@
 package dev.omnibus.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -32,7 +31,6 @@ public final class Figures {
     static final double TRACING_TARGET = 0.9;
     /** Latency target: Omnibus' p99 at most this times raw's. */
     static final double LATENCY_TARGET = 1.2;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Figures() {
     }
@@ -67,11 +65,11 @@ public final class Figures {
         String commit = args[1];
         List<Throughput> throughput = new ArrayList<>();
         List<Latency> latency = new ArrayList<>();
-        ObjectNode merged = JSON.createObjectNode();
+        ObjectNode merged = Machine.JSON.createObjectNode();
         merged.put("commit", commit);
         ArrayNode sources = merged.putArray("sources");
         for (int i = 2; i < args.length; i++) {
-            JsonNode file = JSON.readTree(Path.of(args[i]).toFile());
+            JsonNode file = Machine.JSON.readTree(Path.of(args[i]).toFile());
             sources.add(file);
             merged.set("machine", file.get("machine"));
             merged.put("date", file.path("date").asText());
@@ -84,8 +82,7 @@ public final class Figures {
             }
         }
         Files.createDirectories(out);
-        Files.writeString(out.resolve("figures.json"),
-                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(merged) + "\n", StandardCharsets.UTF_8);
+        Machine.write(merged, out.resolve("figures.json"));
         Files.writeString(out.resolve("figures.svg"), svg(merged, throughput, latency), StandardCharsets.UTF_8);
         System.out.println("written to " + out.resolve("figures.json") + " and " + out.resolve("figures.svg"));
     }

@@ -1,13 +1,11 @@
 package dev.omnibus.bench;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.HdrHistogram.Histogram;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -71,7 +69,7 @@ public final class LatencyRatios {
         }
         print(rows, skipped);
         if (settings.json != null) {
-            Files.writeString(settings.json, json(settings, rows, skipped), StandardCharsets.UTF_8);
+            Machine.write(json(settings, rows, skipped), settings.json);
             System.out.println("written to " + settings.json);
         }
     }
@@ -169,26 +167,20 @@ public final class LatencyRatios {
         skipped.forEach(s -> System.out.println("  note: " + s));
     }
 
-    private static String json(Settings s, List<Row> rows, List<String> notes) {
-        StringBuilder j = new StringBuilder("{\n");
-        j.append("  \"date\": \"").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append("\",\n");
-        j.append("  \"machine\": ").append(Machine.json()).append(",\n");
-        j.append(String.format(Locale.ROOT, "  \"settings\": {\"seconds\": %d, \"warmup\": %d, \"rounds\": %d, "
-                + "\"size\": %d},%n", s.seconds, s.warmup, s.rounds, s.size));
-        j.append("  \"latency\": [");
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            j.append(i == 0 ? "\n" : ",\n").append(String.format(Locale.ROOT, "    {\"backend\": \"%s\", "
-                            + "\"client\": \"%s\", \"rate\": %.0f, \"maxRate\": %.0f, \"sent\": %d, \"lost\": %d, "
-                            + "\"p50us\": %.1f, \"p90us\": %.1f, \"p99us\": %.1f, \"p999us\": %.1f, \"maxus\": %.1f}",
-                    r.backend, r.client, r.rate, r.maxRate, r.sent, r.lost, r.micros(50), r.micros(90), r.micros(99),
-                    r.micros(99.9), r.latencies.getMaxValue() / 1000.0));
+    private static ObjectNode json(Settings s, List<Row> rows, List<String> notes) {
+        ObjectNode file = Machine.stamped();
+        file.putObject("settings").put("seconds", s.seconds).put("warmup", s.warmup).put("rounds", s.rounds)
+                .put("size", s.size);
+        ArrayNode latency = file.putArray("latency");
+        for (Row r : rows) {
+            latency.addObject().put("backend", r.backend).put("client", r.client).put("rate", r.rate)
+                    .put("maxRate", Math.round(r.maxRate)).put("sent", r.sent).put("lost", r.lost)
+                    .put("p50us", r.micros(50)).put("p90us", r.micros(90)).put("p99us", r.micros(99))
+                    .put("p999us", r.micros(99.9)).put("maxus", r.latencies.getMaxValue() / 1000.0);
         }
-        j.append("\n  ],\n  \"notes\": [");
-        for (int i = 0; i < notes.size(); i++) {
-            j.append(i == 0 ? "" : ", ").append(Machine.quote(notes.get(i)));
-        }
-        return j.append("]\n}\n").toString();
+        ArrayNode noted = file.putArray("notes");
+        notes.forEach(noted::add);
+        return file;
     }
 
     /** The command line, checked. */

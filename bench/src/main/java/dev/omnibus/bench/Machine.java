@@ -1,29 +1,43 @@
 package dev.omnibus.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.stream.Stream;
 
 /**
- * What a figure was measured on, for the files the benchmark tools write: cores, CPU model (from
- * {@code /proc/cpuinfo} where there is one), operating system and JVM. Nothing secret (no host name, user or
+ * When and on what a figure was measured, for the JSON files the benchmark tools write: the date, cores, CPU model
+ * (from {@code /proc/cpuinfo} where there is one), operating system and JVM. Nothing secret (no host name, user or
  * environment). Stateless and thread-safe.
  */
 final class Machine {
+    /** The mapper every benchmark tool writes and reads its JSON with. */
+    static final ObjectMapper JSON = new ObjectMapper();
+
     private Machine() {
     }
 
-    /** A JSON object describing this machine. */
-    static String json() {
+    /** A new JSON object holding {@code date} (now, UTC, to the second) and {@code machine}. */
+    static ObjectNode stamped() {
+        ObjectNode file = JSON.createObjectNode();
+        file.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         Runtime rt = Runtime.getRuntime();
-        return String.format(Locale.ROOT, "{\"cores\": %d, \"cpu\": %s, \"os\": %s, \"java\": %s, \"maxHeapMiB\": %d}",
-                rt.availableProcessors(), quote(cpu()),
-                quote(System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                        + System.getProperty("os.arch")),
-                quote(System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")),
-                rt.maxMemory() >> 20);
+        file.putObject("machine").put("cores", rt.availableProcessors()).put("cpu", cpu())
+                .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"))
+                .put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"))
+                .put("maxHeapMiB", rt.maxMemory() >> 20);
+        return file;
+    }
+
+    /** Writes {@code file} to {@code path}, indented. */
+    static void write(ObjectNode file, Path path) throws IOException {
+        Files.writeString(path, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(file) + "\n");
     }
 
     private static String cpu() {
@@ -37,21 +51,5 @@ final class Machine {
             }
         }
         return "unknown";
-    }
-
-    /** {@code s} as a JSON string literal. */
-    static String quote(String s) {
-        StringBuilder q = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                q.append('\\').append(c);
-            } else if (c < 0x20) {
-                q.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-            } else {
-                q.append(c);
-            }
-        }
-        return q.append('"').toString();
     }
 }
