@@ -18,15 +18,18 @@ import java.util.function.BiConsumer;
  * Reads a binary-mode jnats message ({@code ce-} headers) with the SDK's generic header reader; immutable. Not API:
  * use {@link NatsBinding}. Header names match case-insensitively; {@code ce-datacontenttype} wins over
  * {@code content-type} when both are present.
+ *
+ * <p>The headers are walked once ({@link Scan}): jnats keeps them in a hash map, and looking up
+ * {@code content-type}, {@code ce-specversion} and {@code ce-datacontenttype} case-insensitively, one walk each,
+ * before the SDK's walk over all of them, was 40 % of NATS core's receive thread. The single walk sees the headers
+ * in the map's order, as the separate ones did, so a name present in two spellings resolves as before.
  */
 public final class NatsMessageReader extends BaseGenericBinaryMessageReaderImpl<String, String> {
-    private final Headers headers;
-    private final boolean ceContentType;
+    private final Scan scan;
 
-    private NatsMessageReader(SpecVersion version, Headers headers, byte[] body) {
+    private NatsMessageReader(SpecVersion version, Scan scan, byte[] body) {
         super(version, body == null || body.length == 0 ? null : BytesCloudEventData.wrap(body));
-        this.headers = headers;
-        this.ceContentType = first(headers, NatsBinding.CE_PREFIX + "datacontenttype") != null;
+        this.scan = scan;
     }
 
     /**
@@ -36,38 +39,33 @@ public final class NatsMessageReader extends BaseGenericBinaryMessageReaderImpl<
      * @throws io.cloudevents.rw.CloudEventRWException when it is neither
      */
     public static MessageReader of(Headers headers, byte[] body) {
+        Scan scan = new Scan(headers);
         return MessageUtils.parseStructuredOrBinaryMessage(
-                () -> first(headers, NatsBinding.CONTENT_TYPE),
+                () -> scan.contentType,
                 format -> new GenericStructuredMessageReader(format, body == null ? new byte[0] : body),
-                () -> {
-                    String v = first(headers, NatsBinding.CE_PREFIX + "specversion");
-                    return v == null ? null : HeaderValues.decode(v);
-                },
-                version -> new NatsMessageReader(version, headers, body));
-    }
-
-    /** The first value of header {@code name} (any case), or {@code null}. */
-    static String first(Headers headers, String name) {
-        if (headers == null) {
-            return null;
-        }
-        for (Map.Entry<String, List<String>> e : headers.entrySet()) {
-            if (e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty()) {
-                return e.getValue().get(0);
-            }
-        }
-        return null;
+                () -> scan.specVersion == null ? null : HeaderValues.decode(scan.specVersion),
+                version -> new NatsMessageReader(version, scan, body));
     }
 
     @Override
     protected boolean isContentTypeHeader(String key) {
-        return !ceContentType && key.equalsIgnoreCase(NatsBinding.CONTENT_TYPE);
+        return !scan.ceContentType && is(key, NatsBinding.CONTENT_TYPE);
     }
 
     @Override
     protected boolean isCloudEventsHeader(String key) {
-        return key.length() > NatsBinding.CE_PREFIX.length()
-                && key.regionMatches(true, 0, NatsBinding.CE_PREFIX, 0, NatsBinding.CE_PREFIX.length());
+        return isCloudEvents(key);
+    }
+
+    // the exact-case tests first: writers use the lower-case names, and the case-insensitive String methods compare
+    // character by character through Character.toUpperCase/toLowerCase
+    private static boolean isCloudEvents(String key) {
+        return key.length() > NatsBinding.CE_PREFIX.length() && (key.startsWith(NatsBinding.CE_PREFIX)
+                || key.regionMatches(true, 0, NatsBinding.CE_PREFIX, 0, NatsBinding.CE_PREFIX.length()));
+    }
+
+    private static boolean is(String key, String lowerCaseName) {
+        return key.equals(lowerCaseName) || key.equalsIgnoreCase(lowerCaseName);
     }
 
     @Override
@@ -77,15 +75,57 @@ public final class NatsMessageReader extends BaseGenericBinaryMessageReaderImpl<
 
     @Override
     protected void forEachHeader(BiConsumer<String, String> fn) {
-        for (Map.Entry<String, List<String>> e : headers.entrySet()) {
-            if (!e.getValue().isEmpty()) {
-                fn.accept(e.getKey(), e.getValue().get(0));
-            }
+        for (int i = 0; i < scan.size; i++) {
+            fn.accept(scan.keys[i], scan.values[i]);
         }
     }
 
     @Override
     protected String toCloudEventsValue(String value) {
         return HeaderValues.decode(value);
+    }
+
+    /**
+     * One walk over a message's headers: each name with its first value (names without a value are left out, as the
+     * reader skips them), and the first {@code content-type} and {@code ce-specversion} in any case, and whether a
+     * {@code ce-datacontenttype} is there. Not thread-safe; a reader's own.
+     */
+    private static final class Scan {
+        private static final String SPEC_VERSION = NatsBinding.CE_PREFIX + "specversion";
+        private static final String DATA_CONTENT_TYPE = NatsBinding.CE_PREFIX + "datacontenttype";
+
+        String contentType;
+        String specVersion;
+        boolean ceContentType;
+        String[] keys;
+        String[] values;
+        int size;
+
+        Scan(Headers headers) {
+            int n = headers == null ? 0 : headers.size();
+            keys = new String[n];
+            values = new String[n];
+            if (n == 0) {
+                return;
+            }
+            for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+                if (e.getValue().isEmpty() || size == n) {
+                    continue;
+                }
+                String key = e.getKey();
+                String value = e.getValue().get(0);
+                keys[size] = key;
+                values[size++] = value;
+                if (isCloudEvents(key)) {
+                    if (specVersion == null && is(key, SPEC_VERSION)) {
+                        specVersion = value;
+                    } else if (is(key, DATA_CONTENT_TYPE)) {
+                        ceContentType = true;
+                    }
+                } else if (contentType == null && is(key, NatsBinding.CONTENT_TYPE)) {
+                    contentType = value;
+                }
+            }
+        }
     }
 }
