@@ -48,8 +48,8 @@ abstract class LatencyClient implements AutoCloseable {
 
     /** Counts {@code failure} if there is one: a {@code whenComplete} callback for a send's confirmation. */
     final void confirmed(Object result, Throwable failure) {
-        if (failure != null) {
-            failures.incrementAndGet();
+        if (failure != null && failures.incrementAndGet() == 1) {
+            System.err.println(name + ": the first failed send: " + failure); // the tool's output, like the tables
         }
     }
 
