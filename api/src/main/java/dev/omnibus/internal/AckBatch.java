@@ -12,7 +12,8 @@ import java.util.List;
  * backends, so acks made inline are sent together. But an ack that waits also holds its lease and the broker's
  * credit: a driver that reads ahead (jnats' pull buffer, Pub/Sub's stream, Kafka's fetch) gets no more messages
  * while acks sit here. So the acks are due once {@link #MAX_ACKS} are gathered or the oldest has waited the maximum
- * age (100 ms, or a tenth of the ack deadline if that is shorter), whichever comes first.
+ * age (100 ms, or a tenth of the ack deadline if that is shorter), whichever comes first. The rule holds across
+ * batches: acks still gathered when a batch ends may wait for the next one (see {@code SubscriptionImpl#runBatch}).
  *
  * <p>Time is the receive thread's own clock readings, passed in with {@link #clock} as it reads them anyway (the
  * receive of a batch, the end of each handler): gathering an ack reads no clock. Receive thread only: not
@@ -58,6 +59,16 @@ final class AckBatch {
             oldestNanos = clockNanos;
         }
         acks.add(d);
+    }
+
+    /** Whether acks are gathered and not yet drained. */
+    boolean pending() {
+        return !acks.isEmpty();
+    }
+
+    /** How long the oldest gathered ack may wait before it is due. */
+    long maxAgeNanos() {
+        return maxAgeNanos;
     }
 
     /** Whether the gathered acks should be sent now: {@link #MAX_ACKS} of them, or the oldest at the maximum age. */

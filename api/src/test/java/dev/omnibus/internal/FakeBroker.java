@@ -68,6 +68,10 @@ public final class FakeBroker {
      * MQTT's receive maximum does); only a settle (ack, nack, dead letter) frees a slot.
      */
     volatile int window;
+    /** When positive, the most messages one receive hands over (a broker that pushes a few at a time). */
+    volatile int perReceive;
+    /** The size of each {@code ackAll} call, in order. */
+    final List<Integer> ackCalls = new CopyOnWriteArrayList<>();
     /** How long each ack takes at the "broker" (to widen races with close). */
     volatile long ackMicros;
     /** How long each receiver's close takes (a Kafka consumer leaving its group, say). */
@@ -155,6 +159,9 @@ public final class FakeBroker {
             }
             List<ReceivedMessage> out = new ArrayList<>();
             int room = window > 0 ? Math.min(max, window - deadlines.size()) : max;
+            if (perReceive > 0) {
+                room = Math.min(room, perReceive);
+            }
             if (room <= 0) {
                 LockSupport.parkNanos(maxWait.toNanos()); // a full window: the broker hands out nothing
                 return out;
@@ -188,6 +195,7 @@ public final class FakeBroker {
 
         @Override
         public void ackAll(List<ReceivedMessage> messages) {
+            ackCalls.add(messages.size());
             for (ReceivedMessage m : messages) {
                 ack(m);
             }
