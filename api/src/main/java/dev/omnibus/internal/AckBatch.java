@@ -66,11 +66,6 @@ final class AckBatch {
         return !acks.isEmpty();
     }
 
-    /** How long the oldest gathered ack may wait before it is due. */
-    long maxAgeNanos() {
-        return maxAgeNanos;
-    }
-
     /** Whether the gathered acks should be sent now: {@link #MAX_ACKS} of them, or the oldest at the maximum age. */
     boolean due() {
         return !acks.isEmpty() && (acks.size() >= MAX_ACKS || clockNanos - oldestNanos >= maxAgeNanos);

@@ -67,8 +67,6 @@ final class SubscriptionImpl implements Subscription {
     private final AttemptCounter attempts = new AttemptCounter();
     /** AUTO acks made inline, sent by the receive thread (receive thread only). */
     private final AckBatch acks;
-    /** The receive wait while acks are carried over from the last batch: their maximum age, at most {@link #POLL}. */
-    private final Duration carryWait;
     /** Least time between two mid-batch top-ups of an inline batch (see runBatch). */
     private final long topUpEveryNanos;
     private final Settler settler;
@@ -97,8 +95,6 @@ final class SubscriptionImpl implements Subscription {
         long ackDeadlineNanos = options.ackDeadline().toNanos();
         this.leases = new Leases(ackDeadlineNanos);
         this.acks = new AckBatch(Math.min(TimeUnit.MILLISECONDS.toNanos(100), ackDeadlineNanos / 10));
-        this.carryWait = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1),
-                Math.min(POLL_NANOS, acks.maxAgeNanos())));
         this.topUpEveryNanos = Math.min(TOP_UP_EVERY_NANOS, ackDeadlineNanos / 8);
         this.receiveThread = new Thread(this::receiveLoop, "omnibus-" + backend.name() + "-recv-" + options.topic());
         this.receiveThread.setDaemon(true);
@@ -195,7 +191,7 @@ final class SubscriptionImpl implements Subscription {
             // SubscriptionImplTest.aReportedReconnectEndsTheReceiveBackoff failed so once in a full run)
             int wokenBefore = wakeups;
             try {
-                batch = receiver.receive(Math.min(free, MAX_BATCH), acks.pending() ? carryWait : POLL);
+                batch = receiver.receive(Math.min(free, MAX_BATCH), acks.pending() ? TOP_UP_WAIT : POLL);
                 failures = 0;
             } catch (InterruptedException e) {
                 if (stopping) {
@@ -276,10 +272,10 @@ final class SubscriptionImpl implements Subscription {
      * pushing with prefetch) made one ack call per small batch: ~20 events per {@code basic.ack} against the raw
      * client's 128, and the broker, busy with the extra acks, delivered at 0.76 of raw. They wait only while none is
      * due ({@link AckBatch}: 128 gathered or the oldest at its maximum age), while room for a whole ack batch is left
-     * under {@code maxInFlight} (the carried acks hold their slots; a smaller bound flushes as before), and only as
-     * long as the next receive: it waits {@link #carryWait} at most, and when nothing came the acks go
-     * (receiveUntilStopped), so the oldest waits at most about twice its maximum age (100 ms by default), well inside
-     * a quarter of the ack deadline, when lease renewals start. Close and a failed receive send them too.
+     * under {@code maxInFlight} (the carried acks hold their slots; a smaller bound flushes as before), and only
+     * while messages keep coming: the next receive waits {@link #TOP_UP_WAIT} (1 ms) at most, and when nothing came
+     * the acks go (receiveUntilStopped). So an idle subscription's last acks are late by a millisecond, not by a
+     * receive poll. Close and a failed receive send them too.
      */
     private boolean carryAcks() {
         return !stopping && !acks.due() && settler.inFlight() + AckBatch.MAX_ACKS <= options.maxInFlight();

@@ -171,7 +171,7 @@ class SubscriptionImplTest {
      * A driver that hands over five messages per receive (a broker slower than the handler, as RabbitMQ pushing with
      * prefetch is) gets the inline acks in calls of up to 128, not one call per small batch (that was ~20 events per
      * {@code basic.ack}, and RabbitMQ delivered at 0.76 of the raw client); and once the stream stops, the last acks
-     * still go out within the carry wait (100 ms here). If this fails, check {@code SubscriptionImpl.carryAcks} and
+     * still go out at once (the receive after a batch waits 1 ms while acks are carried). If this fails, check {@code SubscriptionImpl.carryAcks} and
      * the receive wait in {@code receiveUntilStopped}.
      */
     @Test
@@ -189,8 +189,8 @@ class SubscriptionImplTest {
         long ackedAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastHandled.get());
         assertThat(broker.ackCalls).as("ack calls for 1,000 events handed over 5 at a time (200 batches)")
                 .hasSizeLessThanOrEqualTo(40);
-        assertThat(ackedAfterMillis).as("ms from the last handler to its ack (carry wait 100 ms, with tolerance)")
-                .isLessThan(1_000);
+        assertThat(ackedAfterMillis).as("ms from the last handler to its ack (1 ms carry wait, with tolerance for a "
+                + "loaded machine; a receive poll would be 100 ms)").isLessThan(80);
         assertThat(handled.get()).isEqualTo(1000);
     }
 
@@ -206,7 +206,7 @@ class SubscriptionImplTest {
         connect(broker).subscriber().subscribe(SubscribeOptions.topic("t").maxInFlight(1), d -> { });
         long start = System.nanoTime();
         broker.offer("one", 100);
-        // a carried ack holding the only slot would stall each event for the park or carry wait (100 ms): 10 s
+        // a carried ack holding the only slot would stall each event for the park (100 ms): 10 s in all
         await("all acked", Duration.ofSeconds(10), () -> broker.acked.size() == 100);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("ms for 100 events, one in flight")
                 .isLessThan(3_000);
