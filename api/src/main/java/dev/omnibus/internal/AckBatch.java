@@ -13,7 +13,7 @@ import java.util.List;
  * credit: a driver that reads ahead (jnats' pull buffer, Pub/Sub's stream, Kafka's fetch) gets no more messages
  * while acks sit here. So the acks are due once {@link #MAX_ACKS} are gathered or the oldest has waited the maximum
  * age (100 ms, or a tenth of the ack deadline if that is shorter), whichever comes first. The rule holds across
- * batches: acks still gathered when a batch ends may wait for the next one (see {@code SubscriptionImpl#runBatch}).
+ * batches: acks still gathered when a batch ends may wait for the next one (see {@code SubscriptionImpl#carryAcks}).
  *
  * <p>Time is the receive thread's own clock readings, passed in with {@link #clock} as it reads them anyway (the
  * receive of a batch, the end of each handler): gathering an ack reads no clock. Receive thread only: not
