@@ -15,6 +15,7 @@ import io.cloudevents.core.builder.CloudEventBuilder;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -235,20 +237,56 @@ class NatsCoreIT {
                         proxy.mode(FaultProxy.Mode.PASS);
                     }
                     String probe = "probe-" + round + "-" + UUID.randomUUID();
-                    Awaitility.await("round " + round + " (" + (round <= 3 ? "kill -9 and restart" : "cut")
-                                    + "): a publish is confirmed and received again; connection events " + events)
-                            .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                            .until(() -> {
-                                faulty.publisher().publish(t, event(probe)).toCompletableFuture()
-                                        .get(2, TimeUnit.SECONDS);
-                                return received.contains(probe);
-                            });
+                    AtomicReference<String> lastProbe = new AtomicReference<>("none yet");
+                    try {
+                        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                                .until(() -> {
+                                    try {
+                                        faulty.publisher().publish(t, event(probe)).toCompletableFuture()
+                                                .get(2, TimeUnit.SECONDS);
+                                        lastProbe.set("confirmed, received: " + received.contains(probe));
+                                    } catch (Exception e) {
+                                        lastProbe.set("failed: " + e);
+                                        return false;
+                                    }
+                                    return received.contains(probe);
+                                });
+                    } catch (ConditionTimeoutException e) {
+                        // the events and the probe's last outcome as they were at the deadline, not at the start
+                        throw new AssertionError("round " + round + " (" + (round <= 3 ? "kill -9 and restart"
+                                : "cut") + "): no publish confirmed and received again within 30 s; state "
+                                + faulty.connectionState() + ", last probe " + lastProbe.get() + ", received "
+                                + received.size() + ", connection events " + events + "; NATS threads: "
+                                + natsThreads(), e);
+                    }
                 }
             } finally {
                 publishing.set(false);
                 steady.join(10_000);
             }
         }
+    }
+
+    /**
+     * The threads in jnats or this backend with their top frames, so that a reconnect that never completes shows
+     * where it waits (one such failure in CI, not reproduced in 200 local rounds).
+     */
+    private static String natsThreads() {
+        StringBuilder out = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, frames) -> {
+            boolean nats = false;
+            for (StackTraceElement f : frames) {
+                nats |= f.getClassName().startsWith("io.nats.") || f.getClassName().startsWith("dev.omnibus.nats.");
+            }
+            if (!nats) {
+                return;
+            }
+            out.append("\n  ").append(thread.getName()).append(' ').append(thread.getState());
+            for (int i = 0; i < Math.min(frames.length, 12); i++) {
+                out.append("\n    at ").append(frames[i]);
+            }
+        });
+        return out.toString();
     }
 
     private static CloudEvent event(String id) {
