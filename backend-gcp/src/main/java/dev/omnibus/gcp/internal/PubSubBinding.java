@@ -3,6 +3,7 @@ package dev.omnibus.gcp.internal;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.omnibus.Extensions;
+import dev.omnibus.spi.EventBuilders;
 import dev.omnibus.spi.EventTime;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.StructuredJson;
@@ -120,9 +121,9 @@ final class PubSubBinding {
                     return invalid(topic, data, attributes, "no attribute " + PREFIX + SPECVERSION
                             + " and no structured content-type: not a CloudEvent", deliveryCount, id, handle);
                 }
-                event = new AttributesReader(SpecVersion.parse(specVersion), attributes,
+                event = EventBuilders.toEvent(new AttributesReader(SpecVersion.parse(specVersion), attributes,
                         m.getData().isEmpty() && !attributes.containsKey(CONTENT_TYPE)
-                                && !attributes.containsKey(PREFIX + DATACONTENTTYPE) ? null : data).toEvent();
+                                && !attributes.containsKey(PREFIX + DATACONTENTTYPE) ? null : data));
             }
             Object key = event.getExtension(Extensions.PARTITION_KEY);
             return ReceivedMessage.event(topic, event).deliveryCount(deliveryCount).redeliveryKey(id)

@@ -3,6 +3,7 @@ package dev.omnibus.kafka.internal;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.StartPosition;
 import dev.omnibus.kafka.internal.PartitionLedger.Entry;
+import dev.omnibus.spi.EventBuilders;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
@@ -263,7 +264,7 @@ final class KafkaReceiver implements Receiver {
         String position = record.partition() + ":" + record.offset();
         CloudEvent event;
         try {
-            event = KafkaMessageFactory.createReader(record).toEvent();
+            event = EventBuilders.toEvent(KafkaMessageFactory.createReader(record));
             if (record.value() != null && StructuredJson.isStructured(contentType(record))) {
                 event = StructuredJson.restoreData(event, record.value());
             }

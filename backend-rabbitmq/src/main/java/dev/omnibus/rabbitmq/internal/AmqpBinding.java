@@ -3,6 +3,7 @@ package dev.omnibus.rabbitmq.internal;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
 import dev.omnibus.Extensions;
+import dev.omnibus.spi.EventBuilders;
 import dev.omnibus.spi.EventTime;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.StructuredJson;
@@ -119,7 +120,8 @@ final class AmqpBinding {
                     return invalid(topic, props, body, "no header " + PREFIX + "specversion and no structured "
                             + "content-type: not a CloudEvent", attempt, position, handle);
                 }
-                event = new HeaderReader(SpecVersion.parse(text(specVersion)), headers, contentType, body).toEvent();
+                event = EventBuilders.toEvent(new HeaderReader(SpecVersion.parse(text(specVersion)), headers, contentType,
+                        body));
             }
             Object key = event.getExtension(Extensions.PARTITION_KEY);
             return ReceivedMessage.event(topic, event).deliveryCount(attempt).position(position)

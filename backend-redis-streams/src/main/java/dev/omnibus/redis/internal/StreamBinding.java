@@ -1,6 +1,7 @@
 package dev.omnibus.redis.internal;
 
 import dev.omnibus.Extensions;
+import dev.omnibus.spi.EventBuilders;
 import dev.omnibus.spi.EventTime;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.StructuredJson;
@@ -8,7 +9,6 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.SpecVersion;
 import io.cloudevents.core.CloudEventUtils;
-import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.core.data.BytesCloudEventData;
 import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.message.impl.BaseGenericBinaryMessageReaderImpl;
@@ -320,7 +320,7 @@ final class StreamBinding {
 
         /** Reads into a builder that takes a repeated source as its already parsed URI. */
         CloudEvent toEventCachingSource() {
-            return read(version -> new SourceCachingWriter(CloudEventBuilder.fromSpecVersion(version), binding));
+            return read(version -> new SourceCachingWriter(EventBuilders.writer(version), binding));
         }
 
         @Override
@@ -397,10 +397,10 @@ final class StreamBinding {
 
     /** Not thread-safe (one per decode): passes everything to the SDK's builder, the source as a cached URI. */
     private static final class SourceCachingWriter implements CloudEventWriter<CloudEvent> {
-        private final CloudEventBuilder builder;
+        private final CloudEventWriter<CloudEvent> builder;
         private final StreamBinding binding;
 
-        SourceCachingWriter(CloudEventBuilder builder, StreamBinding binding) {
+        SourceCachingWriter(CloudEventWriter<CloudEvent> builder, StreamBinding binding) {
             this.builder = builder;
             this.binding = binding;
         }
