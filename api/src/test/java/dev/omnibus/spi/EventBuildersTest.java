@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link EventBuilders} gives the event the SDK's own {@code toEvent} gives, for both spec versions and both modes,
- * and fails where it fails with its message. If this fails, check {@code EventBuilders.TimeParsing}: every call must
+ * with and without a source cache, and fails where it fails with its message. If this fails, check {@code EventBuilders.TimeParsing}: every call must
  * reach the builder as the SDK would make it.
  */
 class EventBuildersTest {
@@ -63,6 +63,35 @@ class EventBuildersTest {
         CloudEventRWException sdk = org.junit.jupiter.api.Assertions.assertThrows(CloudEventRWException.class,
                 () -> new MapReader(SpecVersion.V1, headers, null).toEvent());
         assertThatThrownBy(() -> EventBuilders.toEvent(new MapReader(SpecVersion.V1, headers, null)))
+                .isInstanceOf(CloudEventRWException.class).hasMessage(sdk.getMessage());
+    }
+
+    @Test
+    void aCachedSourceIsTheSdksAndAnInvalidOneFailsAsInTheSdk() {
+        EventBuilders.Sources sources = new EventBuilders.Sources();
+        String[] texts = {"/orders", "/orders", "https://example.com/a?b#c", "/orders", "urn:x", "", "/orders"};
+        for (SpecVersion version : SpecVersion.values()) {
+            for (String text : texts) {
+                Map<String, String> headers = new LinkedHashMap<>();
+                headers.put("ce-specversion", version.toString());
+                headers.put("ce-id", "e-1");
+                // a new String each time, as a reader decodes it: the cache compares texts, not references
+                headers.put("ce-source", new String(text.toCharArray()));
+                headers.put("ce-type", "order.created");
+                CloudEvent expected = new MapReader(version, headers, null).toEvent();
+                CloudEvent actual = EventBuilders.toEvent(new MapReader(version, headers, null), sources);
+                assertThat(actual).as("%s, source '%s'", version, text).isEqualTo(expected);
+                assertThat(actual.getSource()).isEqualTo(URI.create(text));
+            }
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("ce-specversion", "1.0");
+        headers.put("ce-id", "e-1");
+        headers.put("ce-source", "not a uri");
+        headers.put("ce-type", "order.created");
+        CloudEventRWException sdk = org.junit.jupiter.api.Assertions.assertThrows(CloudEventRWException.class,
+                () -> new MapReader(SpecVersion.V1, headers, null).toEvent());
+        assertThatThrownBy(() -> EventBuilders.toEvent(new MapReader(SpecVersion.V1, headers, null), sources))
                 .isInstanceOf(CloudEventRWException.class).hasMessage(sdk.getMessage());
     }
 
