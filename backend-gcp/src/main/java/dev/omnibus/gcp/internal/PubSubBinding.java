@@ -46,6 +46,8 @@ final class PubSubBinding {
     private static final String STRUCTURED_PREFIX = "application/cloudevents";
 
     private final boolean structured;
+    /** The parsed source of the last message decoded, for the next that repeats it. */
+    private final EventBuilders.Sources sources = new EventBuilders.Sources();
 
     PubSubBinding(boolean structured) {
         this.structured = structured;
@@ -123,7 +125,7 @@ final class PubSubBinding {
                 }
                 event = EventBuilders.toEvent(new AttributesReader(SpecVersion.parse(specVersion), attributes,
                         m.getData().isEmpty() && !attributes.containsKey(CONTENT_TYPE)
-                                && !attributes.containsKey(PREFIX + DATACONTENTTYPE) ? null : data));
+                                && !attributes.containsKey(PREFIX + DATACONTENTTYPE) ? null : data), sources);
             }
             Object key = event.getExtension(Extensions.PARTITION_KEY);
             return ReceivedMessage.event(topic, event).deliveryCount(deliveryCount).redeliveryKey(id)

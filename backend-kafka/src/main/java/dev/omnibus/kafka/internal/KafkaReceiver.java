@@ -52,6 +52,8 @@ final class KafkaReceiver implements Receiver {
     private final String group;
     private final long ackDeadlineNanos;
     private final Assignment assignment = new Assignment();
+    /** The parsed source of the last record decoded, for the next that repeats it. */
+    private final EventBuilders.Sources sources = new EventBuilders.Sources();
     private final PollLoop poll;
     /** A receive in progress, or the next, returns at once (wakeup: the subscription is closing); under the monitor. */
     private boolean woken;
@@ -264,7 +266,7 @@ final class KafkaReceiver implements Receiver {
         String position = record.partition() + ":" + record.offset();
         CloudEvent event;
         try {
-            event = EventBuilders.toEvent(KafkaMessageFactory.createReader(record));
+            event = EventBuilders.toEvent(KafkaMessageFactory.createReader(record), sources);
             if (record.value() != null && StructuredJson.isStructured(contentType(record))) {
                 event = StructuredJson.restoreData(event, record.value());
             }

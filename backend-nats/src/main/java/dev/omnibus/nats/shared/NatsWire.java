@@ -3,7 +3,9 @@ package dev.omnibus.nats.shared;
 import dev.omnibus.Extensions;
 import dev.omnibus.nats.NatsBinding;
 import dev.omnibus.nats.internal.HeaderTemplates;
+import dev.omnibus.nats.internal.NatsMessageReader;
 import dev.omnibus.nats.internal.NatsMessageWriter;
+import dev.omnibus.spi.EventBuilders;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
@@ -29,6 +31,8 @@ public final class NatsWire {
     public static final int HEADER_ROOM = 8 * 1024;
     private final EventFormat structured;
     private final HeaderTemplates templates = new HeaderTemplates();
+    /** The parsed source of the last message decoded, for the next that repeats it. */
+    private final EventBuilders.Sources sources = new EventBuilders.Sources();
 
     /**
      * The largest event data to declare: the configured cap, else the server's max_payload less
@@ -62,7 +66,7 @@ public final class NatsWire {
         byte[] body = message.getData();
         String reason;
         try {
-            CloudEvent event = NatsBinding.toEvent(message.getHeaders(), body);
+            CloudEvent event = EventBuilders.toEvent(NatsMessageReader.of(message.getHeaders(), body), sources);
             Headers h = message.getHeaders();
             if (body != null && h != null && StructuredJson.isStructured(h.getFirst(NatsBinding.CONTENT_TYPE))) {
                 event = StructuredJson.restoreData(event, body);

@@ -97,9 +97,10 @@ final class AmqpBinding {
      * @param attempt the delivery's attempt (1 = first)
      * @param position the position to report
      * @param handle the receiver's settle handle
+     * @param sources the receiver's cache of parsed sources
      */
     static ReceivedMessage decode(String topic, AMQP.BasicProperties props, byte[] body, int attempt, String position,
-                                  Object handle) {
+                                  Object handle, EventBuilders.Sources sources) {
         Map<String, Object> headers = props.getHeaders() == null ? Map.of() : props.getHeaders();
         String contentType = props.getContentType();
         String reason;
@@ -121,7 +122,7 @@ final class AmqpBinding {
                             + "content-type: not a CloudEvent", attempt, position, handle);
                 }
                 event = EventBuilders.toEvent(new HeaderReader(SpecVersion.parse(text(specVersion)), headers, contentType,
-                        body));
+                        body), sources);
             }
             Object key = event.getExtension(Extensions.PARTITION_KEY);
             return ReceivedMessage.event(topic, event).deliveryCount(attempt).position(position)

@@ -6,6 +6,7 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import dev.omnibus.ErrorCode;
 import dev.omnibus.OmnibusException;
+import dev.omnibus.spi.EventBuilders;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
@@ -70,6 +71,8 @@ final class RabbitReceiver implements Receiver {
     /** Put in {@link #buffer} by {@link #wakeup()}: the receive call that takes it returns at once. */
     private static final Incoming WAKE = new Incoming(null, new Envelope(0, false, "", ""), null, new byte[0]);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The parsed source of the last event decoded, for the next that repeats it. */
+    private final EventBuilders.Sources sources = new EventBuilders.Sources();
     private final AtomicInteger delaying = new AtomicInteger();
     private volatile Consuming current;
     private boolean restartedOnce;
@@ -245,7 +248,7 @@ final class RabbitReceiver implements Receiver {
         int attempt = backend.quorum() ? 1 + count(headers, DELIVERY_COUNT) + count(headers, DELIVERIES_HEADER) : 0;
         Object topicHeader = headers == null ? null : headers.get(TOPIC_HEADER);
         String topic = topicHeader != null ? AmqpBinding.text(topicHeader) : in.envelope.getRoutingKey();
-        return AmqpBinding.decode(topic, in.properties, in.body, attempt, null, in);
+        return AmqpBinding.decode(topic, in.properties, in.body, attempt, null, in, sources);
     }
 
     private static int count(Map<String, Object> headers, String name) {

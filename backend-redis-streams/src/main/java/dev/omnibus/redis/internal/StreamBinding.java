@@ -15,10 +15,7 @@ import io.cloudevents.core.message.impl.BaseGenericBinaryMessageReaderImpl;
 import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.rw.CloudEventContextWriter;
-import io.cloudevents.rw.CloudEventWriter;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
@@ -64,7 +61,8 @@ final class StreamBinding {
     private final RepeatCache readSources = new RepeatCache();
     private final RepeatCache readTypes = new RepeatCache();
     private final RepeatCache readContentTypes = new RepeatCache();
-    private volatile SourceUri lastSource;
+    /** The parsed source of the last entry read, for the next that repeats it. */
+    private final EventBuilders.Sources sourceUris = new EventBuilders.Sources();
 
     StreamBinding(boolean structured) {
         this.structured = structured;
@@ -237,7 +235,7 @@ final class StreamBinding {
                             + " and no structured content-type: not a CloudEvent", deliveryCount, handle);
                 }
                 event = new FieldsReader(SpecVersion.parse(readSpecVersions.text(specVersion)), fields, this)
-                        .toEventCachingSource();
+                        .toEvent(sourceUris);
             }
             return ReceivedMessage.event(topic, event).deliveryCount(deliveryCount).redeliveryKey(id)
                     .orderingKey(partitionKey(event)).position(id).handle(handle).build();
@@ -318,9 +316,9 @@ final class StreamBinding {
             }
         }
 
-        /** Reads into a builder that takes a repeated source as its already parsed URI. */
-        CloudEvent toEventCachingSource() {
-            return read(version -> new SourceCachingWriter(EventBuilders.writer(version), binding));
+        /** Reads into the SDK's builder with a repeated source taken as its already parsed URI. */
+        CloudEvent toEvent(EventBuilders.Sources sources) {
+            return read(version -> EventBuilders.writer(version, sources));
         }
 
         @Override
@@ -366,64 +364,6 @@ final class StreamBinding {
         /** The attribute name of a known {@code ce-} field, or null. */
         static String attribute(String field) {
             return ATTRIBUTES.get(field);
-        }
-    }
-
-    /** The parsed URI of a source text, the last one kept; null when the text is not a URI (the SDK reports it). */
-    private URI sourceUri(String text) {
-        SourceUri last = lastSource;
-        if (last != null && (last.text == text || last.text.equals(text))) {
-            return last.uri;
-        }
-        URI uri;
-        try {
-            uri = new URI(text);
-        } catch (URISyntaxException e) {
-            return null;
-        }
-        lastSource = new SourceUri(text, uri);
-        return uri;
-    }
-
-    private static final class SourceUri {
-        final String text;
-        final URI uri;
-
-        SourceUri(String text, URI uri) {
-            this.text = text;
-            this.uri = uri;
-        }
-    }
-
-    /** Not thread-safe (one per decode): passes everything to the SDK's builder, the source as a cached URI. */
-    private static final class SourceCachingWriter implements CloudEventWriter<CloudEvent> {
-        private final CloudEventWriter<CloudEvent> builder;
-        private final StreamBinding binding;
-
-        SourceCachingWriter(CloudEventWriter<CloudEvent> builder, StreamBinding binding) {
-            this.builder = builder;
-            this.binding = binding;
-        }
-
-        @Override
-        public CloudEventContextWriter withContextAttribute(String name, String value) {
-            URI uri = "source".equals(name) ? binding.sourceUri(value) : null;
-            if (uri != null) {
-                builder.withContextAttribute(name, uri);
-            } else {
-                builder.withContextAttribute(name, value);
-            }
-            return this;
-        }
-
-        @Override
-        public CloudEvent end(CloudEventData data) {
-            return builder.end(data);
-        }
-
-        @Override
-        public CloudEvent end() {
-            return builder.end();
         }
     }
 
