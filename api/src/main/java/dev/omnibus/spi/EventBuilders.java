@@ -19,8 +19,8 @@ import java.time.OffsetDateTime;
  * parsed by {@link EventTime#parse} (same result or same error as the SDK, a twentieth of the cost) rather than by
  * {@code OffsetDateTime.parse}, and {@code source} comes from a {@link Sources} cache when one is given (a stream's
  * events mostly repeat one source, and {@code new URI} costs about 200 ns each). Everything else goes to the builder
- * unchanged, so the event, its validation and its errors are the SDK's. Stateless and thread-safe; each writer it
- * makes is for one event on one thread.
+ * unchanged, so the event, its validation and its errors are the SDK's. The methods are thread-safe; each writer
+ * they make is for one event on one thread.
  */
 public final class EventBuilders {
     private EventBuilders() {
@@ -64,6 +64,10 @@ public final class EventBuilders {
      */
     public static final class Sources {
         private volatile Parsed last;
+
+        /** An empty cache. */
+        public Sources() {
+        }
 
         /** The URI the SDK would make of {@code text}, or null when it is not one (the SDK then reports it). */
         URI uri(String text) {
