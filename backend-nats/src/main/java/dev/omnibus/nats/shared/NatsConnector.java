@@ -681,6 +681,29 @@ public final class NatsConnector {
             }
         }
 
+        // the pull subscriptions' events below are jnats' own recovery at work (it pulls again after an alarm): kept
+        // at debug, where they explain a pull that went quiet after a cut
+        @Override
+        public void heartbeatAlarm(Connection conn, io.nats.client.JetStreamSubscription sub, long lastStreamSequence,
+                                   long lastConsumerSequence) {
+            log.debug("{}: no heartbeat on a pull from {} (last stream sequence {}); jnats pulls again", backend,
+                    context.redactedUrl(), lastStreamSequence);
+        }
+
+        @Override
+        public void pullStatusWarning(Connection conn, io.nats.client.JetStreamSubscription sub,
+                                      io.nats.client.support.Status status) {
+            log.debug("{}: a pull from {} was answered {} {}", backend, context.redactedUrl(), status.getCode(),
+                    Redaction.printable(status.getMessage()));
+        }
+
+        @Override
+        public void pullStatusError(Connection conn, io.nats.client.JetStreamSubscription sub,
+                                    io.nats.client.support.Status status) {
+            log.debug("{}: a pull from {} failed: {} {}", backend, context.redactedUrl(), status.getCode(),
+                    Redaction.printable(status.getMessage()));
+        }
+
         @Override
         public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
             log.warn("{}: a subscription on {} is a slow consumer: the client drops messages beyond its pending "
