@@ -77,6 +77,11 @@ public final class NatsConnector {
     private final AtomicLong reconnects = new AtomicLong();
     /** DISCONNECTED events from jnats so far: a reconnect is confirmed only if none came after it. */
     private final AtomicLong disconnects = new AtomicLong();
+    /**
+     * RESUBSCRIBED events from jnats so far: {@link #flush} waits until it has seen one for each reconnect jnats
+     * counts, see there.
+     */
+    private final AtomicLong resubscribes = new AtomicLong();
     private final Object flushLock = new Object();
     private volatile boolean down;
     private volatile Connection connection;
@@ -344,6 +349,7 @@ public final class NatsConnector {
                 // jnats has queued the subscriptions again; once a flush confirms the server has them, events
                 // published by anyone reach this connection again: only then is it reported back (never on jnats'
                 // own thread, which must not block)
+                resubscribes.incrementAndGet();
                 long seen = disconnects.get();
                 try {
                     events.execute(() -> confirmReconnect(seen));
@@ -396,8 +402,15 @@ public final class NatsConnector {
         long end = System.nanoTime() + timeout.toNanos();
         synchronized (flushLock) {
             // no PING while jnats reconnects: it would wait behind the reconnect with its pong future queued ahead of
-            // the handshake's, so the handshake's PONG completes it and every later flush waits one PONG too long
-            while (connection.getStatus() != Connection.Status.CONNECTED) {
+            // the handshake's, so the handshake's PONG completes it and every later flush waits one PONG too long.
+            // CONNECTED is not enough: jnats sets it before it re-sends the subscriptions and ends its writer's
+            // reconnect mode with a marker, and a PING queued in that mode but behind the marker is never sent; its
+            // pong future then takes the next PONG, and every flush after it timed out, for good (NatsCoreIT's kill
+            // rounds: publishes unconfirmed for 25 s with the connection up). jnats counts the reconnect before it
+            // re-sends, and reports RESUBSCRIBED after the marker, so a PING is queued only once every counted
+            // reconnect has been reported.
+            while (connection.getStatus() != Connection.Status.CONNECTED
+                    || resubscribes.get() < connection.getStatistics().getReconnects()) {
                 if (closed.get()) {
                     throw new TimeoutException("closed");
                 }
