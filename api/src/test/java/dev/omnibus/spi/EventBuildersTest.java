@@ -24,8 +24,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link EventBuilders} gives the event the SDK's own {@code toEvent} gives, for both spec versions and both modes,
- * with and without a source cache, and fails where it fails with its message. If this fails, check {@code EventBuilders.TimeParsing}: every call must
- * reach the builder as the SDK would make it.
+ * with and without a source cache, and fails where it fails with its message. If this fails, check
+ * {@code EventBuilders.Fast}: every call must reach the builder as the SDK would make it.
  */
 class EventBuildersTest {
     @Test

@@ -121,8 +121,8 @@ final class AmqpBinding {
                     return invalid(topic, props, body, "no header " + PREFIX + "specversion and no structured "
                             + "content-type: not a CloudEvent", attempt, position, handle);
                 }
-                event = EventBuilders.toEvent(new HeaderReader(SpecVersion.parse(text(specVersion)), headers, contentType,
-                        body), sources);
+                event = EventBuilders.toEvent(new HeaderReader(SpecVersion.parse(text(specVersion)), headers,
+                        contentType, body), sources);
             }
             Object key = event.getExtension(Extensions.PARTITION_KEY);
             return ReceivedMessage.event(topic, event).deliveryCount(attempt).position(position)
