@@ -268,6 +268,39 @@ class NatsCoreIT {
     }
 
     /**
+     * A PING jnats lost is healed: its pong future stays queued with no PING to answer it, so each PONG completes the
+     * flush before and every flush would time out for good on a working connection (CI saw exactly that after a
+     * burst of publishes: 17 kit tests failed their first publish, the connection up throughout). A flush that times
+     * out on a connection that stayed up makes jnats reconnect, which drops the stale future. The lost PING is
+     * simulated by queueing a future into jnats' pong queue; jnats' own pings are off (1 h) so that only the heal can
+     * help. If this fails, check {@code PingFlush.flush} and {@code PingFlush.heal}.
+     */
+    @Test
+    void aPingJnatsLostDoesNotFailEveryLaterPublish() throws Exception {
+        try (Omnibus b = Omnibus.connect(Config.builder().url(nats.url()).property("publish.timeout", "2s")
+                .property("ping.interval", "1h").useEnvironment(false).build())) {
+            String t = topic("lostping");
+            List<String> received = new CopyOnWriteArrayList<>();
+            b.subscriber().subscribe(SubscribeOptions.topic(t), d -> received.add(d.event().getId()));
+            b.publisher().publish(t, event("before")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+            JnatsInternals.loseAPing(b);
+
+            Awaitility.await("a publish confirmed and received after the lost PING").atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+                        String id = "after-" + UUID.randomUUID();
+                        try {
+                            b.publisher().publish(t, event(id)).toCompletableFuture().get(3, TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            throw new AssertionError("last publish: " + e);
+                        }
+                        Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> received.contains(id));
+                    });
+            assertThat(b.connectionState()).isNotEqualTo(ConnectionState.CLOSED);
+        }
+    }
+
+    /**
      * The threads in jnats or this backend with their top frames, so that a reconnect that never completes shows
      * where it waits (one such failure in CI, not reproduced in 200 local rounds).
      */

@@ -150,8 +150,8 @@ public final class NatsCoreBackend implements Backend {
                 } catch (TimeoutException | RuntimeException e) {
                     failure = connector.isClosed() ? connector.closedError()
                             : new OmnibusException(ErrorCode.TIMEOUT, NAME + ": no flush confirmation from "
-                            + connector.context().redactedUrl() + " within " + flushTimeout + " (disconnected?); "
-                            + "the message may still be delivered once jnats reconnects", e);
+                            + connector.context().redactedUrl() + " within " + flushTimeout + ": " + e.getMessage()
+                            + "; the message may still be delivered once jnats reconnects", e);
                 }
                 if (failure == null) {
                     failDenied(batch);

@@ -46,7 +46,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One jnats connection set up from a {@link BackendContext}, shared by the NATS core and JetStream backends;
@@ -69,7 +68,6 @@ public final class NatsConnector {
     private static final Logger log = LoggerFactory.getLogger(NatsConnector.class);
     private static final int DEFAULT_PORT = 4222;
     private static final Duration RECONNECT_FLUSH = Duration.ofSeconds(5);
-    private static final long RECONNECT_POLL_NANOS = Duration.ofMillis(5).toNanos();
 
     private final String backend;
     private final BackendContext context;
@@ -77,12 +75,8 @@ public final class NatsConnector {
     private final AtomicLong reconnects = new AtomicLong();
     /** DISCONNECTED events from jnats so far: a reconnect is confirmed only if none came after it. */
     private final AtomicLong disconnects = new AtomicLong();
-    /**
-     * RESUBSCRIBED events from jnats so far: {@link #flush} waits until it has seen one for each reconnect jnats
-     * counts, see there.
-     */
-    private final AtomicLong resubscribes = new AtomicLong();
-    private final Object flushLock = new Object();
+    /** Every flush of the NATS backends, one at a time, kept from wedging on jnats' PING accounting. */
+    private final PingFlush flushes;
     private volatile boolean down;
     private volatile Connection connection;
     /**
@@ -131,6 +125,7 @@ public final class NatsConnector {
             t.setDaemon(true);
             return t;
         });
+        this.flushes = new PingFlush(backend, context.redactedUrl(), () -> connection, closed::get, events);
     }
 
     /**
@@ -349,12 +344,26 @@ public final class NatsConnector {
                 // jnats has queued the subscriptions again; once a flush confirms the server has them, events
                 // published by anyone reach this connection again: only then is it reported back (never on jnats'
                 // own thread, which must not block)
-                resubscribes.incrementAndGet();
+                flushes.resubscribed();
                 long seen = disconnects.get();
                 try {
                     events.execute(() -> confirmReconnect(seen));
                 } catch (RejectedExecutionException closing) {
                     // closed meanwhile
+                }
+                break;
+            case CLOSED:
+                if (connecting) {
+                    // a first connect that failed: open() reports it
+                    break;
+                }
+                // not by close() (that sets closed first): jnats gave the connection up, and will not reconnect
+                log.error("{}: jnats closed the connection to {} by itself; it will not reconnect: publishes and "
+                        + "subscriptions fail until this bus is closed and connected again", backend,
+                        context.redactedUrl());
+                if (!down) {
+                    down = true;
+                    context.connectionState(ConnectionState.DISCONNECTED, null);
                 }
                 break;
             default:
@@ -393,34 +402,19 @@ public final class NatsConnector {
 
     /**
      * Flushes the connection: returns once the server has answered a PING sent after everything queued before.
-     * Every flush of the NATS backends goes through here, one at a time: jnats counts a flush as an outstanding
-     * ping and drops the connection when more than its limit (2, with its own ping timer's) are out at once.
+     * Every flush of the NATS backends goes through here, one at a time ({@link PingFlush}: jnats drops the
+     * connection when more than two PINGs are out, and a lost PING would otherwise fail every later flush).
      *
-     * @throws TimeoutException when no answer comes within {@code timeout} (disconnected, say)
+     * @throws TimeoutException when no answer comes within {@code timeout} (disconnected, say); its message says the
+     *                          connection's state
      */
     public void flush(Duration timeout) throws TimeoutException, InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        synchronized (flushLock) {
-            // no PING while jnats reconnects: it would wait behind the reconnect with its pong future queued ahead of
-            // the handshake's, so the handshake's PONG completes it and every later flush waits one PONG too long.
-            // CONNECTED is not enough: jnats sets it before it re-sends the subscriptions and ends its writer's
-            // reconnect mode with a marker, and a PING queued in that mode but behind the marker is never sent; its
-            // pong future then takes the next PONG, and every flush after it timed out, for good (NatsCoreIT's kill
-            // rounds: publishes unconfirmed for 25 s with the connection up). jnats counts the reconnect before it
-            // re-sends, and reports RESUBSCRIBED after the marker, so a PING is queued only once every counted
-            // reconnect has been reported.
-            while (connection.getStatus() != Connection.Status.CONNECTED
-                    || resubscribes.get() < connection.getStatistics().getReconnects()) {
-                if (closed.get()) {
-                    throw new TimeoutException("closed");
-                }
-                if (System.nanoTime() - end >= 0) {
-                    throw new TimeoutException("not connected within " + timeout);
-                }
-                LockSupport.parkNanos(RECONNECT_POLL_NANOS);
-            }
-            connection.flush(Duration.ofNanos(Math.max(1, end - System.nanoTime())));
-        }
+        flushes.flush(timeout);
+    }
+
+    /** How many times a flush stuck on a connection that was up made jnats reconnect ({@link PingFlush}). */
+    public long flushHeals() {
+        return flushes.heals();
     }
 
     /**
