@@ -6,6 +6,9 @@ import io.cloudevents.core.builder.CloudEventBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,6 +29,21 @@ class EventCodecTest {
         assertThat(EventCodec.decode(EventCodec.encode(none)).getData()).isNull();
         assertThat(EventCodec.decode(EventCodec.encode(empty)).getData().toBytes()).isEmpty();
         assertThat(EventCodec.decode(EventCodec.encode(v03))).isEqualTo(v03);
+    }
+
+    /**
+     * {@code OffsetDateTime.toString} leaves out zero seconds and fractions ({@code 21:00+02:00}), which the fast
+     * path of {@code EventTime.parse} hands to the SDK: the attribute and a time extension come back equal.
+     */
+    @Test
+    void timesWithoutSecondsOrFractionsRoundTrip() {
+        for (OffsetDateTime time : List.of(OffsetDateTime.of(2026, 12, 3, 21, 0, 0, 0, ZoneOffset.ofHours(2)),
+                OffsetDateTime.of(2026, 12, 3, 21, 0, 7, 0, ZoneOffset.UTC),
+                OffsetDateTime.of(2026, 12, 3, 21, 0, 7, 500_000_000, ZoneOffset.ofHoursMinutes(-9, -30)))) {
+            CloudEvent event = CloudEventBuilder.v1().withId("t").withSource(URI.create("/s")).withType("t")
+                    .withTime(time).withExtension("seen", time).build();
+            assertThat(EventCodec.decode(EventCodec.encode(event))).isEqualTo(event);
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.omnibus.outbox.internal;
 
+import dev.omnibus.spi.EventTime;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.SpecVersion;
@@ -90,7 +91,7 @@ public final class EventCodec {
                 b.withSubject(subject);
             }
             if (time != null) {
-                b.withTime(OffsetDateTime.parse(time));
+                b.withTime(EventTime.parse("time", time));
             }
             int extensions = in.readInt();
             for (int i = 0; i < extensions; i++) {
@@ -141,7 +142,7 @@ public final class EventCodec {
             case INTEGER -> b.withExtension(name, in.readInt());
             case BOOLEAN -> b.withExtension(name, in.readBoolean());
             case URI_REF -> b.withExtension(name, URI.create(readString(in)));
-            case TIME -> b.withExtension(name, OffsetDateTime.parse(readString(in)));
+            case TIME -> b.withExtension(name, EventTime.parse(name, readString(in)));
             case BINARY -> b.withExtension(name, readBytes(in));
             default -> throw new IOException("unknown extension type tag " + tag + " of '" + name + "'");
         }
