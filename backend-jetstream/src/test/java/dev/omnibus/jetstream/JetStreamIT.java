@@ -9,10 +9,14 @@ import dev.omnibus.PublishReceipt;
 import dev.omnibus.SubscribeOptions;
 import dev.omnibus.Subscription;
 import dev.omnibus.nats.NatsHarness;
+import dev.omnibus.tck.FaultProxy;
 import dev.omnibus.tck.IdleClose;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import org.awaitility.Awaitility;
@@ -80,6 +84,62 @@ class JetStreamIT {
     private static CloudEvent event(String id) {
         return CloudEventBuilder.v1().withId(id).withSource(URI.create("/it")).withType("t")
                 .withData("text/plain", id.getBytes(StandardCharsets.UTF_8)).build();
+    }
+
+    /**
+     * A delivery of a private subscription's own consumer that never reaches it (jnats replaces its pull subscription
+     * when a heartbeat is late and drops what the old one received: after a cut, the kit's R18 once saw the events
+     * published during it missing) comes again within seconds, not after the ack wait (60 s here): the gap in the
+     * consumer sequence shows it, and the consumer is re-created from its ack floor once the subscription holds
+     * nothing unsettled; what was handed out meanwhile is not handed out twice. The lost delivery is made by a raw
+     * reader taking a message from the consumer (never acked) while the subscription's connection is stalled. If
+     * this fails, check {@code JetStreamReceiver.recreateFromAckFloor} and {@code StrandedDeliveries}.
+     */
+    @Test
+    void aDeliveryThatNeverReachedAPrivateSubscriptionComesAgainBeforeTheAckWait() throws Exception {
+        String t = topic("stranded");
+        List<String> received = new CopyOnWriteArrayList<>();
+        try (FaultProxy proxy = new FaultProxy(nats.brokerAddress());
+             Omnibus viaProxy = Omnibus.connect(Config.builder().url(nats.url(proxy.address()))
+                     .useEnvironment(false).build())) {
+            viaProxy.subscriber().subscribe(SubscribeOptions.topic(t).ackDeadline(Duration.ofSeconds(60)),
+                    d -> received.add(d.event().getId()));
+            bus.publisher().publish(t, event("first")).toCompletableFuture().join();
+            Awaitility.await("the first event").atMost(Duration.ofSeconds(10)).until(() -> received.contains("first"));
+            JetStreamManagement jsm = nats.rawConnection().jetStreamManagement();
+            String stream = jsm.getStreamNames(t).get(0);
+            String consumer = jsm.getConsumerNames(stream).stream().filter(c -> {
+                try {
+                    return t.equals(jsm.getConsumerInfo(stream, c).getConsumerConfiguration().getFilterSubject());
+                } catch (Exception e) {
+                    return false;
+                }
+            }).findFirst().orElseThrow();
+
+            proxy.mode(FaultProxy.Mode.STALL);
+            // the subscription's pull request expires (1 s) and its next ones wait in the stalled proxy
+            Awaitility.await("no pull of the subscription waiting").atMost(Duration.ofSeconds(10))
+                    .until(() -> jsm.getConsumerInfo(stream, consumer).getNumWaiting() == 0);
+            bus.publisher().publish(t, event("lost")).toCompletableFuture().join();
+            JetStreamSubscription other = nats.rawConnection().jetStream().subscribe(t,
+                    PullSubscribeOptions.bind(stream, consumer));
+            assertThat(other.fetch(1, Duration.ofSeconds(5))).as("the raw reader takes the delivery").hasSize(1);
+            other.unsubscribe();
+            bus.publisher().publish(t, event("after")).toCompletableFuture().join();
+            proxy.mode(FaultProxy.Mode.PASS);
+
+            Awaitility.await("the lost delivery comes again well before its 60 s ack wait")
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> received.contains("lost") && received.contains("after"));
+            // what was handed out after the gap comes again from the re-created consumer: acked, not handed out;
+            // once the consumer has nothing pending or unacked, nothing more can come
+            Awaitility.await("the consumer has delivered and had acked everything").atMost(Duration.ofSeconds(10))
+                    .until(() -> {
+                        ConsumerInfo info = jsm.getConsumerInfo(stream, consumer);
+                        return info.getNumPending() == 0 && info.getNumAckPending() == 0;
+                    });
+            assertThat(received).as("each event handed out once").containsExactlyInAnyOrder("first", "lost", "after");
+        }
     }
 
     /**

@@ -57,7 +57,11 @@ import java.util.function.Consumer;
  * consumer still exists; if the server lost it, it is re-created and pulled afresh (jnats re-pulls by itself for a
  * consumer that survived). A watchdog covers the rest: after a few idle seconds the receiver asks the server whether
  * messages wait for the consumer, and if so restarts the pull, taking what the old pull still delivers, so the
- * subscription never sits reconnected yet silently receiving nothing.
+ * subscription never sits reconnected yet silently receiving nothing. Deliveries of a consumer of its own that went
+ * to a pull that no longer exists (jnats replaces its pull subscription when a heartbeat is late, and drops what the
+ * old one received) show as a gap in the consumer sequence; once the member holds nothing unsettled, the consumer is
+ * re-created from its ack floor so they come again at once, not after the ack wait ({@link StrandedDeliveries}). A
+ * group's shared consumer cannot tell another member's deliveries from lost ones: lost ones wait out the ack wait.
  */
 final class JetStreamReceiver implements Receiver {
     private static final Logger log = LoggerFactory.getLogger(JetStreamReceiver.class);
@@ -96,6 +100,8 @@ final class JetStreamReceiver implements Receiver {
      * {@link #ATTEMPTS_KEPT} entries the server's count is taken as it is.
      */
     private final Map<Long, Integer> attemptsHanded = new ConcurrentHashMap<>();
+    /** A consumer of its own: deliveries that went to a pull that no longer exists ({@link #recreateFromAckFloor}). */
+    private final StrandedDeliveries strandedDeliveries = new StrandedDeliveries();
     /** Messages handed to the library and not settled yet, by stream sequence: nak'ed on close. */
     private final Map<Long, Message> unsettled = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -155,6 +161,12 @@ final class JetStreamReceiver implements Receiver {
     }
 
     private ConsumerConfiguration config(boolean resuming) {
+        long resumeAt = resumeSequence();
+        return config(resuming && resumeAt > 0 ? resumeAt : 0);
+    }
+
+    /** The consumer's configuration, delivering from stream sequence {@code startAt}, or as the spec says when 0. */
+    private ConsumerConfiguration config(long startAt) {
         ConsumerConfiguration.Builder b = ConsumerConfiguration.builder()
                 .durable(consumer)
                 .filterSubject(topic)
@@ -164,9 +176,8 @@ final class JetStreamReceiver implements Receiver {
         if (own) {
             b.inactiveThreshold(PRIVATE_INACTIVE);
         }
-        long resumeAt = resumeSequence();
-        if (resuming && resumeAt > 0) {
-            b.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(resumeAt);
+        if (startAt > 0) {
+            b.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(startAt);
             return b.build();
         }
         StartPosition start = spec.startPosition();
@@ -214,8 +225,62 @@ final class JetStreamReceiver implements Receiver {
                         consumer, stream, backend.connector().context().redactedUrl());
             }
             backend.jsm().addOrUpdateConsumer(stream, config(resuming));
+            strandedDeliveries.giveUp();
             return true;
         }
+    }
+
+    /**
+     * Takes note of a delivery of a consumer of its own ({@link StrandedDeliveries}); true when it was handed out and
+     * settled before the consumer was re-created: it is acked again, not handed out twice.
+     */
+    private boolean settledBefore(Message m) {
+        long seq = m.metaData().streamSequence();
+        long missed = strandedDeliveries.delivered(m.metaData().consumerSequence(), seq);
+        if (missed > 0) {
+            log.info("{}: {} deliveries of consumer '{}' never reached this subscription (they went to a pull that no "
+                    + "longer exists); they come again once it holds nothing unsettled, at the latest after the ack "
+                    + "wait", JetStreamBackend.NAME, missed, consumer);
+        }
+        if (strandedDeliveries.alreadySettled(seq)) {
+            lastSequence = Math.max(lastSequence, seq);
+            m.ack();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether this member holds no message unsettled or waiting, settled none in the last second (an ack on its way
+     * still counts as pending on the server) and has no delayed nack due: the server's pending acks are then deliveries
+     * it never got.
+     */
+    private boolean holdsNothing() {
+        return unsettled.isEmpty() && waiting.isEmpty()
+                && System.nanoTime() - lastSettledNanos > ACK_APPLY_WAIT.toNanos() && !strandedDeliveries.delayedNackDue();
+    }
+
+    /**
+     * Re-creates this member's own consumer from its ack floor, so that deliveries that went to a pull that no longer
+     * exists come again now instead of after the ack wait. Runs only while this member holds nothing unsettled and no
+     * delayed nack is due; what it handed out since comes again too and is acked at once. Under {@link #pullLock}.
+     */
+    private void recreateFromAckFloor() throws IOException, JetStreamApiException {
+        ConsumerInfo info = backend.jsm().getConsumerInfo(stream, consumer);
+        if (info.getNumAckPending() == 0) {
+            // redelivered meanwhile (their ack wait passed) and settled
+            strandedDeliveries.giveUp();
+            return;
+        }
+        long floor = info.getAckFloor().getStreamSequence();
+        log.info("{}: re-creating consumer '{}' from stream sequence {} to get back {} deliveries that never reached "
+                + "this subscription ({} await ack on the server) before their ack wait of {}", JetStreamBackend.NAME,
+                consumer, floor + 1, strandedDeliveries.stranded(), info.getNumAckPending(), spec.ackDeadline());
+        stopPulling();
+        backend.jsm().deleteConsumer(stream, consumer);
+        backend.jsm().addOrUpdateConsumer(stream, config(floor + 1));
+        strandedDeliveries.recreated(floor);
+        startPulling();
     }
 
     /**
@@ -273,6 +338,9 @@ final class JetStreamReceiver implements Receiver {
         List<ReceivedMessage> out = new ArrayList<>(Math.min(max, 64));
         Waiting w;
         while (out.size() < max && (w = waiting.poll()) != null) {
+            if (own && settledBefore(w.message)) {
+                continue;
+            }
             out.add(decode(w.message));
         }
         return out;
@@ -300,6 +368,8 @@ final class JetStreamReceiver implements Receiver {
                 if (restarted || lost) {
                     hold(restartPull(restarted ? 0 : PULL_DRAIN_MS));
                 }
+            } else if (own && strandedDeliveries.recreateDue() && holdsNothing()) {
+                recreateFromAckFloor();
             } else if (stalled()) {
                 hold(restartPull(PULL_DRAIN_MS));
             }
@@ -406,6 +476,13 @@ final class JetStreamReceiver implements Receiver {
         }
         lastActivity = now;
         ConsumerInfo info = backend.jsm().getConsumerInfo(stream, consumer);
+        if (own && info.getNumAckPending() > 0 && holdsNothing()) {
+            // the last deliveries went to a pull that no longer exists and nothing came after them to show the gap
+            // (or they fill MaxAckPending, so nothing can): the next receive re-creates the consumer. Those the
+            // server redelivered into that pull, of messages handed out before, may come twice (at least once).
+            strandedDeliveries.outstanding(info.getNumAckPending());
+            return false;
+        }
         long limit = info.getConsumerConfiguration().getMaxAckPending();
         boolean stuck = info.getNumPending() > 0 && (limit <= 0 || info.getNumAckPending() < limit);
         if (stuck) {
@@ -456,6 +533,7 @@ final class JetStreamReceiver implements Receiver {
         if (delay.isZero()) {
             m.nak();
         } else {
+            strandedDeliveries.nackedWithDelay(delay);
             m.nakWithDelay(delay);
         }
     }
