@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -23,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * tries again with the shared {@code ReconnectPolicy}'s delays on the library's scheduler (each attempt is an
  * asynchronous connect, so the scheduler never blocks), runs its {@link Setup} (a subscription re-subscribes) and
  * reports it back. Paho's own automatic reconnect is not used: its delays (1 s doubling) ignore the policy, and
- * it would not re-subscribe a clean session.
+ * it would not re-subscribe a clean session. An attempt that gets no answer within twice the publish timeout (Paho
+ * bounds only the TCP connect, not the wait for CONNACK or SUBACK) is dropped and the loop goes on.
  *
  * <p>Thread-safe: {@link #ack} from any thread, callbacks on Paho's threads, retries on the scheduler.
  */
@@ -163,21 +165,54 @@ final class MqttConnection implements MqttCallback {
                 return;
             }
         }
-        Runnable again = () -> scheduleReconnect(attempt + 1);
+        // one outcome per attempt: a late answer after the deadline below, or a failure after a drop, retries no more
+        AtomicBoolean over = new AtomicBoolean();
+        Runnable again = () -> {
+            if (over.compareAndSet(false, true)) {
+                scheduleReconnect(attempt + 1);
+            }
+        };
+        // Paho bounds only the TCP connect: an attempt whose CONNACK or SUBACK never comes would end the loop for
+        // good, the connection never back (the kit's R18 saw a subscription stay down after a cut)
+        long limit = 2 * Math.max(1_000, context.publishTimeout().toMillis());
+        context.scheduler().schedule(() -> {
+            if (!over.get()) {
+                LOG.debug("mqtt: the {}'s reconnect attempt {} got no answer within {} ms; dropping it", role, attempt,
+                        limit);
+                dropForcibly(again);
+            }
+        }, limit, TimeUnit.MILLISECONDS);
         try {
             client.connect(options, null, listener(() -> {
                 try {
                     setup.run(client, listener(() -> {
-                        LOG.info("mqtt: the {} is back on {}", role, context.redactedUrl());
-                        connectivity.back(this);
+                        if (over.compareAndSet(false, true)) {
+                            LOG.info("mqtt: the {} is back on {}", role, context.redactedUrl());
+                            connectivity.back(this);
+                        }
                     }, e -> dropAndRetry(again)));
-                } catch (MqttException e) {
+                } catch (MqttException | RuntimeException e) {
                     dropAndRetry(again);
                 }
-            }, e -> again.run()));
-        } catch (MqttException e) {
+            }, e -> {
+                LOG.debug("mqtt: the {}'s reconnect attempt {} failed: {}", role, attempt, e.toString());
+                again.run();
+            }));
+        } catch (MqttException | RuntimeException e) {
+            LOG.debug("mqtt: the {}'s reconnect attempt {} failed: {}", role, attempt, e.toString());
             again.run();
         }
+    }
+
+    /** An attempt that got no answer: close its network connection (its pending tokens fail) and retry. */
+    private void dropForcibly(Runnable again) {
+        session.incrementAndGet();
+        try {
+            client.disconnectForcibly(0, 0, false);
+        } catch (MqttException | RuntimeException e) {
+            LOG.debug("mqtt: dropping the {}'s stuck attempt failed: {}", role, e.toString());
+        }
+        again.run();
     }
 
     /** The session connected but its setup failed: drop it (a user disconnect fires no connectionLost) and retry. */
