@@ -100,8 +100,11 @@ final class PingFlush {
                 t.initCause(e);
                 throw t;
             } catch (RuntimeException e) {
-                // jnats queued the PING's pong future before the PING: it now waits for a PONG that never comes
-                heal(c, generation, "a PING could not be queued (" + e.getClass().getSimpleName() + ")");
+                // jnats queued the PING's pong future before the PING: it now waits for a PONG that never comes (a
+                // reconnect drops it anyway, so only a connection that is up needs the heal)
+                if (c.getStatus() == Connection.Status.CONNECTED && !closed.getAsBoolean()) {
+                    heal(c, generation, "a PING could not be queued (" + e.getClass().getSimpleName() + ")");
+                }
                 throw e;
             }
         }
