@@ -412,11 +412,6 @@ public final class NatsConnector {
         flushes.flush(timeout);
     }
 
-    /** How many times a flush stuck on a connection that was up made jnats reconnect ({@link PingFlush}). */
-    public long flushHeals() {
-        return flushes.heals();
-    }
-
     /**
      * Waits (up to {@code max}) until jnats has run every callback it queued so far. jnats counts a server's
      * {@code -ERR} on its reader thread before it reads what follows, but calls the error listener on its callback

@@ -52,6 +52,7 @@ final class PingFlush {
     private final AtomicLong resubscribes = new AtomicLong();
     /** jnats' reconnect count when a heal was last started: one heal per connection jnats made. */
     private final AtomicLong healedAt = new AtomicLong(-1);
+    /** How many times a stuck flush made jnats reconnect: shown in a flush timeout's message. */
     private final AtomicLong heals = new AtomicLong();
 
     /**
@@ -71,11 +72,6 @@ final class PingFlush {
     /** jnats reported RESUBSCRIBED: it has queued the subscriptions again and ended its writer's reconnect mode. */
     void resubscribed() {
         resubscribes.incrementAndGet();
-    }
-
-    /** How many times a stuck flush made jnats reconnect. */
-    long heals() {
-        return heals.get();
     }
 
     /**
