@@ -28,6 +28,9 @@ import java.util.Objects;
  * is not UTF-8 JSON this class can scan, the format's own result stands. Stateless and thread-safe.
  */
 public final class StructuredJson {
+    private static final byte[] DATA = "data".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA_CONTENT_ENCODING = "datacontentencoding".getBytes(StandardCharsets.US_ASCII);
+
     private StructuredJson() {
     }
 
@@ -146,21 +149,26 @@ public final class StructuredJson {
 
     /**
      * The span of the top-level member {@code "data"}'s value in the object {@code json}, whitespace around it
-     * included, or null.
+     * included, or null: also when the object has a top-level {@code "datacontentencoding"} (spec 0.3's base64
+     * marker, which the format writes for a content type it does not take for JSON, such as {@code +json} types):
+     * that data member is a base64 string, not the event's JSON.
      */
     static int[] dataSpan(byte[] json) {
         int i = skipSpace(json, 0);
         if (i >= json.length || json[i] != '{') {
             return null;
         }
+        int[] span = null;
         i = skipSpace(json, i + 1);
         while (i < json.length && json[i] == '"') {
             int keyEnd = skipString(json, i);
             if (keyEnd < 0) {
                 return null;
             }
-            boolean isData = keyEnd - i == 6 && json[i + 1] == 'd' && json[i + 2] == 'a' && json[i + 3] == 't'
-                    && json[i + 4] == 'a';
+            boolean isData = isKey(json, i, keyEnd, DATA);
+            if (isKey(json, i, keyEnd, DATA_CONTENT_ENCODING)) {
+                return null;
+            }
             i = skipSpace(json, keyEnd);
             if (i >= json.length || json[i] != ':') {
                 return null;
@@ -171,14 +179,27 @@ public final class StructuredJson {
             }
             if (isData) {
                 // whitespace around the value belongs to the data: the format writes none there itself
-                return new int[] {i + 1, skipSpace(json, end)};
+                span = new int[] {i + 1, skipSpace(json, end)};
             }
             i = skipSpace(json, end);
             if (i < json.length && json[i] == ',') {
                 i = skipSpace(json, i + 1);
             }
         }
-        return null;
+        return span;
+    }
+
+    /** Whether the JSON string from {@code start} (its opening quote) to {@code end} (past its close) is {@code key}. */
+    private static boolean isKey(byte[] json, int start, int end, byte[] key) {
+        if (end - start != key.length + 2) {
+            return false;
+        }
+        for (int k = 0; k < key.length; k++) {
+            if (json[start + 1 + k] != key[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Where the JSON value in {@code raw} starts and ends, whitespace around it aside; null if there is none. */

@@ -114,4 +114,19 @@ class StructuredJsonTest {
         assertThat(StructuredJson.dataSpan(b("[1]"))).isNull();
         assertThat(StructuredJson.dataSpan(b("{\"data\":\"unterminated}"))).isNull();
     }
+
+    @Test
+    void specZeroThreeDataTheFormatWroteAsBase64StaysBase64() throws Exception {
+        // the 0.3 format takes only application/json and text/json for JSON: a +json type's data goes out as a base64
+        // string with "datacontentencoding":"base64", which splicing the raw JSON in would make unreadable
+        byte[] json = b("{\"n\":1,\"s\":\"\u00fc\"}");
+        CloudEvent e = CloudEventBuilder.v03().withId("e-1").withSource(URI.create("/orders")).withType("t")
+                .withData("application/vnd.example+json", json).build();
+        byte[] wire = StructuredJson.serialize(SDK, e);
+        assertThat(wire).isEqualTo(SDK.serialize(e));
+        assertThat(MAPPER.readTree(wire).get("datacontentencoding").asText()).isEqualTo("base64");
+        assertThat(StructuredJson.deserialize(SDK, wire)).isEqualTo(e);
+        assertThat(StructuredJson.restoreData(SDK.deserialize(wire), wire).getData().toBytes()).isEqualTo(json);
+        assertThat(StructuredJson.dataSpan(b("{\"data\":\"AA==\",\"datacontentencoding\":\"base64\"}"))).isNull();
+    }
 }
