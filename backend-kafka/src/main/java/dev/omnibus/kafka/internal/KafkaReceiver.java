@@ -3,14 +3,11 @@ package dev.omnibus.kafka.internal;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.StartPosition;
 import dev.omnibus.kafka.internal.PartitionLedger.Entry;
-import dev.omnibus.spi.EventBuilders;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import dev.omnibus.spi.Topics;
-import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
-import io.cloudevents.kafka.KafkaMessageFactory;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -52,8 +49,7 @@ final class KafkaReceiver implements Receiver {
     private final String group;
     private final long ackDeadlineNanos;
     private final Assignment assignment = new Assignment();
-    /** The parsed source of the last record decoded, for the next that repeats it. */
-    private final EventBuilders.Sources sources = new EventBuilders.Sources();
+    private final KafkaEventReader reader = new KafkaEventReader();
     private final PollLoop poll;
     /** A receive in progress, or the next, returns at once (wakeup: the subscription is closing); under the monitor. */
     private boolean woken;
@@ -259,17 +255,14 @@ final class KafkaReceiver implements Receiver {
     }
 
     /**
-     * Decodes a record with the Kafka binding. The attempt is this receiver's count of deliveries of the offset
+     * Decodes a record as the Kafka binding does ({@link KafkaEventReader}). The attempt is this receiver's count of deliveries of the offset
      * (kept in memory: it starts again at 1 when the consumer restarts or the partition moves to another member).
      */
     private ReceivedMessage decode(ConsumerRecord<byte[], byte[]> record, Entry e, int attempt) {
         String position = record.partition() + ":" + record.offset();
         CloudEvent event;
         try {
-            event = EventBuilders.toEvent(KafkaMessageFactory.createReader(record), sources);
-            if (record.value() != null && StructuredJson.isStructured(contentType(record))) {
-                event = StructuredJson.restoreData(event, record.value());
-            }
+            event = reader.read(record);
         } catch (RuntimeException ex) {
             return ReceivedMessage.invalid(record.topic(), record.value(), headers(record),
                     "not a CloudEvent in the Kafka binding: " + ex.getMessage()).deliveryCount(attempt)
@@ -277,12 +270,6 @@ final class KafkaReceiver implements Receiver {
         }
         return ReceivedMessage.event(record.topic(), event).deliveryCount(attempt).orderingKey(e.ledger.orderingKey)
                 .position(position).handle(e).build();
-    }
-
-    /** The record's {@code content-type} header (the binding names the structured format there), or null. */
-    private static String contentType(ConsumerRecord<byte[], byte[]> record) {
-        Header h = record.headers().lastHeader("content-type");
-        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {

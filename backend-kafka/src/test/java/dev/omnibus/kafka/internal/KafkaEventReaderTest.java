@@ -1,0 +1,237 @@
+package dev.omnibus.kafka.internal;
+
+import dev.omnibus.spi.StructuredJson;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.core.message.Encoding;
+import io.cloudevents.jackson.JsonFormat;
+import io.cloudevents.kafka.KafkaMessageFactory;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link KafkaEventReader} against the CloudEvents SDK's Kafka binding ({@code KafkaMessageFactory.createReader}
+ * then {@code toEvent}, structured JSON data restored as the receiver does): generated events (both spec versions,
+ * every attribute, extensions of every type, unicode, with and without data) written by the SDK's own writer in
+ * binary and in structured mode must read as the same event, and written back by the SDK's writer give the same
+ * headers and value, byte for byte; records mangled the ways a foreign producer can (duplicate, missing, null,
+ * upper-case, unknown headers, bad values) must give the same event or the same error. The records carry their
+ * headers as a fetched record does (key and value bytes, decoded on first use). If this fails, check which header
+ * {@code KafkaEventReader.read} treats differently from the binding's {@code BaseGenericBinaryMessageReaderImpl}.
+ */
+class KafkaEventReaderTest {
+    private static final String[] SOURCES = {"/orders", "/p%C3%A4yments/%C3%BC", "urn:a%20b", "/100%25", "日本"};
+    private static final String[] TYPES = {"order.created", "type \"quoted\"", "日本.event"};
+    private static final EventFormat JSON = StructuredJson.format(new JsonFormat());
+
+    @Test
+    void readsGeneratedEventsInBothModesAsTheSdkBindingDoes() {
+        Random random = new Random(7);
+        KafkaEventReader reader = new KafkaEventReader();
+        for (int i = 0; i < 3000; i++) {
+            CloudEvent event = generated(random, i);
+            for (Encoding mode : structurable(event) ? List.of(Encoding.BINARY, Encoding.STRUCTURED)
+                    : List.of(Encoding.BINARY)) {
+                ConsumerRecord<byte[], byte[]> record = fetched(write(event, mode));
+                CloudEvent ours = reader.read(fetched(write(event, mode)));
+                CloudEvent sdk = viaSdk(record);
+                assertThat(ours).as("event %d, %s", i, mode).isEqualTo(sdk);
+                assertThat(ours.getId()).isEqualTo(event.getId());
+                ProducerRecord<String, byte[]> again = write(ours, Encoding.BINARY);
+                ProducerRecord<String, byte[]> reference = write(sdk, Encoding.BINARY);
+                assertThat(headerBytes(again)).as("headers of event %d, %s, written back", i, mode)
+                        .isEqualTo(headerBytes(reference));
+                assertThat(again.value()).as("value of event %d, %s, written back", i, mode)
+                        .isEqualTo(reference.value());
+            }
+        }
+    }
+
+    @Test
+    void readsMangledRecordsAsTheSdkBindingDoesEventOrError() {
+        Random random = new Random(11);
+        KafkaEventReader reader = new KafkaEventReader();
+        int failed = 0;
+        for (int i = 0; i < 5000; i++) {
+            ProducerRecord<String, byte[]> written = write(generated(random, i),
+                    random.nextInt(5) == 0 ? Encoding.STRUCTURED : Encoding.BINARY);
+            List<Header> headers = mangled(random, new ArrayList<>(Arrays.asList(written.headers().toArray())));
+            byte[] value = random.nextInt(20) == 0 ? null : written.value();
+            Outcome ours = Outcome.of(() -> reader.read(fetched(headers, value)));
+            Outcome sdk = Outcome.of(() -> viaSdk(fetched(headers, value)));
+            assertThat(ours).as("record %d with headers %s", i, headers).isEqualTo(sdk);
+            failed += ours.error == null ? 0 : 1;
+        }
+        assertThat(failed).as("the mangling makes some records fail, and not all").isBetween(200, 4000);
+    }
+
+    /**
+     * Whether the SDK's JSON format writes {@code event} as valid JSON: it embeds data of a JSON content type (or
+     * none) as it is, so data that is not JSON would make an envelope no reader can parse.
+     */
+    private static boolean structurable(CloudEvent event) {
+        String ct = event.getDataContentType();
+        boolean jsonType = ct == null || ct.startsWith("application/json") || ct.contains("+json");
+        return event.getData() == null || !jsonType || event.getData().toBytes()[0] == '{';
+    }
+
+    /** What the receiver did before {@link KafkaEventReader}: the SDK's reader, structured JSON data restored. */
+    private static CloudEvent viaSdk(ConsumerRecord<byte[], byte[]> record) {
+        CloudEvent event = KafkaMessageFactory.createReader(record).toEvent();
+        Header ct = record.headers().lastHeader("content-type");
+        if (record.value() != null && ct != null
+                && StructuredJson.isStructured(new String(ct.value(), StandardCharsets.UTF_8))) {
+            event = StructuredJson.restoreData(event, record.value());
+        }
+        return event;
+    }
+
+    /** The record the Kafka backend publishes: the SDK's writer, structured JSON in {@link StructuredJson}'s format. */
+    private static ProducerRecord<String, byte[]> write(CloudEvent event, Encoding mode) {
+        var writer = KafkaMessageFactory.<String>createWriter("t", null, null, null);
+        return mode == Encoding.BINARY ? writer.writeBinary(event) : writer.writeStructured(event, JSON);
+    }
+
+    /** A record as the consumer hands one out: each header's key and value bytes in a buffer, decoded lazily. */
+    private static ConsumerRecord<byte[], byte[]> fetched(ProducerRecord<String, byte[]> written) {
+        return fetched(Arrays.asList(written.headers().toArray()), written.value());
+    }
+
+    private static ConsumerRecord<byte[], byte[]> fetched(List<Header> headers, byte[] value) {
+        RecordHeaders lazy = new RecordHeaders();
+        for (Header h : headers) {
+            byte[] key = h.key().getBytes(StandardCharsets.UTF_8);
+            ByteBuffer keyBuffer = ByteBuffer.wrap(Arrays.copyOf(key, key.length));
+            ByteBuffer valueBuffer = h.value() == null ? null : ByteBuffer.wrap(h.value().clone());
+            lazy.add(new RecordHeader(keyBuffer, valueBuffer));
+        }
+        return new ConsumerRecord<>("t", 0, 0, 0L, TimestampType.CREATE_TIME, 0,
+                value == null ? -1 : value.length, null, value == null ? null : value.clone(), lazy, Optional.empty());
+    }
+
+    private static List<String> headerBytes(ProducerRecord<String, byte[]> record) {
+        List<String> out = new ArrayList<>();
+        for (Header h : record.headers()) {
+            out.add(h.key() + "=" + Arrays.toString(h.value()));
+        }
+        return out;
+    }
+
+    /** Some of what a foreign producer may send: each change with some probability, several per record. */
+    private static List<Header> mangled(Random random, List<Header> headers) {
+        String[] keys = {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "content-type", "CE_TYPE",
+            "ce_Id", "ce_", "ce_SPECVERSION", "Content-Type", "ce_myext", "other", "ce_specversion"};
+        String[] values = {"1.0", "0.3", "2.0", "", "x", "2026-12-04T08:00Z", "not a time", "::not a uri",
+            "application/cloudevents+json", "application/cloudevents+avro", "application/json; charset=utf-8",
+            "text/plain", "ünïcode ✓"};
+        int changes = random.nextInt(4);
+        for (int c = 0; c < changes; c++) {
+            switch (random.nextInt(6)) {
+                case 0 -> {
+                    if (!headers.isEmpty()) {
+                        headers.remove(random.nextInt(headers.size()));
+                    }
+                }
+                case 1 -> headers.add(random.nextInt(headers.size() + 1),
+                        new RecordHeader(keys[random.nextInt(keys.length)], null));
+                case 2 -> {
+                    if (!headers.isEmpty()) {
+                        Header h = headers.get(random.nextInt(headers.size()));
+                        headers.add(h);
+                    }
+                }
+                case 3 -> headers.add(new RecordHeader(keys[random.nextInt(keys.length)],
+                        random.nextInt(10) == 0 ? new byte[] {(byte) 0xC3, (byte) 0x28}
+                                : values[random.nextInt(values.length)].getBytes(StandardCharsets.UTF_8)));
+                default -> headers.add(random.nextInt(headers.size() + 1), new RecordHeader(
+                        keys[random.nextInt(keys.length)],
+                        values[random.nextInt(values.length)].getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        return headers;
+    }
+
+    private static CloudEvent generated(Random random, int i) {
+        CloudEventBuilder b = random.nextInt(6) == 0 ? CloudEventBuilder.v03() : CloudEventBuilder.v1();
+        b.withId(random.nextBoolean() ? "id-" + i : "id %" + i + " ✓")
+                .withSource(URI.create(SOURCES[random.nextInt(SOURCES.length)]))
+                .withType(TYPES[random.nextInt(TYPES.length)]);
+        if (random.nextBoolean()) {
+            b.withDataContentType(switch (random.nextInt(4)) {
+                case 0 -> "application/json";
+                case 1 -> "text/plain; charset=utf-8";
+                case 2 -> "application/octet-stream";
+                default -> "application/vnd.example+json";
+            });
+        }
+        if (random.nextInt(3) == 0) {
+            b.withDataSchema(URI.create("https://schemas.example/v" + random.nextInt(3)));
+        }
+        if (random.nextBoolean()) {
+            b.withSubject(random.nextBoolean() ? "sub-" + i : "sübject \"" + i + "\"");
+        }
+        if (random.nextBoolean()) {
+            b.withTime(OffsetDateTime.of(2026, 12, 4, 8, random.nextInt(60), random.nextInt(2) * random.nextInt(60),
+                    random.nextInt(3) == 0 ? 0 : random.nextInt(1_000_000_000), ZoneOffset.ofHours(random.nextInt(3) - 1)));
+        }
+        if (random.nextBoolean()) {
+            b.withExtension("strext", "ünïcode %" + i);
+        }
+        if (random.nextBoolean()) {
+            b.withExtension("intext", random.nextInt());
+        }
+        if (random.nextBoolean()) {
+            b.withExtension("boolext", random.nextBoolean());
+        }
+        if (random.nextInt(4) == 0) {
+            b.withExtension("uriext", URI.create("https://example.com/" + i));
+        }
+        if (random.nextInt(4) == 0) {
+            b.withExtension("timeext", OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 6_000, ZoneOffset.UTC));
+        }
+        if (random.nextInt(4) == 0) {
+            b.withExtension("binext", new byte[] {(byte) i, 0, -1});
+        }
+        if (random.nextInt(5) == 0) {
+            b.withExtension("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        }
+        switch (random.nextInt(4)) {
+            case 0 -> b.withData(("data " + i + " ✓").getBytes(StandardCharsets.UTF_8));
+            case 1 -> b.withData(new byte[] {0, (byte) 0xFF, (byte) i, 10});
+            case 2 -> b.withData(("{\"n\":" + i + ",\"s\":\"ü\"}").getBytes(StandardCharsets.UTF_8));
+            default -> {
+            }
+        }
+        return b.build();
+    }
+
+    /** An event or an error (its class and message), comparable. */
+    private record Outcome(CloudEvent event, String error) {
+        static Outcome of(java.util.function.Supplier<CloudEvent> read) {
+            try {
+                return new Outcome(read.get(), null);
+            } catch (RuntimeException e) {
+                return new Outcome(null, e.getClass().getName() + ": " + e.getMessage());
+            }
+        }
+    }
+}
