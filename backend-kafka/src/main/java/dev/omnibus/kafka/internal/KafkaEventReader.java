@@ -23,9 +23,11 @@ import java.util.Map;
  * it the larger part of a Kafka receive thread's time. The same event, the same error: every header is visited in
  * the binding's order into the same builder, the last {@code content-type} and {@code ce_specversion} decide the
  * mode and version as the binding's {@code lastHeader} does, and whatever is not a plain binary-mode record
- * (structured, an unknown structured format, no spec version, a {@code null} header value where the binding reads
- * one) goes to the binding itself. {@code KafkaEventReaderTest} checks the results against the SDK's on generated
- * records.
+ * (structured, an unknown structured format, no spec version) goes to the binding itself. One deliberate difference:
+ * where the last {@code content-type} or {@code ce_specversion} header has no value, the binding fails with a
+ * {@code NullPointerException} without a message, this reader with an {@code IllegalArgumentException} naming the
+ * header (it reaches the invalid message's reason). {@code KafkaEventReaderTest} checks the results against the
+ * SDK's on generated records.
  *
  * <p>Thread-safe: the only state is the {@link EventBuilders.Sources} cache, which is.
  */
@@ -49,8 +51,8 @@ final class KafkaEventReader {
      * The event {@code record} holds, with a structured JSON event's data restored as {@link StructuredJson} does.
      *
      * @throws RuntimeException the binding's error when the record is not a CloudEvent (a
-     *         {@link CloudEventRWException} mostly; the binding also fails with others, as on a {@code null} header
-     *         value it reads)
+     *         {@link CloudEventRWException} mostly), or an {@link IllegalArgumentException} where the binding would
+     *         fail on a header without a value
      */
     CloudEvent read(ConsumerRecord<byte[], byte[]> record) {
         Header[] headers = record.headers().toArray();
@@ -67,7 +69,7 @@ final class KafkaEventReader {
         String contentTypeText = null;
         if (contentType != null) {
             if (contentType.value() == null) {
-                return viaBinding(record, null);
+                throw nullValue(CONTENT_TYPE);
             }
             contentTypeText = text(contentType.value());
             if (contentTypeText.startsWith(STRUCTURED_PREFIX)
@@ -75,8 +77,11 @@ final class KafkaEventReader {
                 return viaBinding(record, contentTypeText);
             }
         }
-        if (specVersion == null || specVersion.value() == null) {
+        if (specVersion == null) {
             return viaBinding(record, contentTypeText);
+        }
+        if (specVersion.value() == null) {
+            throw nullValue(SPEC_VERSION_HEADER);
         }
         CloudEventWriter<CloudEvent> writer = EventBuilders.writer(SpecVersion.parse(text(specVersion.value())),
                 sources);
@@ -115,6 +120,11 @@ final class KafkaEventReader {
             event = StructuredJson.restoreData(event, record.value());
         }
         return event;
+    }
+
+    /** Where the binding fails with a bare NullPointerException: the header it reads has no value. */
+    private static IllegalArgumentException nullValue(String header) {
+        return new IllegalArgumentException("its last '" + header + "' header has no value");
     }
 
     private static String text(byte[] value) {

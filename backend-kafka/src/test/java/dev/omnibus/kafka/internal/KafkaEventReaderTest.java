@@ -42,6 +42,8 @@ class KafkaEventReaderTest {
     private static final String[] SOURCES = {"/orders", "/p%C3%A4yments/%C3%BC", "urn:a%20b", "/100%25", "日本"};
     private static final String[] TYPES = {"order.created", "type \"quoted\"", "日本.event"};
     private static final EventFormat JSON = StructuredJson.format(new JsonFormat());
+    private static final String NULL_HEADER =
+            "java\\.lang\\.IllegalArgumentException: its last '(content-type|ce_specversion)' header has no value";
 
     @Test
     void readsGeneratedEventsInBothModesAsTheSdkBindingDoes() {
@@ -71,6 +73,7 @@ class KafkaEventReaderTest {
         Random random = new Random(11);
         KafkaEventReader reader = new KafkaEventReader();
         int failed = 0;
+        int nullValues = 0;
         for (int i = 0; i < 5000; i++) {
             ProducerRecord<String, byte[]> written = write(generated(random, i),
                     random.nextInt(5) == 0 ? Encoding.STRUCTURED : Encoding.BINARY);
@@ -78,10 +81,19 @@ class KafkaEventReaderTest {
             byte[] value = random.nextInt(20) == 0 ? null : written.value();
             Outcome ours = Outcome.of(() -> reader.read(fetched(headers, value)));
             Outcome sdk = Outcome.of(() -> viaSdk(fetched(headers, value)));
-            assertThat(ours).as("record %d with headers %s", i, headers).isEqualTo(sdk);
+            if (sdk.error != null && sdk.error.startsWith(NullPointerException.class.getName())) {
+                // an NPE's message is the JVM's (none once the JIT throws it fast); on a header without a value
+                // the reader names the header instead
+                assertThat(ours.error).as("record %d with headers %s", i, headers).matches(NULL_HEADER
+                        + "|java.lang.NullPointerException.*");
+                nullValues += ours.error.matches(NULL_HEADER) ? 1 : 0;
+            } else {
+                assertThat(ours).as("record %d with headers %s", i, headers).isEqualTo(sdk);
+            }
             failed += ours.error == null ? 0 : 1;
         }
         assertThat(failed).as("the mangling makes some records fail, and not all").isBetween(200, 4000);
+        assertThat(nullValues).as("records whose last content-type or ce_specversion has no value").isPositive();
     }
 
     /**
@@ -190,8 +202,9 @@ class KafkaEventReaderTest {
             b.withSubject(random.nextBoolean() ? "sub-" + i : "sübject \"" + i + "\"");
         }
         if (random.nextBoolean()) {
+            int nanos = random.nextInt(3) == 0 ? 0 : random.nextInt(1_000_000_000);
             b.withTime(OffsetDateTime.of(2026, 12, 4, 8, random.nextInt(60), random.nextInt(2) * random.nextInt(60),
-                    random.nextInt(3) == 0 ? 0 : random.nextInt(1_000_000_000), ZoneOffset.ofHours(random.nextInt(3) - 1)));
+                    nanos, ZoneOffset.ofHours(random.nextInt(3) - 1)));
         }
         if (random.nextBoolean()) {
             b.withExtension("strext", "ünïcode %" + i);
