@@ -24,34 +24,42 @@ import java.util.Objects;
  * place of the format's reprint, on the way in the exact bytes of the {@code data} member as they stand in the
  * message (what the producer wrote). The envelope stays valid JSON a foreign consumer reads as before.
  *
- * <p>Where the data bytes are not exactly one JSON value in UTF-8 (surrounding whitespace allowed), or the envelope
- * is not UTF-8 JSON this class can scan, the format's own result stands. Stateless and thread-safe.
+ * <p>Data of a JSON content type whose bytes are not exactly one JSON value in UTF-8 (surrounding whitespace
+ * allowed) goes out as base64, which any reader takes back byte for byte. Where the envelope is not JSON this class
+ * can scan, the format's own result stands. Stateless and thread-safe.
  */
 public final class StructuredJson {
     private static final byte[] DATA = "data".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA_CONTENT_ENCODING = "datacontentencoding".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA_CONTENT_TYPE = "datacontenttype".getBytes(StandardCharsets.US_ASCII);
+    private static final String OCTET_STREAM = "application/octet-stream";
 
     private StructuredJson() {
     }
 
     /**
-     * {@code format.serialize(event)}, with JSON data written as the event's own bytes.
+     * {@code format.serialize(event)}, with JSON data written as the event's own bytes. Data whose content type says
+     * JSON (or that has none, which means JSON) but whose bytes are not one JSON value in UTF-8 is written as base64
+     * instead ({@code data_base64}; spec 0.3: {@code "datacontentencoding":"base64"}), the content type as it was:
+     * the format would embed such bytes as they are, and the envelope would not be JSON any reader could parse.
      *
      * @throws RuntimeException whatever {@code format} throws for an event it cannot write
      */
     public static byte[] serialize(EventFormat format, CloudEvent event) {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(event, "event");
-        byte[] envelope = format.serialize(event);
         CloudEventData data = event.getData();
         if (data == null || !isJson(event.getDataContentType())) {
-            return envelope;
+            return format.serialize(event);
         }
         byte[] raw = data.toBytes();
-        int[] value = trimmed(raw);
+        if (!JsonSyntax.isOneValue(raw) || !utf8(raw)) {
+            return asBase64(format, event);
+        }
+        byte[] envelope = format.serialize(event);
         int[] span = dataSpan(envelope);
-        if (value == null || span == null || skipValue(raw, value[0]) != value[1] || !utf8(raw)) {
-            return envelope;
+        if (span == null) {
+            return envelope; // the format wrote the data as base64 itself
         }
         // the whole of raw, whitespace around the value too: JSON allows it there, and the reader takes it back
         byte[] out = new byte[envelope.length - (span[1] - span[0]) + raw.length];
@@ -59,6 +67,65 @@ public final class StructuredJson {
         System.arraycopy(raw, 0, out, span[0], raw.length);
         System.arraycopy(envelope, span[1], out, span[0] + raw.length, envelope.length - span[1]);
         return out;
+    }
+
+    /**
+     * {@code event} with its data as base64. The format writes base64 for a content type it does not take for JSON,
+     * so it gets the event with {@code application/octet-stream}; the envelope then gets the event's own content type
+     * back in that member, or loses the member when the event has none. A format that writes no such member (not
+     * the CloudEvents JSON format) gets the event as it is.
+     */
+    private static byte[] asBase64(EventFormat format, CloudEvent event) {
+        byte[] envelope = format.serialize(CloudEventBuilder.from(event).withDataContentType(OCTET_STREAM).build());
+        int[] member = members(envelope, DATA_CONTENT_TYPE)[0];
+        if (member == null) {
+            return format.serialize(event);
+        }
+        String contentType = event.getDataContentType();
+        int start;
+        int end;
+        byte[] replacement;
+        if (contentType != null) {
+            start = skipSpace(envelope, member[1]);
+            end = member[2];
+            replacement = jsonString(contentType);
+        } else {
+            // the member and one comma next to it
+            replacement = new byte[0];
+            int after = skipSpace(envelope, member[2]);
+            if (after < envelope.length && envelope[after] == ',') {
+                start = member[0];
+                end = skipSpace(envelope, after + 1);
+            } else {
+                start = member[0];
+                while (start > 0 && isSpace(envelope[start - 1])) {
+                    start--;
+                }
+                start = start > 0 && envelope[start - 1] == ',' ? start - 1 : member[0];
+                end = member[2];
+            }
+        }
+        byte[] out = new byte[envelope.length - (end - start) + replacement.length];
+        System.arraycopy(envelope, 0, out, 0, start);
+        System.arraycopy(replacement, 0, out, start, replacement.length);
+        System.arraycopy(envelope, end, out, start + replacement.length, envelope.length - end);
+        return out;
+    }
+
+    /** {@code text} as a JSON string literal in UTF-8. */
+    private static byte[] jsonString(String text) {
+        StringBuilder sb = new StringBuilder(text.length() + 2).append('"');
+        for (int k = 0; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -154,42 +221,54 @@ public final class StructuredJson {
      * that data member is a base64 string, not the event's JSON.
      */
     static int[] dataSpan(byte[] json) {
-        int i = skipSpace(json, 0);
-        if (i >= json.length || json[i] != '{') {
+        int[][] found = members(json, DATA, DATA_CONTENT_ENCODING);
+        if (found[0] == null || found[1] != null) {
             return null;
         }
-        int[] span = null;
+        // whitespace around the value belongs to the data: the format writes none there itself
+        return new int[] {found[0][1], skipSpace(json, found[0][2])};
+    }
+
+    /**
+     * The top-level members {@code keys} of the object {@code json}, each as {key start, just past its colon, value
+     * end}, the last one where a key repeats (as Jackson reads it); an entry is null for a key not there, every entry
+     * when {@code json} is not an object this can scan.
+     */
+    private static int[][] members(byte[] json, byte[]... keys) {
+        int[][] found = new int[keys.length][];
+        int i = skipSpace(json, 0);
+        if (i >= json.length || json[i] != '{') {
+            return found;
+        }
         i = skipSpace(json, i + 1);
         while (i < json.length && json[i] == '"') {
+            int keyStart = i;
             int keyEnd = skipString(json, i);
             if (keyEnd < 0) {
-                return null;
-            }
-            boolean isData = isKey(json, i, keyEnd, DATA);
-            if (isKey(json, i, keyEnd, DATA_CONTENT_ENCODING)) {
-                return null;
+                return new int[keys.length][];
             }
             i = skipSpace(json, keyEnd);
             if (i >= json.length || json[i] != ':') {
-                return null;
+                return new int[keys.length][];
             }
             int end = skipValue(json, skipSpace(json, i + 1));
             if (end < 0) {
-                return null;
+                return new int[keys.length][];
             }
-            if (isData) {
-                // whitespace around the value belongs to the data: the format writes none there itself
-                span = new int[] {i + 1, skipSpace(json, end)};
+            for (int k = 0; k < keys.length; k++) {
+                if (isKey(json, keyStart, keyEnd, keys[k])) {
+                    found[k] = new int[] {keyStart, i + 1, end};
+                }
             }
             i = skipSpace(json, end);
             if (i < json.length && json[i] == ',') {
                 i = skipSpace(json, i + 1);
             }
         }
-        return span;
+        return found;
     }
 
-    /** Whether the JSON string from {@code start} (its opening quote) to {@code end} (past its close) is {@code key}. */
+    /** Whether the JSON string from {@code start} (its opening quote) to {@code end} (past its end) is {@code key}. */
     private static boolean isKey(byte[] json, int start, int end, byte[] key) {
         if (end - start != key.length + 2) {
             return false;
@@ -200,16 +279,6 @@ public final class StructuredJson {
             }
         }
         return true;
-    }
-
-    /** Where the JSON value in {@code raw} starts and ends, whitespace around it aside; null if there is none. */
-    private static int[] trimmed(byte[] raw) {
-        int start = skipSpace(raw, 0);
-        int end = raw.length;
-        while (end > start && isSpace(raw[end - 1])) {
-            end--;
-        }
-        return start < end ? new int[] {start, end} : null;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.omnibus.spi;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cloudevents.CloudEvent;
+import io.cloudevents.SpecVersion;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.jackson.JsonFormat;
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -94,15 +96,42 @@ class StructuredJsonTest {
         }
     }
 
-    @Test
-    void jsonDataThatIsNotOneUtf8ValueIsLeftToTheSdk() {
-        // trailing content after the value: the SDK's parser stops at the first value; splicing would break JSON
-        CloudEvent trailing = event("application/json", b("{\"a\":1} {\"b\":2}"));
-        assertThat(StructuredJson.serialize(SDK, trailing)).isEqualTo(SDK.serialize(trailing));
-        // UTF-16: valid JSON for the SDK, not bytes to put inside a UTF-8 envelope
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"a\":1} {\"b\":2}", "data 5 \u2713", "hello", "{hello}", "[1,]", "01", "\"open",
+        "tru", "{\"a\":1", "", "   ", "1.", "-", "\"tab\there\""})
+    void dataOfAJsonTypeThatIsNotOneJsonValueGoesOutAsBase64(String text) throws Exception {
+        // the SDK's format embeds such bytes as they are: an envelope no reader parses, the event lost to everyone
+        byte[] bytes = b(text);
+        for (String type : new String[] {null, "application/json", "application/order+json; charset=utf-8"}) {
+            for (CloudEventBuilder builder : List.of(CloudEventBuilder.v1(), CloudEventBuilder.v03())) {
+                CloudEvent e = builder.withId("e-1").withSource(URI.create("/orders")).withType("t")
+                        .withExtension("tenant", "acme").withData(type, bytes).build();
+                byte[] wire = StructuredJson.serialize(SDK, e);
+                var tree = MAPPER.readTree(wire);
+                String what = type + ", " + e.getSpecVersion() + ": " + new String(wire, StandardCharsets.UTF_8);
+                assertThat(tree.has(e.getSpecVersion() == SpecVersion.V1 ? "data_base64" : "datacontentencoding"))
+                        .as(what).isTrue();
+                assertThat(tree.has("datacontenttype")).as(what).isEqualTo(type != null);
+                if (type != null) {
+                    assertThat(tree.get("datacontenttype").asText()).isEqualTo(type);
+                }
+                assertThat(tree.get("tenant").asText()).isEqualTo("acme");
+                CloudEvent bySdk = SDK.deserialize(wire);
+                // the SDK reads a 0.3 envelope without a content type as application/json (the envelope has none)
+                boolean defaulted = type == null && e.getSpecVersion() == SpecVersion.V03;
+                assertThat(bySdk.getDataContentType()).as(what).isEqualTo(defaulted ? "application/json" : type);
+                assertThat(bySdk.getData() == null ? new byte[0] : bySdk.getData().toBytes()).as(what)
+                        .isEqualTo(bytes);
+                if (bytes.length > 0 && !defaulted) {
+                    assertThat(StructuredJson.deserialize(SDK, wire)).as(what).isEqualTo(e);
+                }
+            }
+        }
+        // UTF-16: valid JSON, but not bytes to put inside a UTF-8 envelope
         CloudEvent utf16 = event("application/json", "{\"a\":1}".getBytes(StandardCharsets.UTF_16LE));
-        byte[] sdk = SDK.serialize(utf16);
-        assertThat(StructuredJson.serialize(SDK, utf16)).isEqualTo(sdk);
+        byte[] wire = StructuredJson.serialize(SDK, utf16);
+        assertThat(MAPPER.readTree(wire).has("data_base64")).isTrue();
+        assertThat(StructuredJson.deserialize(SDK, wire)).isEqualTo(utf16);
     }
 
     @Test

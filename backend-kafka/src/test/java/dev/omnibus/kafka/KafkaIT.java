@@ -1,5 +1,6 @@
 package dev.omnibus.kafka;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.omnibus.AckMode;
 import dev.omnibus.Config;
 import dev.omnibus.ConfigException;
@@ -526,6 +527,10 @@ class KafkaIT {
         PublishReceipt r = publish(binary, t, keyed("w1", "the-key"));
         publish(structured, t, CloudEventBuilder.v1(event("w2")).withData("application/json", "{ \"a\" : 1.50,\n \"b\": 1E2 }"
                 .getBytes(StandardCharsets.UTF_8)).build());
+        // no content type (which means JSON) and bytes that are not JSON: the JSON format would embed them as they
+        // are, an envelope nobody can parse; they go out as data_base64
+        byte[] notJson = "plain bytes \u2713".getBytes(StandardCharsets.UTF_8);
+        publish(structured, t, CloudEventBuilder.v1(event("w3")).withoutDataContentType().withData(notJson).build());
         assertThat(r.position()).isEqualTo("0:0");
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
@@ -535,9 +540,9 @@ class KafkaIT {
                 new ByteArrayDeserializer())) {
             raw.assign(List.of(new TopicPartition(t, 0)));
             raw.seekToBeginning(List.of(new TopicPartition(t, 0)));
-            await("both records read back").until(() -> {
+            await("the three records read back").until(() -> {
                 raw.poll(Duration.ofMillis(100)).forEach(records::add);
-                return records.size() >= 2;
+                return records.size() >= 3;
             });
         }
         ConsumerRecord<byte[], byte[]> b = records.get(0);
@@ -555,11 +560,15 @@ class KafkaIT {
                 .as("JSON data embedded as its own bytes (StructuredJson), not reprinted")
                 .contains("\"data\":{ \"a\" : 1.50,\n \"b\": 1E2 }");
 
+        assertThat(new ObjectMapper().readTree(records.get(2).value()).has("data_base64"))
+                .as("non-JSON data of no content type written as base64 in a valid envelope").isTrue();
+
         Map<String, byte[]> got = new ConcurrentHashMap<>();
         subscribe(binary, SubscribeOptions.topic(t).startAt(StartPosition.earliest()),
                 d -> got.put(d.event().getId(), d.event().getData().toBytes()));
-        await("both modes decode").until(() -> got.keySet().containsAll(List.of("w1", "w2")));
+        await("both modes decode").until(() -> got.keySet().containsAll(List.of("w1", "w2", "w3")));
         assertThat(new String(got.get("w2"), StandardCharsets.UTF_8)).isEqualTo("{ \"a\" : 1.50,\n \"b\": 1E2 }");
+        assertThat(got.get("w3")).isEqualTo(notJson);
     }
 
     @Test
