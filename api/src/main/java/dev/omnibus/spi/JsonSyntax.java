@@ -177,8 +177,6 @@ final class JsonSyntax {
     }
 
     private void space() {
-        while (i < b.length && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r')) {
-            i++;
-        }
+        i = StructuredJson.skipSpace(b, i);
     }
 }

@@ -62,11 +62,7 @@ public final class StructuredJson {
             return envelope; // the format wrote the data as base64 itself
         }
         // the whole of raw, whitespace around the value too: JSON allows it there, and the reader takes it back
-        byte[] out = new byte[envelope.length - (span[1] - span[0]) + raw.length];
-        System.arraycopy(envelope, 0, out, 0, span[0]);
-        System.arraycopy(raw, 0, out, span[0], raw.length);
-        System.arraycopy(envelope, span[1], out, span[0] + raw.length, envelope.length - span[1]);
-        return out;
+        return splice(envelope, span[0], span[1], raw);
     }
 
     /**
@@ -105,10 +101,15 @@ public final class StructuredJson {
                 end = member[2];
             }
         }
-        byte[] out = new byte[envelope.length - (end - start) + replacement.length];
-        System.arraycopy(envelope, 0, out, 0, start);
-        System.arraycopy(replacement, 0, out, start, replacement.length);
-        System.arraycopy(envelope, end, out, start + replacement.length, envelope.length - end);
+        return splice(envelope, start, end, replacement);
+    }
+
+    /** {@code bytes} with {@code [start, end)} replaced by {@code with}. */
+    private static byte[] splice(byte[] bytes, int start, int end, byte[] with) {
+        byte[] out = new byte[bytes.length - (end - start) + with.length];
+        System.arraycopy(bytes, 0, out, 0, start);
+        System.arraycopy(with, 0, out, start, with.length);
+        System.arraycopy(bytes, end, out, start + with.length, bytes.length - end);
         return out;
     }
 
@@ -270,15 +271,7 @@ public final class StructuredJson {
 
     /** Whether the JSON string from {@code start} (its opening quote) to {@code end} (past its end) is {@code key}. */
     private static boolean isKey(byte[] json, int start, int end, byte[] key) {
-        if (end - start != key.length + 2) {
-            return false;
-        }
-        for (int k = 0; k < key.length; k++) {
-            if (json[start + 1 + k] != key[k]) {
-                return false;
-            }
-        }
-        return true;
+        return Arrays.equals(json, start + 1, end - 1, key, 0, key.length);
     }
 
     /**
@@ -337,7 +330,8 @@ public final class StructuredJson {
         return -1;
     }
 
-    private static int skipSpace(byte[] b, int i) {
+    /** The index of the first byte from {@code i} on that is not JSON whitespace. */
+    static int skipSpace(byte[] b, int i) {
         while (i < b.length && isSpace(b[i])) {
             i++;
         }

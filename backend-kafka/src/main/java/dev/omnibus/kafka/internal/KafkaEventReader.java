@@ -32,7 +32,7 @@ import java.util.Map;
  * <p>Thread-safe: the only state is the {@link EventBuilders.Sources} cache, which is.
  */
 final class KafkaEventReader {
-    static final String CONTENT_TYPE = "content-type";
+    private static final String CONTENT_TYPE = "content-type";
     private static final String CE_PREFIX = "ce_";
     private static final String SPEC_VERSION_HEADER = "ce_specversion";
     private static final String STRUCTURED_PREFIX = "application/cloudevents";
@@ -91,12 +91,10 @@ final class KafkaEventReader {
                 continue;
             }
             String key = h.key();
-            if (h == specVersion || key.equals(SPEC_VERSION_HEADER)) {
+            if (key.equals(SPEC_VERSION_HEADER)) {
                 continue;
-            } else if (h == contentType) {
-                writer.withContextAttribute("datacontenttype", contentTypeText);
             } else if (key.equals(CONTENT_TYPE)) {
-                writer.withContextAttribute("datacontenttype", text(value));
+                writer.withContextAttribute("datacontenttype", h == contentType ? contentTypeText : text(value));
             } else if (key.length() > CE_PREFIX.length() && key.startsWith(CE_PREFIX)) {
                 String name = NAMES.get(key);
                 if (name == null) {
