@@ -13,10 +13,12 @@ import dev.omnibus.AckMode;
 import dev.omnibus.Config;
 import dev.omnibus.ConfigException;
 import dev.omnibus.Delivery;
+import dev.omnibus.ErrorCode;
 import dev.omnibus.Extensions;
 import dev.omnibus.InvalidArgumentException;
 import dev.omnibus.Omnibus;
 import dev.omnibus.OmnibusException;
+import dev.omnibus.PublishReceipt;
 import dev.omnibus.SubscribeOptions;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
@@ -28,9 +30,11 @@ import org.junit.jupiter.api.TestInstance;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -180,6 +184,40 @@ class PubSubIT {
         assertThat(seen.get(0).event().getExtension("note")).as("never truncated").isEqualTo(longValue);
         // byte for byte: the JSON format alone would reprint 1.50 as 1.5 and 1E2 as 100.0 (StructuredJson)
         assertThat(seen.get(0).event().getData().toBytes()).isEqualTo(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void publishesBeyondMaxOutstandingPerTopicFailResourceExhaustedNamingTheOptionAndTheOthersArrive()
+            throws Exception {
+        // a batch waits 2 s to fill (100 messages): the first three publishes are still awaiting the server when the
+        // fourth comes, microseconds later
+        try (Omnibus held = Omnibus.connect(emulator.url() + "&publish.max.outstanding=3&publish.batch.delay=2s")) {
+            String t = topic("outstanding");
+            String other = topic("outstanding-other");
+            List<Delivery> seen = subscribe(t);
+            held.publisher().publish(t, event("warm")).toCompletableFuture().get(20, TimeUnit.SECONDS);
+            List<CompletableFuture<PublishReceipt>> first = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                first.add(held.publisher().publish(t, event("held-" + i)).toCompletableFuture());
+            }
+            CompletableFuture<PublishReceipt> fourth = held.publisher().publish(t, event("held-3"))
+                    .toCompletableFuture();
+            CompletableFuture<PublishReceipt> elsewhere = held.publisher().publish(other, event("other-0"))
+                    .toCompletableFuture();
+            assertThatThrownBy(() -> fourth.get(20, TimeUnit.SECONDS)).cause().isInstanceOf(OmnibusException.class)
+                    .satisfies(e -> assertThat(((OmnibusException) e).code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED))
+                    .hasMessageContaining("3 publishes to '" + t + "'")
+                    .hasMessageContaining("publish.max.outstanding");
+            assertThat(first.get(0).isDone()).as("the fourth failed at once, not when the batch went").isFalse();
+            for (CompletableFuture<PublishReceipt> f : first) {
+                assertThat(f.get(20, TimeUnit.SECONDS).position()).isNotBlank();
+            }
+            assertThat(elsewhere.get(20, TimeUnit.SECONDS).position()).as("the bound is per topic").isNotBlank();
+            held.publisher().publish(t, event("after")).toCompletableFuture().get(20, TimeUnit.SECONDS);
+            await("every accepted publish delivered").atMost(WAIT).until(() -> seen.size() >= 5);
+            assertThat(seen).extracting(d -> d.event().getId())
+                    .containsExactlyInAnyOrder("warm", "held-0", "held-1", "held-2", "after");
+        }
     }
 
     @Test

@@ -101,6 +101,8 @@ public final class PubSubBackend implements Backend {
     private final RetrySettings adminRetry;
     /** The topics' publishers (shut down when idle) and the byte budget of publishes not yet settled. */
     private final Publishers<Publisher> publishers;
+    /** {@code publish.max.outstanding}: publishes awaiting the server per topic. */
+    private final int maxOutstanding;
     /** Publishes wait there for their topic's first check; a publish failing NOT_FOUND has the next one check again. */
     private final TopicGates gates;
     /** Runs the topic checks of {@link #gates}: one thread, started when there is one to make, gone 30 s after. */
@@ -162,12 +164,12 @@ public final class PubSubBackend implements Backend {
                 .setElementCountThreshold((long) context.get(PubSubBackendProvider.BATCH_MESSAGES))
                 .setRequestByteThreshold((long) context.get(PubSubBackendProvider.BATCH_BYTES))
                 .setDelayThresholdDuration(context.get(PubSubBackendProvider.BATCH_DELAY))
+                // bounds are kept by this class, not the client's flow control: publishes awaiting the server per
+                // topic (Outgoing.publish) and their bytes, all topics together (Publishers)
                 .setFlowControlSettings(FlowControlSettings.newBuilder()
-                        .setMaxOutstandingElementCount((long) context.get(PubSubBackendProvider.MAX_OUTSTANDING))
-                        // the connection's budget (Publishers) bounds the bytes of every topic together
-                        .setMaxOutstandingRequestBytes((long) context.get(PubSubBackendProvider.PUBLISH_BUFFER_BYTES))
-                        .setLimitExceededBehavior(FlowController.LimitExceededBehavior.ThrowException).build())
+                        .setLimitExceededBehavior(FlowController.LimitExceededBehavior.Ignore).build())
                 .build();
+        this.maxOutstanding = context.get(PubSubBackendProvider.MAX_OUTSTANDING);
         this.adminRetry = retry.toBuilder().setTotalTimeoutDuration(timeout).build();
         this.admin = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "omnibus-gcp-admin");
@@ -283,60 +285,97 @@ public final class PubSubBackend implements Backend {
                         + " bytes of publishes are awaiting " + context.redactedUrl() + ", the most "
                         + PubSubBackendProvider.PUBLISH_BUFFER_BYTES.name() + " allows; retry later");
             }
-            result.whenComplete((r, e) -> publishers.release(bytes));
-            gates.submit(topic, new TopicGates.Pending() {
-                @Override
-                public void publish() {
-                    publishNow(topic, event.getId(), orderingKey, message, result);
-                }
-
-                @Override
-                public void fail(RuntimeException error) {
-                    result.completeExceptionally(classify(error));
-                }
-            });
+            gates.submit(topic, new Outgoing(topic, event.getId(), orderingKey, message, bytes, result));
         } catch (RuntimeException e) {
             result.completeExceptionally(classify(e));
         }
         return result;
     }
 
-    /** Hands the message to the topic's batching publisher (known to exist by now); never throws. */
-    private void publishNow(String topic, String eventId, String orderingKey, PubsubMessage message,
-                            CompletableFuture<PublishReceipt> result) {
-        if (closed.get()) {
-            result.completeExceptionally(errors.closedError());
-            return;
-        }
-        Publishers.Entry<Publisher> entry;
-        try {
-            entry = publishers.use(topic);
-        } catch (IOException | RuntimeException e) {
-            result.completeExceptionally(new OmnibusException(ErrorCode.INTERNAL, NAME + ": cannot create a "
-                    + "publisher for '" + topic + "': " + e.getMessage(), e));
-            return;
-        }
-        result.whenComplete((r, e) -> publishers.done(entry));
-        try {
-            Publisher publisher = entry.publisher;
-            ApiFuture<String> sent = publisher.publish(message);
-            ApiFutures.addCallback(sent, new ApiFutureCallback<>() {
-                @Override
-                public void onSuccess(String messageId) {
-                    health.reachable();
-                    result.complete(new PublishReceipt(topic, eventId, messageId, false));
-                }
+    /**
+     * One publish from the moment its bytes are reserved until it settles: waits for its topic ({@link TopicGates}),
+     * goes to the topic's batching publisher, and gives back its bytes and its place among the topic's outstanding
+     * publishes exactly once, however it ends. One object instead of a callback, a gate entry and two completion
+     * stages per publish: this path runs for every event.
+     */
+    private final class Outgoing implements TopicGates.Pending, ApiFutureCallback<String> {
+        private final String topic;
+        private final String eventId;
+        private final String orderingKey;
+        private final PubsubMessage message;
+        private final int bytes;
+        private final CompletableFuture<PublishReceipt> result;
+        /** Set once the topic's publisher counts this publish in use (on the thread that hands it over). */
+        private Publishers.Entry<Publisher> entry;
 
-                @Override
-                public void onFailure(Throwable error) {
-                    if (orderingKey != null) {
-                        publisher.resumePublish(orderingKey);
-                    }
-                    result.completeExceptionally(publishFailure(topic, error));
-                }
-            }, Runnable::run);
-        } catch (RuntimeException e) {
-            result.completeExceptionally(classify(e));
+        Outgoing(String topic, String eventId, String orderingKey, PubsubMessage message, int bytes,
+                 CompletableFuture<PublishReceipt> result) {
+            this.topic = topic;
+            this.eventId = eventId;
+            this.orderingKey = orderingKey;
+            this.message = message;
+            this.bytes = bytes;
+            this.result = result;
+        }
+
+        /** Hands the message to the topic's batching publisher (the topic is known to exist by now); never throws. */
+        @Override
+        public void publish() {
+            if (closed.get()) {
+                fail(errors.closedError());
+                return;
+            }
+            try {
+                entry = publishers.use(topic);
+            } catch (IOException | RuntimeException e) {
+                fail(new OmnibusException(ErrorCode.INTERNAL, NAME + ": cannot create a publisher for '" + topic
+                        + "': " + e.getMessage(), e));
+                return;
+            }
+            // the client's own flow control (a lock and boxed counters per publish) is off: this count is the same
+            // bound, per topic, as publishes awaiting the server
+            int outstanding = entry.inUse();
+            if (outstanding > maxOutstanding) {
+                fail(new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, NAME + ": " + (outstanding - 1)
+                        + " publishes to '" + topic + "' are awaiting " + context.redactedUrl() + ", the most "
+                        + PubSubBackendProvider.MAX_OUTSTANDING.name() + " allows; retry later"));
+                return;
+            }
+            try {
+                ApiFutures.addCallback(entry.publisher.publish(message), this, Runnable::run);
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        @Override
+        public void onSuccess(String messageId) {
+            health.reachable();
+            settle();
+            result.complete(new PublishReceipt(topic, eventId, messageId, false));
+        }
+
+        @Override
+        public void onFailure(Throwable error) {
+            if (orderingKey != null) {
+                entry.publisher.resumePublish(orderingKey);
+            }
+            settle();
+            result.completeExceptionally(publishFailure(topic, error));
+        }
+
+        @Override
+        public void fail(RuntimeException error) {
+            settle();
+            result.completeExceptionally(classify(error));
+        }
+
+        /** Gives back the reserved bytes and, once counted in, the place among the topic's outstanding publishes. */
+        private void settle() {
+            publishers.release(bytes);
+            if (entry != null) {
+                publishers.done(entry);
+            }
         }
     }
 

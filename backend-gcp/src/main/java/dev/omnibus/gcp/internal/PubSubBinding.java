@@ -18,9 +18,7 @@ import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.rw.CloudEventContextWriter;
 
-import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -59,24 +57,23 @@ final class PubSubBinding {
         if (orderingKey != null) {
             b.setOrderingKey(orderingKey);
         }
-        if (!structured) {
-            Map<String, String> attributes = binaryAttributes(event);
-            if (attributes != null) {
-                CloudEventData data = event.getData();
-                return b.putAllAttributes(attributes)
-                        .setData(data == null ? ByteString.EMPTY : ByteString.copyFrom(data.toBytes())).build();
-            }
+        if (!structured && putBinaryAttributes(event, b)) {
+            CloudEventData data = event.getData();
+            return b.setData(data == null ? ByteString.EMPTY : ByteString.copyFrom(data.toBytes())).build();
         }
+        b.clearAttributes();
         EventFormat json = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
-        return b.putAttributes(CONTENT_TYPE, JsonFormat.CONTENT_TYPE).setData(ByteString.copyFrom(StructuredJson.serialize(json, event)))
-                .build();
+        return b.putAttributes(CONTENT_TYPE, JsonFormat.CONTENT_TYPE)
+                .setData(ByteString.copyFrom(StructuredJson.serialize(json, event))).build();
     }
 
-    /** Binary-mode attributes, or {@code null} when they exceed Pub/Sub's attribute limits. */
-    private static Map<String, String> binaryAttributes(CloudEvent event) {
-        Map<String, String> attributes = new LinkedHashMap<>();
+    /**
+     * Puts the binary-mode attributes on {@code b}, straight into the message (no map in between: this runs for every
+     * published event); false when they exceed Pub/Sub's attribute limits (the caller clears them).
+     */
+    private static boolean putBinaryAttributes(CloudEvent event, PubsubMessage.Builder b) {
         boolean[] fits = {true};
-        attributes.put(PREFIX + SPECVERSION, event.getSpecVersion().toString());
+        b.putAttributes(PREFIX + SPECVERSION, event.getSpecVersion().toString());
         CloudEventUtils.toContextReader(event).readContext(new CloudEventContextWriter() {
             @Override
             public CloudEventContextWriter withContextAttribute(String name, OffsetDateTime value) {
@@ -85,16 +82,64 @@ final class PubSubBinding {
 
             @Override
             public CloudEventContextWriter withContextAttribute(String name, String value) {
-                String key = name.equals(DATACONTENTTYPE) ? CONTENT_TYPE : PREFIX + name;
                 if (!name.equals(SPECVERSION)) {
-                    attributes.put(key, value);
-                    fits[0] &= key.getBytes(StandardCharsets.UTF_8).length <= MAX_KEY_BYTES
-                            && value.getBytes(StandardCharsets.UTF_8).length <= MAX_VALUE_BYTES;
+                    String key = key(name);
+                    b.putAttributes(key, value);
+                    fits[0] &= fitsBytes(key, MAX_KEY_BYTES) && fitsBytes(value, MAX_VALUE_BYTES);
                 }
                 return this;
             }
         });
-        return fits[0] && attributes.size() <= MAX_ATTRIBUTES ? attributes : null;
+        return fits[0] && b.getAttributesCount() <= MAX_ATTRIBUTES;
+    }
+
+    /** The attribute key of a context attribute or extension; the usual ones without building a string. */
+    private static String key(String name) {
+        switch (name) {
+            case "id":
+                return "ce-id";
+            case "source":
+                return "ce-source";
+            case "type":
+                return "ce-type";
+            case "subject":
+                return "ce-subject";
+            case "time":
+                return "ce-time";
+            case "dataschema":
+                return "ce-dataschema";
+            case DATACONTENTTYPE:
+                return CONTENT_TYPE;
+            default:
+                return PREFIX + name;
+        }
+    }
+
+    /** Whether {@code text} is at most {@code max} bytes in UTF-8, counted without encoding it. */
+    static boolean fitsBytes(String text, int max) {
+        int n = text.length();
+        if (n > max) {
+            return false; // every char is at least one byte
+        }
+        if (3 * n <= max) {
+            return true; // every char is at most three bytes (a surrogate pair is four bytes for two chars)
+        }
+        int bytes = 0;
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                // a lone surrogate is written as '?', one byte, as String.getBytes does
+                bytes += Character.isSurrogate(c) ? 1 : 3;
+            }
+        }
+        return bytes <= max;
     }
 
     /**

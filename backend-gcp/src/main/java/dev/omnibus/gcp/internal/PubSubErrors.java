@@ -1,6 +1,5 @@
 package dev.omnibus.gcp.internal;
 
-import com.google.api.gax.batching.FlowController;
 import com.google.api.gax.rpc.ApiException;
 import com.google.api.gax.rpc.AsyncTaskException;
 import com.google.api.gax.rpc.StatusCode;
@@ -47,10 +46,6 @@ final class PubSubErrors {
             return (OmnibusException) t;
         }
         String where = PubSubBackend.NAME + ": " + redactedUrl;
-        if (t instanceof FlowController.FlowControlException) {
-            return new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, where + ": too many publishes await the "
-                    + "server (publish.max.outstanding); retry later", t);
-        }
         StatusCode.Code code = null;
         if (t instanceof ApiException) {
             code = ((ApiException) t).getStatusCode().getCode();

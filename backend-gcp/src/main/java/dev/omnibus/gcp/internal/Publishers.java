@@ -28,12 +28,31 @@ final class Publishers<P> {
 
     /** A topic's publisher and how many publishes use it now. */
     static final class Entry<P> {
+        /** {@link #inUse} of an entry taken out of the map: no publish may use it any more. */
+        private static final int RETIRED = -1;
+
         final P publisher;
-        final AtomicInteger inUse = new AtomicInteger();
+        /** Publishes using the publisher now, or {@link #RETIRED}. */
+        private final AtomicInteger inUse = new AtomicInteger();
         volatile long lastUsed;
 
         Entry(P publisher) {
             this.publisher = publisher;
+        }
+
+        /** Counts one more publish in; false once the entry is retired. */
+        private boolean enter() {
+            for (int n = inUse.get(); n != RETIRED; n = inUse.get()) {
+                if (inUse.compareAndSet(n, n + 1)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Publishes using the publisher now (the topic's outstanding publishes). */
+        int inUse() {
+            return Math.max(0, inUse.get());
         }
     }
 
@@ -68,28 +87,41 @@ final class Publishers<P> {
     }
 
     /**
-     * The topic's publisher, created if needed, counted in use until {@link #done}: eviction and use are decided under
-     * the map's per-key lock, so a publisher is never shut down between being handed out and being used.
+     * The topic's publisher, created if needed, counted in use until {@link #done}. Why it is safe without a lock on
+     * the usual path: eviction retires an entry (0 in use to {@code RETIRED}, one compare-and-set) under the map's
+     * per-key lock before it takes it out, and {@link Entry#enter} never counts a retired entry in, so a publisher is
+     * never shut down between being handed out and being used; a publish that finds its entry retired takes the
+     * map's path, which makes a new one. The lock-free path matters: every publish passes here, and the map's
+     * {@code compute} locked the topic's bin for each.
      *
      * @throws IOException when the client cannot make one
      */
     Entry<P> use(String topic) throws IOException {
+        Entry<P> entry = byTopic.get(topic);
+        if (entry == null || !entry.enter()) {
+            entry = create(topic);
+        }
+        entry.lastUsed = clock.getAsLong();
+        return entry;
+    }
+
+    private Entry<P> create(String topic) throws IOException {
         IOException[] failed = new IOException[1];
         Entry<P> entry = byTopic.compute(topic, (t, e) -> {
-            Entry<P> out = e;
-            if (out == null) {
-                try {
-                    out = new Entry<>(factory.create(t));
-                } catch (IOException ex) {
-                    failed[0] = ex;
-                    return null;
-                }
+            // an entry still in the map is never retired: eviction retires and removes under this same lock
+            if (e != null && e.enter()) {
+                return e;
             }
-            out.inUse.incrementAndGet();
-            out.lastUsed = clock.getAsLong();
-            return out;
+            try {
+                Entry<P> made = new Entry<>(factory.create(t));
+                made.enter();
+                return made;
+            } catch (IOException ex) {
+                failed[0] = ex;
+                return e;
+            }
         });
-        if (entry == null) {
+        if (failed[0] != null) {
             throw failed[0];
         }
         return entry;
@@ -107,7 +139,7 @@ final class Publishers<P> {
         long now = clock.getAsLong();
         for (String topic : byTopic.keySet()) {
             byTopic.computeIfPresent(topic, (t, e) -> {
-                if (e.inUse.get() == 0 && now - e.lastUsed >= idleNanos) {
+                if (now - e.lastUsed >= idleNanos && e.inUse.compareAndSet(0, Entry.RETIRED)) {
                     evicted.add(e.publisher);
                     return null;
                 }

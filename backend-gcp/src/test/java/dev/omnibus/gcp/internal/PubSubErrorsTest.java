@@ -1,6 +1,5 @@
 package dev.omnibus.gcp.internal;
 
-import com.google.api.gax.batching.FlowController;
 import com.google.api.gax.grpc.GrpcStatusCode;
 import com.google.api.gax.rpc.ApiException;
 import com.google.api.gax.rpc.ApiExceptionFactory;
@@ -80,15 +79,6 @@ class PubSubErrorsTest {
         OmnibusException own = new OmnibusException(ErrorCode.INVALID_ARGUMENT, "bad topic");
         assertThat(errors.classify(own)).isSameAs(own);
         assertThat(errors.classify(new CompletionException(own))).isSameAs(own);
-    }
-
-    @Test
-    void publisherFlowControlIsResourceExhaustedNamingTheOption() {
-        OmnibusException e = errors.classify(new FlowController.MaxOutstandingElementCountReachedException(10));
-        assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
-        assertThat(e.isRetryable()).isTrue();
-        assertThat(e).hasMessageContaining("publish.max.outstanding");
-        assertThat(disconnects).isEmpty();
     }
 
     @Test

@@ -5,6 +5,15 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,5 +69,60 @@ class PublishersTest {
         assertThat(publishers.size()).isZero();
         assertThat(publishers.use("fine").publisher).isEqualTo("publisher-of-fine-1");
         assertThat(publishers.removeAll()).containsExactly("publisher-of-fine-1");
+    }
+
+    @Test
+    void inUseCountsThePublishesOfATopic() throws IOException {
+        Publishers.Entry<String> a = publishers.use("a");
+        Publishers.Entry<String> again = publishers.use("a");
+        assertThat(again).isSameAs(a);
+        assertThat(a.inUse()).isEqualTo(2);
+        publishers.done(a);
+        publishers.done(again);
+        assertThat(a.inUse()).isZero();
+    }
+
+    @Test
+    void aPublisherHandedOutIsNeverEvictedBeforeItsPublishIsDone() throws Exception {
+        // every publisher is idle at once (idle time 0): eviction races each use
+        Set<String> evicted = ConcurrentHashMap.newKeySet();
+        Publishers<String> racy = new Publishers<>(t -> "publisher-" + UUID.randomUUID(), 1000, 0, System::nanoTime);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<String> broken = new AtomicReference<>();
+        Thread evictor = new Thread(() -> {
+            while (!stop.get()) {
+                evicted.addAll(racy.evictIdle());
+            }
+        });
+        evictor.start();
+        ExecutorService users = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int u = 0; u < 2; u++) {
+                done.add(users.submit(() -> {
+                    for (int i = 0; i < 50_000 && broken.get() == null; i++) {
+                        Publishers.Entry<String> e = racy.use("t");
+                        if (evicted.contains(e.publisher)) {
+                            broken.set("handed out after eviction: " + e.publisher);
+                        }
+                        Thread.onSpinWait();
+                        if (evicted.contains(e.publisher)) {
+                            broken.set("evicted while in use: " + e.publisher);
+                        }
+                        racy.done(e);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            stop.set(true);
+            evictor.join(10_000);
+            users.shutdownNow();
+        }
+        assertThat(broken.get()).isNull();
+        assertThat(evicted).as("the race was run: publishers were evicted between uses").isNotEmpty();
     }
 }
