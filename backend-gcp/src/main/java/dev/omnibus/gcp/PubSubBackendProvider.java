@@ -106,8 +106,7 @@ public final class PubSubBackendProvider implements BackendProvider {
                     + "batch to fill (the client's batching delay threshold)");
     /** Publishes awaiting the server beyond which publish fails with RESOURCE_EXHAUSTED (default 10,000). */
     public static final ConfigOption<Integer> MAX_OUTSTANDING = ConfigOption.integer(MAX_OUTSTANDING_NAME, 10_000, 1,
-            1_000_000, "publishes awaiting the server, per topic, beyond which publish fails with RESOURCE_EXHAUSTED "
-                    + "(the publisher's flow control)");
+            1_000_000, "publishes awaiting the server, per topic, beyond which publish fails with RESOURCE_EXHAUSTED");
 
     /** Bytes of publishes awaiting the server, all topics together, beyond which publish fails (default 64 MiB). */
     public static final ConfigOption<Integer> PUBLISH_BUFFER_BYTES = ConfigOption.integer(PUBLISH_BUFFER_BYTES_NAME,

@@ -14,8 +14,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Maps what the Pub/Sub client throws (gax {@link ApiException}s, gRPC {@link StatusRuntimeException}s, the
- * publisher's flow control) to the library's portable {@link OmnibusException} codes, naming the connection's
+ * Maps what the Pub/Sub client throws (gax {@link ApiException}s, gRPC {@link StatusRuntimeException}s) to the
+ * library's portable {@link OmnibusException} codes, naming the connection's
  * redacted URL; a status meaning the server could not be reached also reports the disconnect. Once the connection
  * is closed, what its closing cut short is {@link ErrorCode#CLOSED}. Thread-safe: it keeps nothing of its own.
  */
