@@ -24,7 +24,7 @@ jar=bench/target/benchmarks.jar
 benchmarks=(
   "NatsBenchmark -wi 4 -i 5"
   "RedisStreamsBenchmark -wi 6 -i 5"
-  "KafkaBenchmark -wi 4 -i 5"
+  "KafkaBenchmark -wi 10 -i 5"
   "RabbitMqBenchmark -wi 3 -i 5"
   "PubSubBenchmark -wi 5 -i 5"
 )
