@@ -75,7 +75,12 @@ public final class BenchRatios {
         /** Omnibus against the raw client. */
         RAW("Raw", "Omnibus", "Omnibus / raw client"),
         /** Omnibus with metrics and tracing against plain Omnibus. */
-        TRACING("Omnibus", "Traced", "Omnibus with metrics + tracing / plain Omnibus");
+        TRACING("Omnibus", "Traced", "Omnibus with metrics + tracing / plain Omnibus"),
+        /**
+         * Omnibus against the raw client that also decodes every record into a CloudEvent with the CloudEvents SDK's
+         * binding: context for the raw comparison, which never decodes (not in the README's table or chart).
+         */
+        SDK("RawSdk", "Omnibus", "Omnibus / raw client decoding with the CloudEvents SDK (context, not the target)");
 
         final String baseline;
         final String measured;

@@ -92,6 +92,10 @@ public final class Figures {
         String benchmark = pattern.contains(".") ? pattern.substring(0, pattern.indexOf('.')) : pattern;
         for (JsonNode r : file.get("ratios")) {
             String op = r.get("operation").asText();
+            String kind = r.get("kind").asText();
+            if (!kind.equals("raw") && !kind.equals("tracing")) {
+                continue; // context rows (e.g. "sdk"): printed by BenchRatios, not the README's target cells
+            }
             String params = r.get("params").asText();
             String backend = switch (benchmark) {
                 case "NatsBenchmark" -> op.startsWith("core") ? "NATS core" : "JetStream";
@@ -108,7 +112,7 @@ public final class Figures {
             // relative errors add in quadrature for a quotient
             double relative = Math.hypot(r.get("baselineError").asDouble() / baseline,
                     r.get("measuredError").asDouble() / measured);
-            into.add(new Throughput(r.get("kind").asText().equals("tracing"), backend, direction, size, baseline,
+            into.add(new Throughput(kind.equals("tracing"), backend, direction, size, baseline,
                     measured, relative * measured / baseline));
         }
     }

@@ -11,6 +11,7 @@ import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.kafka.KafkaMessageFactory;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -36,6 +37,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 import java.net.URI;
 import java.time.Duration;
@@ -80,6 +82,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code consumeOmnibus}: the same backlog; a subscription in a new group at {@code earliest()}, AUTO ack,
  *       concurrency 1, {@code maxInFlight} 1024, until the handler ran for every event (decoding included); the
  *       subscription's close (its last commit) is in the tear-down.</li>
+ *   <li>{@code consumeRawSdk} (context for the ratio above, which {@link BenchRatios} prints apart): as
+ *       {@code consumeRaw}, also decoding every record with the CloudEvents SDK's Kafka binding
+ *       ({@code KafkaMessageFactory.createReader(record).toEvent()}), as a raw consumer of CloudEvents must.</li>
  *   <li>Both consumers join their group before the measured part (in the invocation's set-up): raw polls until
  *       its first records arrive and handles them when the measurement starts; Omnibus' handler holds its first
  *       delivery until then ({@link StartGate}). The join (a round of group protocol whose length varied by tens of
@@ -133,7 +138,17 @@ public class KafkaBenchmark {
     @Benchmark
     @OperationsPerInvocation(BACKLOG)
     public int consumeRaw(RawBacklog backlog) {
-        return backlog.consume();
+        return backlog.consume(null);
+    }
+
+    /**
+     * Context, not the target: raw kafka-clients as {@link #consumeRaw}, also decoding every record into a CloudEvent
+     * with the CloudEvents SDK's Kafka binding (what a raw consumer of CloudEvents does at the least).
+     */
+    @Benchmark
+    @OperationsPerInvocation(BACKLOG)
+    public int consumeRawSdk(RawBacklog backlog, Blackhole events) {
+        return backlog.consume(events);
     }
 
     /** Omnibus: waits until the subscription opened in the set-up has handled the whole backlog (AUTO ack). */
@@ -360,7 +375,8 @@ public class KafkaBenchmark {
             Backlogs.collectSetUpGarbage();
         }
 
-        int consume() {
+        /** Reads the backlog; with {@code decodeInto}, decodes every record with the SDK's binding into it. */
+        int consume(Blackhole decodeInto) {
             int read = 0;
             long end = System.nanoTime() + WAIT.toNanos();
             while (read < BACKLOG) {
@@ -370,6 +386,11 @@ public class KafkaBenchmark {
                 ConsumerRecords<byte[], byte[]> records = first != null ? first : consumer.poll(Duration.ofMillis(100));
                 first = null;
                 read += records.count();
+                if (decodeInto != null) {
+                    for (ConsumerRecord<byte[], byte[]> record : records) {
+                        decodeInto.consume(KafkaMessageFactory.createReader(record).toEvent());
+                    }
+                }
                 if (!records.isEmpty()) {
                     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
                     for (TopicPartition tp : records.partitions()) {

@@ -30,7 +30,11 @@ class FiguresTest {
                 + "\"baselineError\": 0, \"measured\": 98000, \"measuredError\": 0, \"ratio\": 0.98},"
                 + "{\"kind\": \"tracing\", \"operation\": \"publish\", \"params\": \"dataBytes=100\", "
                 + "\"baseline\": 98000, \"baselineError\": 0, \"measured\": 90000, \"measuredError\": 0, "
-                + "\"ratio\": 0.918}]}");
+                + "\"ratio\": 0.918},"
+                // context, not a target cell: left out of the chart
+                + "{\"kind\": \"sdk\", \"operation\": \"consume\", \"params\": \"dataBytes=100\", "
+                + "\"baseline\": 418000, \"baselineError\": 0, \"measured\": 485000, \"measuredError\": 0, "
+                + "\"ratio\": 1.16}]}");
         Path latency = dir.resolve("latency.json");
         Files.writeString(latency, "{\"date\": \"2026-12-04T11:30:00Z\", \"machine\": " + MACHINE + ", "
                 + "\"settings\": {}, \"latency\": ["
@@ -46,7 +50,8 @@ class FiguresTest {
         String svg = Files.readString(out.resolve("figures.svg"));
         assertThat(svg).startsWith("<svg").endsWith("</svg>\n")
                 .contains("Kafka consume 1000 B", "0.80", "Kafka publish 100 B", "0.98", "nats at 10.0 k/s", "1.50",
-                        "commit abc1234", "test cpu");
+                        "commit abc1234", "test cpu")
+                .doesNotContain("Kafka consume 100 B", "1.16");
         // 0.80 and the latency's 1.50 miss their targets, 0.98 and tracing's 0.92 meet theirs
         assertThat(count(svg, "#e08a00")).isEqualTo(2);
         assertThat(count(svg, "#4c9a2a")).isEqualTo(2);
