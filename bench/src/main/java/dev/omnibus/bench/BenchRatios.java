@@ -52,6 +52,9 @@ public final class BenchRatios {
         Collection<RunResult> results = new Runner(options).run();
         List<Ratio> ratios = ratios(results);
         for (Kind kind : Kind.values()) {
+            if (ratios.stream().noneMatch(r -> r.kind == kind)) {
+                continue; // no pair of this kind in the run: no empty heading
+            }
             System.out.println();
             System.out.println(kind.title + " (ops/s, same run):");
             for (Ratio r : ratios) {
