@@ -51,7 +51,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -274,7 +273,7 @@ public final class PubSubBackend implements Backend {
             validateId("topic", topic);
             Object key = event.getExtension(Extensions.PARTITION_KEY);
             String orderingKey = key == null ? null : key.toString();
-            if (orderingKey != null && orderingKey.getBytes(StandardCharsets.UTF_8).length > MAX_ORDERING_KEY_BYTES) {
+            if (orderingKey != null && !PubSubBinding.fitsBytes(orderingKey, MAX_ORDERING_KEY_BYTES)) {
                 throw new InvalidArgumentException(NAME + ": event " + event.getId() + " has a partitionkey of more "
                         + "than " + MAX_ORDERING_KEY_BYTES + " bytes, the longest Pub/Sub ordering key");
             }
