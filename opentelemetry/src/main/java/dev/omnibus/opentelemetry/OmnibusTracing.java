@@ -11,7 +11,6 @@ import dev.omnibus.instrument.PublishContext;
 import dev.omnibus.instrument.PublishObserver;
 import dev.omnibus.instrument.SubscriptionObserver;
 import io.cloudevents.CloudEvent;
-import io.cloudevents.core.builder.CloudEventBuilder;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -181,6 +180,8 @@ public final class OmnibusTracing implements Instrumentation {
     /** One connection's observer. */
     private final class Traced implements BusObserver {
         private final String system;
+        private final SpanNames send = new SpanNames("send ");
+        private final SpanNames process = new SpanNames("process ");
 
         Traced(String system) {
             this.system = system;
@@ -193,7 +194,7 @@ public final class OmnibusTracing implements Instrumentation {
             if (!Span.fromContext(parent).getSpanContext().isValid() && event.getExtension(TRACEPARENT) != null) {
                 parent = W3C.extract(parent, event, FROM_EVENT);
             }
-            Span span = tracer.get().spanBuilder("send " + publish.topic()).setParent(parent)
+            Span span = tracer.get().spanBuilder(send.of(publish.topic())).setParent(parent)
                     .setSpanKind(SpanKind.PRODUCER)
                     .setAttribute(SYSTEM, system)
                     .setAttribute(DESTINATION, publish.topic())
@@ -205,27 +206,8 @@ public final class OmnibusTracing implements Instrumentation {
             if (!sc.isValid()) {
                 return PublishObserver.NONE;
             }
-            CloudEventBuilder b = CloudEventBuilder.from(event);
-            W3C.inject(parent.with(span), b, (builder, key, value) -> builder.withExtension(key, value));
-            publish.event(b.build());
-            return new PublishObserver() {
-                @Override
-                public void published(PublishReceipt receipt) {
-                    if (receipt.position() != null) {
-                        span.setAttribute(POSITION, receipt.position());
-                        kafkaPosition(system, receipt.position(), span);
-                    }
-                    span.end();
-                }
-
-                @Override
-                public void failed(OmnibusException error) {
-                    span.recordException(error);
-                    span.setAttribute(ERROR_TYPE, error.code().name());
-                    span.setStatus(StatusCode.ERROR, error.getMessage());
-                    span.end();
-                }
-            };
+            publish.event(TraceContextEvents.with(event, parent.with(span)));
+            return new Sending(span, system);
         }
 
         @Override
@@ -237,7 +219,7 @@ public final class OmnibusTracing implements Instrumentation {
                     CloudEvent event = delivery.event();
                     Context parent = event.getExtension(TRACEPARENT) != null
                             ? W3C.extract(Context.root(), event, FROM_EVENT) : Context.root();
-                    var builder = tracer.get().spanBuilder("process " + delivery.topic()).setParent(parent)
+                    var builder = tracer.get().spanBuilder(process.of(delivery.topic())).setParent(parent)
                             .setSpanKind(SpanKind.CONSUMER)
                             .setAttribute(SYSTEM, system)
                             .setAttribute(DESTINATION, delivery.topic())
@@ -290,6 +272,34 @@ public final class OmnibusTracing implements Instrumentation {
             span.setAttribute(KAFKA_OFFSET, offset);
         } catch (NumberFormatException e) {
             // not a Kafka position after all: leave the attributes out
+        }
+    }
+
+    /** A publish's producer span, ended when the broker confirms or the publish fails. */
+    private static final class Sending implements PublishObserver {
+        private final Span span;
+        private final String system;
+
+        Sending(Span span, String system) {
+            this.span = span;
+            this.system = system;
+        }
+
+        @Override
+        public void published(PublishReceipt receipt) {
+            if (receipt.position() != null) {
+                span.setAttribute(POSITION, receipt.position());
+                kafkaPosition(system, receipt.position(), span);
+            }
+            span.end();
+        }
+
+        @Override
+        public void failed(OmnibusException error) {
+            span.recordException(error);
+            span.setAttribute(ERROR_TYPE, error.code().name());
+            span.setStatus(StatusCode.ERROR, error.getMessage());
+            span.end();
         }
     }
 
