@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -73,7 +74,8 @@ final class Observers {
          */
         PublishObserver publishing(PublishContext publish) {
             PublishObserver first = null;
-            List<PublishObserver> more = null;
+            PublishObserver[] several = null;
+            int count = 0;
             for (BusObserver o : observers) {
                 PublishObserver p;
                 try {
@@ -85,17 +87,21 @@ final class Observers {
                 if (p == null || p == PublishObserver.NONE) {
                     continue;
                 }
-                if (first == null) {
+                if (count == 0) {
                     first = p;
                 } else {
-                    if (more == null) {
-                        more = new ArrayList<>(observers.length);
-                        more.add(first);
+                    if (several == null) {
+                        several = new PublishObserver[observers.length];
+                        several[0] = first;
                     }
-                    more.add(p);
+                    several[count] = p;
                 }
+                count++;
             }
-            return more == null ? first : new Publish(more.toArray(new PublishObserver[0]));
+            if (several == null) {
+                return first;
+            }
+            return new Publish(count == several.length ? several : Arrays.copyOf(several, count));
         }
 
         Sub subscribed(Subscription subscription) {

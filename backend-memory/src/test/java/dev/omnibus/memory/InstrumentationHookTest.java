@@ -75,6 +75,52 @@ class InstrumentationHookTest {
         assertThat(recording.events).containsSubsequence("state CLOSED", "closed");
     }
 
+    /**
+     * With several instrumentations each one that is interested in a publish hears its outcome, and one that is not
+     * (returns {@code NONE}) hears nothing. If this fails, check {@code Observers.Bus.publishing}.
+     */
+    @Test
+    void everyInterestedObserverOfAPublishHearsItsOutcome() {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        Omnibus bus = connect(publishObserver("a", heard), publishObserver(null, heard), publishObserver("b", heard),
+                publishObserver("c", heard));
+        bus.publisher().publish("orders", event("m-1")).toCompletableFuture().join();
+        assertThat(heard).containsExactly("a m-1", "b m-1", "c m-1");
+        heard.clear();
+        Omnibus two = connect(publishObserver(null, heard), publishObserver("d", heard), publishObserver("e", heard));
+        two.publisher().publish("orders", event("m-2")).toCompletableFuture().join();
+        assertThat(heard).containsExactly("d m-2", "e m-2");
+    }
+
+    /** An instrumentation whose observer hears every publish's outcome as "name id", or none when name is null. */
+    private static Instrumentation publishObserver(String name, List<String> heard) {
+        return new Instrumentation() {
+            @Override
+            public String name() {
+                return name == null ? "uninterested" : name;
+            }
+
+            @Override
+            public BusObserver open(BusInfo info) {
+                return new BusObserver() {
+                    @Override
+                    public PublishObserver publishing(PublishContext publish) {
+                        if (name == null) {
+                            return PublishObserver.NONE;
+                        }
+                        String id = publish.event().getId();
+                        return new PublishObserver() {
+                            @Override
+                            public void published(PublishReceipt receipt) {
+                                heard.add(name + " " + id);
+                            }
+                        };
+                    }
+                };
+            }
+        };
+    }
+
     @Test
     void anObserverMayAddExtensionsAndTheSubscriberGetsThem() {
         Omnibus bus = connect(recording);
