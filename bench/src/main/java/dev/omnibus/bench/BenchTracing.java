@@ -29,12 +29,22 @@ final class BenchTracing implements AutoCloseable {
 
     /** Adds metrics and tracing to {@code config}; close the result after the connection. */
     static BenchTracing metricsAndTracing(Config.Builder config) {
-        SdkTracerProvider provider = SdkTracerProvider.builder()
-                .addSpanProcessor(BatchSpanProcessor.builder(new Discard()).setMaxQueueSize(1 << 20).build())
-                .build();
-        config.instrumentation(OmnibusTracing.of(OpenTelemetrySdk.builder().setTracerProvider(provider).build()));
+        BenchTracing tracing = sdk();
+        config.instrumentation(OmnibusTracing.of(tracing.openTelemetry()));
         config.instrumentation(OmnibusMetrics.of(new SimpleMeterRegistry()));
-        return new BenchTracing(provider);
+        return tracing;
+    }
+
+    /** The tracing SDK alone, set up as {@link #metricsAndTracing} sets it up; close it when done. */
+    static BenchTracing sdk() {
+        return new BenchTracing(SdkTracerProvider.builder()
+                .addSpanProcessor(BatchSpanProcessor.builder(new Discard()).setMaxQueueSize(1 << 20).build())
+                .build());
+    }
+
+    /** An {@link OpenTelemetrySdk} on this tracer provider. */
+    OpenTelemetrySdk openTelemetry() {
+        return OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build();
     }
 
     @Override
