@@ -381,6 +381,41 @@ class KafkaIT {
      * its final commit meets {@code RebalanceInProgressException}, so it polls the rebalance through and commits
      * again. Before, it gave up, and about half of what it had acked was redelivered to the newcomer.
      */
+    /**
+     * Closing an idle group member takes milliseconds and the member leaves its group at once: it commits and leaves,
+     * and its close does not wait for the consumer's own close, which waits out the fetch the broker holds for an idle
+     * consumer (up to {@code fetch.max.wait.ms}, 500 ms): five such closes took ~1.4 s together before. A member that
+     * did not leave would stay in the group until its session timed out (45 s). If this fails, check
+     * {@code PollLoop.leaveGroup} and {@code PollLoop.stop}.
+     */
+    @Test
+    void closingAnIdleMemberTakesMillisecondsAndItLeavesItsGroupAtOnce() throws Exception {
+        Omnibus bus = open("partitions=2");
+        String t = topic("idleclose");
+        long closing = 0;
+        for (int i = 0; i < 5; i++) {
+            String group = "idleclose-" + i + "-" + UUID.randomUUID();
+            Subscription member = bus.subscriber().subscribe(SubscribeOptions.topic(t).group(group), d -> { });
+            await("member " + i + " joins").until(() -> members(group) == 1 && groupState(group) == GroupState.STABLE);
+            long start = System.nanoTime();
+            member.close(Duration.ofSeconds(5));
+            closing += System.nanoTime() - start;
+            await("member " + i + " left its group").atMost(Duration.ofSeconds(5)).until(() -> members(group) == 0);
+        }
+        assertThat(TimeUnit.NANOSECONDS.toMillis(closing)).as("five idle members closed one after another, ms")
+                .isLessThan(500);
+    }
+
+    private int members(String group) throws Exception {
+        return kafka.admin().describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                .get(10, TimeUnit.SECONDS).members().size();
+    }
+
+    private GroupState groupState(String group) throws Exception {
+        return kafka.admin().describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                .get(10, TimeUnit.SECONDS).groupState();
+    }
+
     @Test
     void aMemberClosedMidRebalanceRedeliversNothingItAcked() throws Exception {
         Omnibus bus = open("partitions=4");

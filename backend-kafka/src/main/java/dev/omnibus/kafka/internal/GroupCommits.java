@@ -303,7 +303,7 @@ final class GroupCommits implements ConsumerRebalanceListener {
      * Runs a blocking consumer call that must not be cut short by a {@link KafkaConsumer#wakeup()} meant for the poll
      * (a nack, a freed buffer or close): a wakeup is one-shot, so the call is simply made again (three tries).
      */
-    private static <T> T unwoken(Supplier<T> call) {
+    static <T> T unwoken(Supplier<T> call) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return call.get();

@@ -121,6 +121,8 @@ public final class KafkaBackend implements Backend {
                 return t;
             });
     private final Set<KafkaReceiver> receivers = ConcurrentHashMap.newKeySet();
+    /** Poll loops whose thread has not yet closed its consumer (a closed subscription's may still be closing). */
+    private final Set<PollLoop> polling = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile boolean down;
@@ -413,6 +415,16 @@ public final class KafkaBackend implements Backend {
         receivers.remove(r);
     }
 
+    /** A poll loop started: {@link #close} waits for it to close its consumer. */
+    void polling(PollLoop loop) {
+        polling.add(loop);
+    }
+
+    /** A poll loop closed its consumer. */
+    void finished(PollLoop loop) {
+        polling.remove(loop);
+    }
+
     Admin admin() {
         return admin;
     }
@@ -530,6 +542,7 @@ public final class KafkaBackend implements Backend {
         for (KafkaReceiver r : receivers) {
             r.close();
         }
+        awaitConsumersClosed();
         sender.shutdown();
         try {
             if (!sender.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -550,6 +563,24 @@ public final class KafkaBackend implements Backend {
             log.debug("{}: closing the admin client failed", NAME, e);
         }
         context.connectionState(ConnectionState.CLOSED, null);
+    }
+
+    /**
+     * Waits for the consumers of closed subscriptions to finish closing (each has left its group already; what is
+     * left is the broker's answer and the fetch it holds), all at once: one close's time, not their sum.
+     */
+    private void awaitConsumersClosed() {
+        long deadline = System.nanoTime() + PollLoop.CLOSE_WAIT.plusSeconds(1).toNanos();
+        try {
+            for (PollLoop loop : polling) {
+                if (!loop.awaitFinished(deadline)) {
+                    log.warn("{}: a consumer did not close within {}", NAME, PollLoop.CLOSE_WAIT.plusSeconds(1));
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -240,7 +240,10 @@ final class KafkaReceiver implements Receiver {
         }
     }
 
-    /** Ends every wait on the assignment, stops the poll thread (last commit, consumer closed) and waits for it. */
+    /**
+     * Ends every wait on the assignment and stops the poll thread: returns once it has made its last commit and left
+     * the group; the consumer finishes closing on that thread ({@link KafkaBackend#close} waits for it).
+     */
     @Override
     public void close() {
         if (assignment.closed) {
