@@ -16,6 +16,7 @@ import dev.omnibus.Subscription;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -406,14 +407,17 @@ class KafkaIT {
                 .isLessThan(500);
     }
 
-    private int members(String group) throws Exception {
+    private ConsumerGroupDescription describe(String group) throws Exception {
         return kafka.admin().describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                .get(10, TimeUnit.SECONDS).members().size();
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    private int members(String group) throws Exception {
+        return describe(group).members().size();
     }
 
     private GroupState groupState(String group) throws Exception {
-        return kafka.admin().describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                .get(10, TimeUnit.SECONDS).groupState();
+        return describe(group).groupState();
     }
 
     @Test
@@ -436,11 +440,7 @@ class KafkaIT {
         subscribe(other, SubscribeOptions.topic(t).group(group).startAt(StartPosition.earliest()),
                 d -> seenBySecond.add(d.event().getId()));
         Awaitility.await("the group starts rebalancing").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(5)).until(() -> {
-                    var state = kafka.admin().describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                            .get(10, TimeUnit.SECONDS).groupState();
-                    return state != GroupState.STABLE;
-                });
+                .pollInterval(Duration.ofMillis(5)).until(() -> groupState(group) != GroupState.STABLE);
         first.close(Duration.ofSeconds(10));
         Set<String> acked = new HashSet<>(handledByFirst);
         await("every event delivered to one member or the other").until(() -> {
@@ -471,9 +471,7 @@ class KafkaIT {
                         .offset() == 3);
         assertThat(attempts).as("each event handled once, on its first attempt (no rebalance took it away)")
                 .containsOnlyKeys(ids).allSatisfy((id, a) -> assertThat(a).containsExactly(1));
-        var description = kafka.admin().describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                .get(10, TimeUnit.SECONDS);
-        assertThat(description.members()).as("the group still has its one member").hasSize(1);
+        assertThat(describe(group).members()).as("the group still has its one member").hasSize(1);
     }
 
     @Test

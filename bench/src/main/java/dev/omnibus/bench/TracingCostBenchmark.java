@@ -16,6 +16,7 @@ import dev.omnibus.instrument.SubscriptionObserver;
 import dev.omnibus.opentelemetry.OmnibusTracing;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -107,8 +108,9 @@ public class TracingCostBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         sdk = BenchTracing.sdk();
-        tracer = sdk.openTelemetry().getTracer(OmnibusTracing.SCOPE);
-        observer = OmnibusTracing.of(sdk.openTelemetry()).open(new KafkaBus());
+        OpenTelemetry openTelemetry = sdk.openTelemetry();
+        tracer = openTelemetry.getTracer(OmnibusTracing.SCOPE);
+        observer = OmnibusTracing.of(openTelemetry).open(new KafkaBus());
         event = CloudEventBuilder.v1().withId("bench-1").withSource(URI.create("/omnibus/bench"))
                 .withType("dev.omnibus.bench.tick").withDataContentType("application/octet-stream")
                 .withData(new byte[100]).build();

@@ -85,7 +85,7 @@ public final class OmnibusTracing implements Instrumentation {
     static final AttributeKey<String> PARTITION = AttributeKey.stringKey("messaging.destination.partition.id");
     static final AttributeKey<Long> KAFKA_OFFSET = AttributeKey.longKey("messaging.kafka.offset");
 
-    private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
+    static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
     private static final List<String> FIELDS = List.of(TRACEPARENT, TRACESTATE);
     private static final TextMapGetter<CloudEvent> FROM_EVENT = new TextMapGetter<>() {
         @Override

@@ -4,7 +4,6 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.SpecVersion;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.core.v1.CloudEventV1;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapSetter;
 
@@ -20,7 +19,6 @@ import java.util.Set;
  * checks each extension name again, work the publishing thread did for every traced publish.
  */
 final class TraceContextEvents {
-    private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
     /** Carrier: [0] the traceparent, [1] the tracestate. */
     private static final TextMapSetter<String[]> FIELDS = (fields, key, value) -> {
         if (fields != null) {
@@ -37,7 +35,7 @@ final class TraceContextEvents {
      */
     static CloudEvent with(CloudEvent event, Context context) {
         String[] fields = new String[2];
-        W3C.inject(context, fields, FIELDS);
+        OmnibusTracing.W3C.inject(context, fields, FIELDS);
         if (fields[0] == null) {
             return event;
         }

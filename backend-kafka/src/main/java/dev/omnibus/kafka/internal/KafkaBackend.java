@@ -570,11 +570,12 @@ public final class KafkaBackend implements Backend {
      * left is the broker's answer and the fetch it holds), all at once: one close's time, not their sum.
      */
     private void awaitConsumersClosed() {
-        long deadline = System.nanoTime() + PollLoop.CLOSE_WAIT.plusSeconds(1).toNanos();
+        Duration wait = PollLoop.CLOSE_WAIT.plusSeconds(1);
+        long deadline = System.nanoTime() + wait.toNanos();
         try {
             for (PollLoop loop : polling) {
                 if (!loop.awaitFinished(deadline)) {
-                    log.warn("{}: a consumer did not close within {}", NAME, PollLoop.CLOSE_WAIT.plusSeconds(1));
+                    log.warn("{}: a consumer did not close within {}", NAME, wait);
                     return;
                 }
             }
