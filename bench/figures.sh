@@ -40,8 +40,10 @@ for b in "${benchmarks[@]}"; do
 done
 
 echo "== LatencyRatios"
+# the heap the JMH forks get (SteadyHeap: fixed, touched before the first measurement)
+heap="$(java -cp "$jar" dev.omnibus.bench.SteadyHeap)"
 # shellcheck disable=SC2086
-java -cp "$jar" dev.omnibus.bench.LatencyRatios ${LATENCY:-} --json "$work/latency.json" > "$work/latency.log" 2>&1 \
+java $heap -cp "$jar" dev.omnibus.bench.LatencyRatios ${LATENCY:-} --json "$work/latency.json" > "$work/latency.log" 2>&1 \
   || { tail -50 "$work/latency.log"; echo "LatencyRatios failed" >&2; exit 1; }
 sed -n '/publish -> handler/,$p' "$work/latency.log"
 

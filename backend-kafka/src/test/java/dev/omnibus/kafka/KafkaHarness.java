@@ -44,14 +44,19 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KafkaHarness implements TckHarness {
     private static final Duration STARTUP = Duration.ofSeconds(90);
-    private static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m",
-            "-Xss1m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    /**
+     * The broker JVM's options for tests: quick to start (client compiler only, serial GC, small heap); a benchmark
+     * passes its own to {@link #KafkaHarness(String, List)}.
+     */
+    public static final List<String> TEST_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+            "-Xmx512m", "-Xss1m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     /** The indexes of the broker's ports: the direct listener, the proxied one and the controller's. */
     private static final int PLAINTEXT = 0;
     private static final int PROXIED = 1;
     private static final int CONTROLLER = 2;
 
     private final String urlOptions;
+    private final List<String> jvmOptions;
     private BrokerProcess broker;
     private Relay relay;
     private Admin admin;
@@ -59,7 +64,16 @@ public final class KafkaHarness implements TckHarness {
 
     /** A harness whose URLs carry {@code urlOptions} (a query string without {@code ?}, or empty). */
     public KafkaHarness(String urlOptions) {
+        this(urlOptions, TEST_JVM_OPTIONS);
+    }
+
+    /**
+     * A harness whose URLs carry {@code urlOptions} and whose broker JVM runs with {@code jvmOptions} (before the
+     * class path, as {@link BrokerProcess#javaMain} takes them).
+     */
+    public KafkaHarness(String urlOptions, List<String> jvmOptions) {
         this.urlOptions = urlOptions;
+        this.jvmOptions = List.copyOf(jvmOptions);
     }
 
     /** A harness whose URLs create topics with two partitions. */
@@ -97,14 +111,14 @@ public final class KafkaHarness implements TckHarness {
     public void start() throws Exception {
         relay = new Relay();
         broker = BrokerProcess.builder("kafka").ports(3)
-                .command(p -> BrokerProcess.javaMain(JVM_OPTIONS, "kafka.Kafka",
+                .command(p -> BrokerProcess.javaMain(jvmOptions, "kafka.Kafka",
                         p.dir().resolve("server.properties").toString()))
                 .probe("the admin client describes its node", p -> !admin().describeCluster(
                         new DescribeClusterOptions().timeoutMs(1000)).nodes().get(2, TimeUnit.SECONDS).isEmpty())
                 .startupTimeout(STARTUP).pollInterval(Duration.ofMillis(100)).build();
         Path config = broker.dir().resolve("server.properties");
         Files.writeString(config, serverProperties());
-        broker.run("format", BrokerProcess.javaMain(JVM_OPTIONS, "kafka.tools.StorageTool", "format", "-t",
+        broker.run("format", BrokerProcess.javaMain(TEST_JVM_OPTIONS, "kafka.tools.StorageTool", "format", "-t",
                 clusterId(), "-c", config.toString(), "--ignore-formatted"), Duration.ofSeconds(60));
         broker.start();
     }

@@ -1,5 +1,6 @@
 package dev.omnibus.bench;
 
+import dev.omnibus.kafka.KafkaHarness;
 import dev.omnibus.tck.BrokerProcess;
 
 import java.io.IOException;
@@ -21,6 +22,19 @@ final class BenchBrokers {
                         "-sd", p.dir().resolve("store").toString()))
                 .probe("greets with INFO", BrokerProcess.Probe.replies("", "INFO"))
                 .installHint("apt-get install -y nats-server").start();
+    }
+
+    /**
+     * The Kafka broker's JVM options here: both compilers, G1 and a 1 GiB heap touched up front (as {@link SteadyHeap}
+     * does for the benchmark JVM), not the harness' quick-to-start test options (client compiler only, 512 MiB serial
+     * heap), under which the broker rather than either client set the pace and kept speeding up for minutes.
+     */
+    static final List<String> KAFKA_JVM = List.of("-Xms1g", "-Xmx1g", SteadyHeap.PRE_TOUCH, SteadyHeap.HUGE_PAGES,
+            "-Xss1m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+
+    /** A single-node KRaft broker ({@link KafkaHarness}, not started yet) whose URLs carry {@code urlOptions}. */
+    static KafkaHarness kafka(String urlOptions) {
+        return new KafkaHarness(urlOptions, KAFKA_JVM);
     }
 
     /** {@code redis-server} without persistence; ready once it answers PING. */

@@ -96,7 +96,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *       twin.</li>
  * </ul>
  */
-@Fork(1)
+@Fork(value = 1, jvmArgsPrepend = {SteadyHeap.MIN, SteadyHeap.MAX, SteadyHeap.PRE_TOUCH, SteadyHeap.HUGE_PAGES})
 @Warmup(iterations = 2, time = 3, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 3, time = 3, timeUnit = TimeUnit.SECONDS)
 @Threads(1)
@@ -201,7 +201,7 @@ public class KafkaBenchmark {
         /** Starts the broker, connects Omnibus and the raw producer, prebuilds the events. */
         @Setup(Level.Trial)
         public void setUp() throws Exception {
-            broker = new KafkaHarness("");
+            broker = BenchBrokers.kafka("");
             broker.start();
             byte[] data = new byte[dataBytes];
             Arrays.fill(data, (byte) 'x');

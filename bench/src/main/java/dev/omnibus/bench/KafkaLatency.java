@@ -37,7 +37,7 @@ final class KafkaLatency {
 
     /** Starts the broker, creates both topics (one partition each) and both clients. */
     static LatencyBackend start() throws Exception {
-        KafkaHarness broker = new KafkaHarness("");
+        KafkaHarness broker = BenchBrokers.kafka("");
         broker.start();
         return LatencyBackend.open("kafka", broker::stop, () -> {
             broker.admin().createTopics(List.of(new NewTopic("latraw", 1, (short) 1),

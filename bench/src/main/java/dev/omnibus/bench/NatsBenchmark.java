@@ -84,7 +84,7 @@ import java.util.concurrent.locks.LockSupport;
  * lasting far longer than the timer's resolution. After each consume invocation the consumer must have no message
  * pending acknowledgement, or the trial fails.
  */
-@Fork(1)
+@Fork(value = 1, jvmArgsPrepend = {SteadyHeap.MIN, SteadyHeap.MAX, SteadyHeap.PRE_TOUCH, SteadyHeap.HUGE_PAGES})
 @Warmup(iterations = 2, time = 3, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 3, time = 3, timeUnit = TimeUnit.SECONDS)
 @Threads(1)

@@ -90,7 +90,7 @@ import java.util.concurrent.TimeUnit;
  * Both consumers start in the invocation's set-up (not measured, like the backlog) and are waited for in the measured
  * part; after each invocation the queue must hold nothing unacked, or the trial fails.
  */
-@Fork(1)
+@Fork(value = 1, jvmArgsPrepend = {SteadyHeap.MIN, SteadyHeap.MAX, SteadyHeap.PRE_TOUCH, SteadyHeap.HUGE_PAGES})
 @Warmup(iterations = 2, time = 3, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 3, time = 3, timeUnit = TimeUnit.SECONDS)
 @Threads(1)

@@ -101,7 +101,7 @@ import java.util.concurrent.TimeoutException;
  * invocation the group must hold no pending entry (every one acked) or the trial fails; publish streams are deleted
  * after every iteration so the server's memory stays flat.
  */
-@Fork(1)
+@Fork(value = 1, jvmArgsPrepend = {SteadyHeap.MIN, SteadyHeap.MAX, SteadyHeap.PRE_TOUCH, SteadyHeap.HUGE_PAGES})
 @Warmup(iterations = 6, time = 3, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 3, time = 3, timeUnit = TimeUnit.SECONDS)
 @Threads(1)

@@ -193,7 +193,7 @@ public final class ScaleCost {
                     return new Broker("redis://127.0.0.1:" + server.port() + "?instrumentation=none", server::stop);
                 }
                 case "kafka": {
-                    KafkaHarness kafka = new KafkaHarness("instrumentation=none");
+                    KafkaHarness kafka = BenchBrokers.kafka("instrumentation=none");
                     kafka.start();
                     return new Broker(kafka.url(), kafka::stop);
                 }
