@@ -55,7 +55,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Not thread-safe (JMH state, one benchmark thread): Omnibus on Kafka ({@code kafka://}) against raw kafka-clients
  * with the same settings, on one single-node KRaft broker this benchmark starts itself (the kit's
- * {@link KafkaHarness}, a child JVM), publish (100-byte and 1 KiB events) and consume+commit.
+ * {@link KafkaHarness}, a child JVM with {@link BenchBrokers#KAFKA_JVM}), publish (100-byte and 1 KiB events) and
+ * consume+commit.
  *
  * <h2>Running</h2>
  * <pre>
