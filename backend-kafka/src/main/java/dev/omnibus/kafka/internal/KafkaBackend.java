@@ -79,6 +79,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Thread-safe: one idempotent {@code acks=all} producer and one Admin client per {@link dev.omnibus.Omnibus};
@@ -93,6 +94,8 @@ public final class KafkaBackend implements Backend {
     static final int HEADER_ROOM = 64 * 1024;
     private static final Duration PROBE_PERIOD = Duration.ofSeconds(1);
     private static final int DEFAULT_PORT = 9092;
+    /** Pause before asking again whether a new topic's partitions have leaders ({@link #awaitLeaders}). */
+    private static final long LEADER_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final BackendContext context;
     private final Map<String, Object> common;
@@ -377,22 +380,40 @@ public final class KafkaBackend implements Backend {
      * {@code OUT_OF_ORDER_SEQUENCE_NUMBER} (KAFKA-14359): the topic's first events time out on a healthy broker (seen
      * once in {@code BridgeCommandIT}: 'o-0' unconfirmed after 30 s). {@code ListOffsets} is answered by the leader
      * only, and the admin client retries it on {@code NOT_LEADER_OR_FOLLOWER}, so its answer means a produce will be
-     * taken. Costs two admin round trips once per topic and connection. Not fatal: a failure (no {@code DESCRIBE}
-     * permission, the timeout) is logged and the produce goes ahead.
+     * taken. Costs two admin round trips once per topic and connection. A retriable refusal is asked again until
+     * the publish timeout: right after {@code CreateTopics} the broker that answers {@code DescribeTopics} may not
+     * know the topic yet ({@code UNKNOWN_TOPIC_OR_PARTITION}, which the admin client does not retry for a describe;
+     * KafkaIT saw the first batches of a fresh topic refused after the check had given up so, just after a broker
+     * restart). Not fatal: any other failure (no {@code DESCRIBE} permission) or the timeout is logged and the
+     * produce goes ahead.
      */
     private void awaitLeaders(String topic) {
-        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, context.publishTimeout().toMillis());
+        long deadline = System.nanoTime() + context.publishTimeout().toNanos();
         try {
-            TopicDescription d = admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(timeoutMs))
-                    .allTopicNames().get().get(topic);
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (TopicPartitionInfo p : d.partitions()) {
-                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+            while (true) {
+                int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE,
+                        TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                try {
+                    TopicDescription d = admin.describeTopics(List.of(topic),
+                            new DescribeTopicsOptions().timeoutMs(timeoutMs)).allTopicNames().get().get(topic);
+                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    for (TopicPartitionInfo p : d.partitions()) {
+                        latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+                    }
+                    admin.listOffsets(latest, new ListOffsetsOptions().timeoutMs(timeoutMs)).all().get();
+                    return;
+                } catch (ExecutionException e) {
+                    boolean again = e.getCause() instanceof RetriableException
+                            && !(e.getCause() instanceof TimeoutException)
+                            && deadline - System.nanoTime() > LEADER_RETRY_NANOS;
+                    if (!again) {
+                        log.debug("{}: could not check that every partition of '{}' has a leader ready; publishing "
+                                + "anyway", NAME, topic, e.getCause());
+                        return;
+                    }
+                    LockSupport.parkNanos(LEADER_RETRY_NANOS);
+                }
             }
-            admin.listOffsets(latest, new ListOffsetsOptions().timeoutMs(timeoutMs)).all().get();
-        } catch (ExecutionException e) {
-            log.debug("{}: could not check that every partition of '{}' has a leader ready; publishing anyway",
-                    NAME, topic, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OmnibusException(ErrorCode.UNAVAILABLE, NAME + ": interrupted while waiting for the partition "
