@@ -118,6 +118,8 @@ public final class KafkaHarness implements TckHarness {
                 .startupTimeout(STARTUP).pollInterval(Duration.ofMillis(100)).build();
         Path config = broker.dir().resolve("server.properties");
         Files.writeString(config, serverProperties());
+        // the storage tool runs once and exits: the quick-starting options whatever the broker itself gets (a
+        // pre-touched heap would add seconds to every start and speed up nothing)
         broker.run("format", BrokerProcess.javaMain(TEST_JVM_OPTIONS, "kafka.tools.StorageTool", "format", "-t",
                 clusterId(), "-c", config.toString(), "--ignore-formatted"), Duration.ofSeconds(60));
         broker.start();
