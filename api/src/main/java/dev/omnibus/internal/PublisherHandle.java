@@ -7,6 +7,7 @@ import dev.omnibus.Publisher;
 import dev.omnibus.instrument.PublishContext;
 import dev.omnibus.instrument.PublishObserver;
 import dev.omnibus.spi.Backend;
+import dev.omnibus.spi.PublishFuture;
 import dev.omnibus.spi.Topics;
 import io.cloudevents.CloudEvent;
 
@@ -14,7 +15,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
-/** A {@link Publisher} handle: validates, sends, bounds the wait and types every failure. */
+/**
+ * A {@link Publisher} handle: validates, sends, bounds the wait and types every failure. A backend's
+ * {@link PublishFuture} already fails typed and is returned as it is; any other future gets a typed copy.
+ */
 final class PublisherHandle implements Publisher {
     private final OmnibusImpl bus;
     private volatile boolean closed;
@@ -58,6 +62,15 @@ final class PublisherHandle implements Publisher {
             return CompletableFuture.failedFuture(backend.classify(e));
         }
         if (sent.isDone() && !sent.isCompletedExceptionally()) {
+            return sent;
+        }
+        if (sent instanceof PublishFuture) {
+            // fails only typed (PublishFuture classifies), so it can go to the caller as it is: no typed copy, no
+            // dependent, no second completion per publish. The timeout fails the backend's own future then, which
+            // PublishFuture's contract allows.
+            if (!sent.isDone()) {
+                bus.publishTimeouts().track(sent, topic, event.getId());
+            }
             return sent;
         }
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();

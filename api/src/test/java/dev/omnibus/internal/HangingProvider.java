@@ -8,6 +8,7 @@ import dev.omnibus.PublishReceipt;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.BackendProvider;
+import dev.omnibus.spi.PublishFuture;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import io.cloudevents.CloudEvent;
@@ -16,7 +17,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** Scheme {@code hangtest}: a backend whose broker never confirms a publish, to test the portable publish timeout. */
+/**
+ * Scheme {@code hangtest}: a backend whose broker never confirms a publish, to test the portable publish timeout.
+ * Address {@code typed} answers with a {@link PublishFuture} (returned to the caller as it is), any other with a plain
+ * {@link CompletableFuture} (which the library wraps).
+ */
 public final class HangingProvider implements BackendProvider {
     @Override
     public String scheme() {
@@ -30,6 +35,7 @@ public final class HangingProvider implements BackendProvider {
 
     @Override
     public Backend open(BackendContext context) {
+        boolean typed = "typed".equals(context.address());
         return new Backend() {
             @Override
             public String name() {
@@ -43,7 +49,7 @@ public final class HangingProvider implements BackendProvider {
 
             @Override
             public CompletionStage<PublishReceipt> send(String topic, CloudEvent event) {
-                return new CompletableFuture<>();
+                return typed ? new PublishFuture(this) : new CompletableFuture<>();
             }
 
             @Override

@@ -5,8 +5,11 @@ import dev.omnibus.ErrorCode;
 import dev.omnibus.Omnibus;
 import dev.omnibus.OmnibusException;
 import dev.omnibus.PublishReceipt;
+import dev.omnibus.spi.PublishFuture;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URI;
 import java.time.Duration;
@@ -67,13 +70,16 @@ class PublishTimeoutsTest {
         assertThat(timeouts.tracked()).as("only the stuck publish stays tracked").isEqualTo(1);
     }
 
-    @Test
-    void aPublishTheBrokerNeverConfirmsFailsTypedAfterPublishTimeout() {
-        try (Omnibus bus = Omnibus.connect(Config.builder().url("hangtest://x?publish.timeout=100ms")
+    /** {@code x}: the backend answers with a plain future; {@code typed}: with a PublishFuture, handed on as it is. */
+    @ParameterizedTest
+    @ValueSource(strings = {"x", "typed"})
+    void aPublishTheBrokerNeverConfirmsFailsTypedAfterPublishTimeout(String address) {
+        try (Omnibus bus = Omnibus.connect(Config.builder().url("hangtest://" + address + "?publish.timeout=100ms")
                 .useEnvironment(false).build())) {
             long start = System.nanoTime();
             CompletableFuture<PublishReceipt> f = bus.publisher().publish("orders", CloudEventBuilder.v1()
                     .withId("e-9").withSource(URI.create("/t")).withType("t").build()).toCompletableFuture();
+            assertThat(f instanceof PublishFuture).as("the backend's own future handed on").isEqualTo("typed".equals(address));
             assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
                     .isInstanceOf(OmnibusException.class).hasMessageContaining("e-9")
                     .satisfies(e -> assertThat(((OmnibusException) e).isRetryable()).isTrue());

@@ -39,6 +39,7 @@ import dev.omnibus.ReconnectPolicy;
 import dev.omnibus.gcp.PubSubBackendProvider;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.PublishFuture;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import io.cloudevents.CloudEvent;
@@ -268,7 +269,7 @@ public final class PubSubBackend implements Backend {
         if (closed.get()) {
             return CompletableFuture.failedFuture(errors.closedError());
         }
-        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        CompletableFuture<PublishReceipt> result = new PublishFuture(this);
         try {
             validateId("topic", topic);
             Object key = event.getExtension(Extensions.PARTITION_KEY);

@@ -13,6 +13,7 @@ import dev.omnibus.nats.shared.NatsWire;
 import dev.omnibus.nats.shared.ServerErrors;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.PublishFuture;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import io.cloudevents.CloudEvent;
@@ -136,7 +137,7 @@ public final class JetStreamBackend implements Backend {
                     + maxOutstanding + " publishes to " + connector.context().redactedUrl() + " await their PubAck "
                     + "(publish.max.outstanding); retry later"));
         }
-        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        CompletableFuture<PublishReceipt> result = new PublishFuture(this);
         String subject = ServerErrors.comparable(topic);
         awaitingAck.computeIfAbsent(subject, k -> ConcurrentHashMap.newKeySet()).add(result);
         result.whenComplete((r, e) -> awaitingAck.computeIfPresent(subject, (k, set) -> {

@@ -13,6 +13,7 @@ import dev.omnibus.kafka.KafkaBackendProvider;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.BrokerAddress;
+import dev.omnibus.spi.PublishFuture;
 import dev.omnibus.spi.TlsFailures;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
@@ -276,7 +277,7 @@ public final class KafkaBackend implements Backend {
         if (closed.get()) {
             return CompletableFuture.failedFuture(closedError());
         }
-        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        CompletableFuture<PublishReceipt> result = new PublishFuture(this);
         ProducerRecord<String, byte[]> record;
         try {
             Object key = event.getExtension(Extensions.PARTITION_KEY);

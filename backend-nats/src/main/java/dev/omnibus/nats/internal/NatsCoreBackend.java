@@ -11,6 +11,7 @@ import dev.omnibus.nats.shared.NatsWire;
 import dev.omnibus.nats.shared.ServerErrors;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.PublishFuture;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import io.cloudevents.CloudEvent;
@@ -121,7 +122,7 @@ public final class NatsCoreBackend implements Backend {
         if (connector.isClosed()) {
             return CompletableFuture.failedFuture(connector.closedError());
         }
-        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        CompletableFuture<PublishReceipt> result = new PublishFuture(this);
         try {
             NatsMessage message = wire.encode(topic, event);
             connector.connection().publish(message);

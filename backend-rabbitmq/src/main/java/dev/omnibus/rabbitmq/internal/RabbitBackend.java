@@ -24,6 +24,7 @@ import dev.omnibus.rabbitmq.RabbitBackendProvider;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.BrokerAddress;
+import dev.omnibus.spi.PublishFuture;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import dev.omnibus.spi.TlsFailures;
@@ -310,7 +311,7 @@ public final class RabbitBackend implements Backend {
                     + maxOutstanding + " publishes to " + context.redactedUrl() + " await their confirm "
                     + "(publish.max.outstanding); retry later"));
         }
-        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        CompletableFuture<PublishReceipt> result = new PublishFuture(this);
         result.whenComplete((r, e) -> outstanding.decrementAndGet());
         try {
             confirms().publish(toExchange, routingKey, props, body, topic, eventId, result);

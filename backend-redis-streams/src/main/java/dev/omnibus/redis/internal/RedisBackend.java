@@ -10,6 +10,7 @@ import dev.omnibus.PublishReceipt;
 import dev.omnibus.redis.RedisBackendProvider;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.PublishFuture;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import dev.omnibus.spi.TlsFailures;
@@ -368,7 +369,7 @@ public final class RedisBackend implements Backend {
         if (refusal != null) {
             return CompletableFuture.failedFuture(refusal);
         }
-        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        CompletableFuture<PublishReceipt> result = new PublishFuture(this);
         if (outstanding.incrementAndGet() > requestQueue) {
             outstanding.decrementAndGet();
             result.completeExceptionally(new OmnibusException(ErrorCode.RESOURCE_EXHAUSTED, NAME + ": "

@@ -6,6 +6,7 @@ import dev.omnibus.OmnibusException;
 import dev.omnibus.PublishReceipt;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
+import dev.omnibus.spi.PublishFuture;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
 import io.cloudevents.CloudEvent;
@@ -90,7 +91,9 @@ final class MqttBackend implements Backend {
 
     @Override
     public CompletionStage<PublishReceipt> send(String topic, CloudEvent event) {
-        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        // a PublishFuture fails only typed (it classifies through this backend), so Omnibus hands it to the caller as
+        // it is instead of putting a typed copy in between
+        CompletableFuture<PublishReceipt> result = new PublishFuture(this);
         try {
             byte[] payload = StructuredCodec.encode(event);
             publisher.client().publish(StructuredCodec.toMqtt(topic), payload, 1, false, null,
