@@ -408,8 +408,17 @@ public final class KafkaBackend implements Backend {
                             && !(e.getCause() instanceof TimeoutException)
                             && deadline - System.nanoTime() > LEADER_RETRY_NANOS;
                     if (!again) {
-                        log.debug("{}: could not check that every partition of '{}' has a leader ready; publishing "
-                                + "anyway", NAME, topic, e.getCause());
+                        if (e.getCause() instanceof AuthorizationException) {
+                            // a user without DESCRIBE on the topic: expected, and said once per topic at most
+                            log.debug("{}: may not check that every partition of '{}' has a leader ready; publishing "
+                                    + "anyway", NAME, topic, e.getCause());
+                        } else {
+                            // the window the check closes may still be open: the first batches may be refused and
+                            // retried (record-retry-total), which is worth a line where it happens
+                            log.warn("{}: could not check that every partition of '{}' has a leader ready ({}); "
+                                    + "publishing anyway, its first batches may be refused and retried", NAME, topic,
+                                    e.getCause().toString());
+                        }
                         return;
                     }
                     LockSupport.parkNanos(LEADER_RETRY_NANOS);
