@@ -171,7 +171,8 @@ class PublishTimeoutsTest {
             long start = System.nanoTime();
             CompletableFuture<PublishReceipt> f = bus.publisher().publish("orders", CloudEventBuilder.v1()
                     .withId("e-9").withSource(URI.create("/t")).withType("t").build()).toCompletableFuture();
-            assertThat(f instanceof PublishFuture).as("the backend's own future handed on").isEqualTo("typed".equals(address));
+            assertThat(f instanceof PublishFuture).as("the backend's own future handed on")
+                    .isEqualTo("typed".equals(address));
             assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
                     .isInstanceOf(OmnibusException.class).hasMessageContaining("e-9")
                     .satisfies(e -> assertThat(((OmnibusException) e).isRetryable()).isTrue());

@@ -53,8 +53,9 @@ class PublishFutureTest {
         PublishFuture f = new PublishFuture(BACKEND);
         IOException io = new IOException("connection reset");
         assertThat(f.completeExceptionally(io)).isTrue();
-        assertThat(failure(f)).isInstanceOf(OmnibusException.class).hasMessage("[UNAVAILABLE] classified connection reset")
-                .hasCause(io).satisfies(e -> assertThat(((OmnibusException) e).code()).isEqualTo(ErrorCode.UNAVAILABLE));
+        assertThat(failure(f)).isInstanceOf(OmnibusException.class)
+                .hasMessage("[UNAVAILABLE] classified connection reset").hasCause(io)
+                .satisfies(e -> assertThat(((OmnibusException) e).code()).isEqualTo(ErrorCode.UNAVAILABLE));
     }
 
     @Test
