@@ -2,8 +2,15 @@ package dev.omnibus.nats.internal;
 
 import dev.omnibus.nats.NatsBinding;
 import io.nats.client.impl.Headers;
+import io.nats.client.support.ByteArrayBuilder;
 
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * Read-only jnats {@link Headers} holding the {@code ce-} headers that repeat from event to event (spec version,
@@ -24,7 +31,7 @@ public final class HeaderTemplates {
     record Key(String specVersion, String source, String type, String dataContentType, String dataSchema) {
     }
 
-    private final ConcurrentHashMap<Key, Headers> templates = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, Template> templates = new ConcurrentHashMap<>();
 
     /** No templates yet; each combination's is made on its first event. */
     public HeaderTemplates() {
@@ -35,15 +42,43 @@ public final class HeaderTemplates {
      * one message and lets go of them (see {@link Sealed}).
      */
     Headers headersFor(Key key) {
-        Headers template = templates.get(key);
+        Template template = templateFor(key);
+        return new Sealed(template == null ? build(key) : template.headers);
+    }
+
+    /**
+     * {@code key}'s constant headers and the {@code length / 2} varying (name, value) pairs of {@code varying},
+     * written out at once for a NATS core publish (see {@link Written}); null when {@code key} has no template (above
+     * {@value #MAX}) or a pair is not plain printable ASCII, which the caller then builds through jnats' validation.
+     * The caller must not change {@code varying} afterwards.
+     */
+    Headers written(Key key, String[] varying, int length) {
+        Template template = templateFor(key);
+        return template == null ? null : Written.of(template, varying, length);
+    }
+
+    private Template templateFor(Key key) {
+        Template template = templates.get(key);
         if (template == null) {
             if (templates.size() >= MAX) {
-                return new Sealed(build(key));
+                return null;
             }
-            // read-only so nothing can change a template that copies share values with
-            template = templates.computeIfAbsent(key, k -> new Headers(build(k), true));
+            template = templates.computeIfAbsent(key, Template::of);
         }
-        return new Sealed(template);
+        return template;
+    }
+
+    /**
+     * One combination's headers, read-only so nothing can change a template that copies share values with, and
+     * their serialized form without the closing blank line ({@code NATS/1.0\r\n} and a {@code name:value\r\n} per
+     * header, as jnats writes them).
+     */
+    record Template(Headers headers, byte[] open) {
+        static Template of(Key key) {
+            Headers headers = new Headers(build(key), true);
+            byte[] serialized = headers.getSerialized();
+            return new Template(headers, Arrays.copyOf(serialized, serialized.length - 2));
+        }
     }
 
     /**
@@ -62,6 +97,263 @@ public final class HeaderTemplates {
         @Override
         public boolean isReadOnly() {
             return true;
+        }
+    }
+
+    /**
+     * Headers of one NATS core publish, serialized when made: a template's bytes, then each varying header as
+     * {@code name:value\r\n}, then the closing blank line. Why: the publishing thread otherwise copied a template's
+     * two maps and put each varying header through jnats' validation, and jnats' writer thread walked the maps again
+     * to serialize every message; together about a third of the CPU Omnibus' NATS core publishing used in a profile
+     * (2026-12-05). jnats 2.26 asks a message's headers only {@code isEmpty}, {@code isReadOnly},
+     * {@code serializedLength} and {@code serializeToArray} on the publish path ({@code NatsMessage.calculate},
+     * {@code copyNotEmptyHeaders}); every other read fills jnats' maps from the template and the pairs on first use,
+     * so the object stays a faithful {@link Headers}; it cannot be changed. Only names and values of printable ASCII
+     * (no {@code :} in a name) are written so, which is what percent-encoded attribute values and validated
+     * extension names are; anything else goes through jnats. Not for JetStream: jnats' JetStream publish copies a
+     * message's headers by reading jnats' private maps, which this leaves empty until read. Should a later jnats
+     * serialize some other way, every event would arrive without its {@code ce-} headers and every backend test would
+     * fail, never silently.
+     */
+    static final class Written extends Headers {
+        private final byte[] serialized;
+        private final Headers template;
+        private final String[] varying;
+        private final int length;
+        private boolean filled;
+
+        private Written(byte[] serialized, Headers template, String[] varying, int length) {
+            this.serialized = serialized;
+            this.template = template;
+            this.varying = varying;
+            this.length = length;
+        }
+
+        static Written of(Template template, String[] varying, int length) {
+            int size = template.open.length + 2;
+            for (int i = 0; i < length; i++) {
+                size += varying[i].length() + (i % 2 == 0 ? 1 : 2);
+            }
+            byte[] out = new byte[size];
+            System.arraycopy(template.open, 0, out, 0, template.open.length);
+            int at = template.open.length;
+            for (int i = 0; i < length; i += 2) {
+                at = plain(varying[i], true, out, at);
+                if (at < 0) {
+                    return null;
+                }
+                out[at++] = ':';
+                at = plain(varying[i + 1], false, out, at);
+                if (at < 0) {
+                    return null;
+                }
+                out[at++] = '\r';
+                out[at++] = '\n';
+            }
+            out[at++] = '\r';
+            out[at] = '\n';
+            return new Written(out, template.headers, varying, length);
+        }
+
+        /** Copies {@code text} as bytes to {@code out} at {@code at}; -1 if it is empty or not plain. */
+        private static int plain(String text, boolean name, byte[] out, int at) {
+            int n = text.length();
+            if (n == 0) {
+                return -1;
+            }
+            for (int i = 0; i < n; i++) {
+                char c = text.charAt(i);
+                if (c < 0x21 || c > 0x7e || (name && c == ':')) {
+                    return -1;
+                }
+                out[at++] = (byte) c;
+            }
+            return at;
+        }
+
+        /** Fills jnats' maps, for any read but the publish path's. */
+        private synchronized void fill() {
+            if (!filled) {
+                template.forEach((name, values) -> super.put(name, values));
+                for (int i = 0; i < length; i += 2) {
+                    super.put(varying[i], varying[i + 1]);
+                }
+                filled = true;
+            }
+        }
+
+        @Override
+        public boolean isReadOnly() {
+            return true;
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return false; // a template holds ce-specversion at least
+        }
+
+        @Override
+        public int serializedLength() {
+            return serialized.length;
+        }
+
+        @Override
+        public byte[] getSerialized() {
+            return serialized.clone();
+        }
+
+        @Override
+        public int serializeToArray(int destPosition, byte[] dest) {
+            System.arraycopy(serialized, 0, dest, destPosition, serialized.length);
+            return serialized.length;
+        }
+
+        @Override
+        public ByteArrayBuilder appendSerialized(ByteArrayBuilder bab) {
+            return bab.append(serialized);
+        }
+
+        @Override
+        public boolean isDirty() {
+            return false;
+        }
+
+        @Override
+        public int size() {
+            fill();
+            return super.size();
+        }
+
+        @Override
+        public boolean containsKey(String key) {
+            fill();
+            return super.containsKey(key);
+        }
+
+        @Override
+        public boolean containsKeyIgnoreCase(String key) {
+            fill();
+            return super.containsKeyIgnoreCase(key);
+        }
+
+        @Override
+        public Set<String> keySet() {
+            fill();
+            return super.keySet();
+        }
+
+        @Override
+        public Set<String> keySetIgnoreCase() {
+            fill();
+            return super.keySetIgnoreCase();
+        }
+
+        @Override
+        public List<String> get(String key) {
+            fill();
+            return super.get(key);
+        }
+
+        @Override
+        public String getFirst(String key) {
+            fill();
+            return super.getFirst(key);
+        }
+
+        @Override
+        public String getLast(String key) {
+            fill();
+            return super.getLast(key);
+        }
+
+        @Override
+        public List<String> getIgnoreCase(String key) {
+            fill();
+            return super.getIgnoreCase(key);
+        }
+
+        @Override
+        public void forEach(BiConsumer<String, List<String>> action) {
+            fill();
+            super.forEach(action);
+        }
+
+        @Override
+        public Set<Map.Entry<String, List<String>>> entrySet() {
+            fill();
+            return super.entrySet();
+        }
+
+        @Override
+        public Map<String, List<String>> toMap() {
+            fill();
+            return super.toMap();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            fill();
+            if (o instanceof Written w) {
+                w.fill();
+            }
+            return super.equals(o);
+        }
+
+        @Override
+        public int hashCode() {
+            fill();
+            return super.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            fill();
+            return super.toString();
+        }
+
+        @Override
+        public Headers add(String key, String... values) {
+            throw readOnly();
+        }
+
+        @Override
+        public Headers add(String key, Collection<String> values) {
+            throw readOnly();
+        }
+
+        @Override
+        public Headers put(String key, String... values) {
+            throw readOnly();
+        }
+
+        @Override
+        public Headers put(String key, Collection<String> values) {
+            throw readOnly();
+        }
+
+        @Override
+        public Headers put(Map<String, List<String>> map) {
+            throw readOnly();
+        }
+
+        @Override
+        public void remove(String... keys) {
+            throw readOnly();
+        }
+
+        @Override
+        public void remove(Collection<String> keys) {
+            throw readOnly();
+        }
+
+        @Override
+        public void clear() {
+            throw readOnly();
+        }
+
+        private static UnsupportedOperationException readOnly() {
+            return new UnsupportedOperationException("the headers of a NATS core publish are written once and "
+                    + "cannot change");
         }
     }
 

@@ -68,7 +68,7 @@ public final class NatsCoreBackend implements Backend {
         this.connector = connector;
         connector.onServerError(this::onServerError);
         boolean structured = context.get(NatsBackendProvider.STRUCTURED);
-        this.wire = new NatsWire(structured);
+        this.wire = new NatsWire(structured, true);
         this.flushTimeout = context.publishTimeout();
         this.capabilities = declare(context, NatsWire.maxData(connector.serverMaxPayload(),
                 context.get(NatsBackendProvider.MAX_PAYLOAD), structured));

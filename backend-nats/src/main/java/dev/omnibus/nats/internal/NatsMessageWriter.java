@@ -26,6 +26,7 @@ public final class NatsMessageWriter implements MessageWriter<NatsMessageWriter,
 
     private final String subject;
     private final HeaderTemplates templates;
+    private final boolean written;
     private String specVersion;
     private String source;
     private String type;
@@ -42,8 +43,17 @@ public final class NatsMessageWriter implements MessageWriter<NatsMessageWriter,
 
     /** A writer of a message to {@code subject}, copying the constant headers from {@code templates} if not null. */
     public NatsMessageWriter(String subject, HeaderTemplates templates) {
+        this(subject, templates, false);
+    }
+
+    /**
+     * As {@link #NatsMessageWriter(String, HeaderTemplates)}; {@code written}: the headers are serialized at once
+     * ({@link HeaderTemplates.Written}), for a message NATS core publishes as it is (not one for JetStream).
+     */
+    public NatsMessageWriter(String subject, HeaderTemplates templates, boolean written) {
         this.subject = subject;
         this.templates = templates;
+        this.written = written && templates != null;
     }
 
     @Override
@@ -95,6 +105,12 @@ public final class NatsMessageWriter implements MessageWriter<NatsMessageWriter,
 
     private Headers binaryHeaders() {
         HeaderTemplates.Key key = new HeaderTemplates.Key(specVersion, source, type, dataContentType, dataSchema);
+        if (written) {
+            Headers headers = templates.written(key, varying, varyingLength);
+            if (headers != null) {
+                return headers;
+            }
+        }
         Headers headers = templates == null ? HeaderTemplates.build(key) : templates.headersFor(key);
         for (int i = 0; i < varyingLength; i += 2) {
             headers.put(varying[i], varying[i + 1]);

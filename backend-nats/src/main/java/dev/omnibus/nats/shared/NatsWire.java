@@ -31,6 +31,7 @@ public final class NatsWire {
     public static final int HEADER_ROOM = 8 * 1024;
     private final EventFormat structured;
     private final HeaderTemplates templates = new HeaderTemplates();
+    private final boolean writtenHeaders;
     /** The parsed source of the last message decoded, for the next that repeats it. */
     private final EventBuilders.Sources sources = new EventBuilders.Sources();
 
@@ -47,15 +48,25 @@ public final class NatsWire {
         return (int) Math.min(Integer.MAX_VALUE, configured > 0 ? Math.min(configured, room) : room);
     }
 
-    /** {@code structured}: publish in structured mode (JSON), else binary. */
+    /** {@code structured}: publish in structured mode (JSON), else binary; JetStream's wire. */
     public NatsWire(boolean structured) {
+        this(structured, false);
+    }
+
+    /**
+     * {@code structured}: publish in structured mode (JSON), else binary; {@code writtenHeaders}: binary-mode headers
+     * serialized at once, for NATS core only (see {@code HeaderTemplates.Written}: jnats' JetStream publish copies
+     * headers in a way they do not support).
+     */
+    public NatsWire(boolean structured, boolean writtenHeaders) {
         this.structured = structured
                 ? StructuredJson.format(EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE)) : null;
+        this.writtenHeaders = writtenHeaders;
     }
 
     /** The message for {@code event} on {@code subject}. */
     public NatsMessage encode(String subject, CloudEvent event) {
-        return structured == null ? new NatsMessageWriter(subject, templates).writeBinary(event)
+        return structured == null ? new NatsMessageWriter(subject, templates, writtenHeaders).writeBinary(event)
                 : NatsBinding.toStructuredMessage(subject, event, structured);
     }
 

@@ -23,6 +23,7 @@ import java.util.Random;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The templated binary writer ({@link NatsMessageWriter} with {@link HeaderTemplates}) against a reference writer that
@@ -56,6 +57,61 @@ class HeaderTemplatesTest {
                 .isTrue();
         assertThat(templates.size()).as("one template per (specversion, source, type, content type, schema) seen")
                 .isBetween(2, 2 * SOURCES.length * TYPES.length * 3 * 4);
+    }
+
+    /**
+     * Headers written at once for NATS core ({@link HeaderTemplates.Written}): the bytes jnats sends (parsed back)
+     * and every read of the headers equal the reference's, on generated events, some with an empty extension value
+     * (not plain: built through jnats instead). If this fails, check {@code Written.of} against jnats'
+     * {@code Headers.serializeToArray} (format {@code NATS/1.0\r\n}, {@code name:value\r\n} each, blank line).
+     */
+    @Test
+    void writtenHeadersSerializeAsJnatsAndReadAsTheReference() {
+        HeaderTemplates templates = new HeaderTemplates();
+        Random random = new Random(43);
+        int written = 0;
+        for (int i = 0; i < 3000; i++) {
+            CloudEvent event = generated(random, i);
+            if (random.nextInt(10) == 0) {
+                event = CloudEventBuilder.from(event).withExtension("emptyext", "").build();
+            }
+            NatsMessage message = new NatsMessageWriter("s.t", templates, true).writeBinary(event);
+            NatsMessage reference = new ReferenceWriter("s.t").writeBinary(event);
+            Headers headers = message.getHeaders();
+            written += headers instanceof HeaderTemplates.Written ? 1 : 0;
+            assertThat(headers instanceof HeaderTemplates.Written).as("event %d written at once unless an empty value",
+                    i).isEqualTo(event.getExtension("emptyext") == null);
+
+            byte[] bytes = new byte[headers.serializedLength()];
+            assertThat(headers.serializeToArray(0, bytes)).isEqualTo(bytes.length);
+            assertThat(parse(bytes)).as("bytes of event %d", i).isEqualTo(asMap(reference.getHeaders()));
+            assertThat(headers.serializedLength()).isEqualTo(reference.getHeaders().serializedLength());
+            assertThat(headers.isReadOnly()).isTrue();
+            assertThat(headers.isEmpty()).isFalse();
+            assertThat(asMap(headers)).as("headers of event %d read", i).isEqualTo(asMap(reference.getHeaders()));
+            assertThat(headers.getFirst("ce-id")).isEqualTo(reference.getHeaders().getFirst("ce-id"));
+            assertThat(message.getData()).isEqualTo(reference.getData());
+            assertThat(NatsBinding.toEvent(message)).as("event %d read back", i)
+                    .isEqualTo(NatsBinding.toEvent(reference));
+        }
+        assertThat(written).as("most events written at once").isGreaterThan(2500);
+        Headers headers = new NatsMessageWriter("s", templates, true).writeBinary(generated(random, 1)).getHeaders();
+        assertThatThrownBy(() -> headers.put("ce-id", "other")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(headers::clear).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    /** What a NATS server receives: the serialized headers read back as jnats' header format defines. */
+    private static Map<String, List<String>> parse(byte[] serialized) {
+        String text = new String(serialized, StandardCharsets.US_ASCII);
+        assertThat(text).startsWith("NATS/1.0\r\n").endsWith("\r\n\r\n");
+        Map<String, List<String>> out = new TreeMap<>();
+        String[] lines = text.substring("NATS/1.0\r\n".length(), text.length() - 4).split("\r\n");
+        for (String line : lines) {
+            int colon = line.indexOf(':');
+            out.merge(line.substring(0, colon), List.of(line.substring(colon + 1)),
+                    (a, b) -> java.util.stream.Stream.concat(a.stream(), b.stream()).toList());
+        }
+        return out;
     }
 
     @Test
