@@ -165,11 +165,11 @@ public class NatsBenchmark {
     }
 
     private static void publishAll(Publisher publisher, String topic, Batch batch) throws Exception {
-        CompletableFuture<?>[] sent = batch.sent;
+        Receipts receipts = batch.receipts.expect(BATCH);
         for (int i = 0; i < BATCH; i++) {
-            sent[i] = publisher.publish(topic, batch.events[i]).toCompletableFuture();
+            publisher.publish(topic, batch.events[i]).whenComplete(receipts);
         }
-        CompletableFuture.allOf(sent).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        receipts.await(WAIT);
     }
 
     private static CloudEvent event(String id) {
@@ -286,7 +286,7 @@ public class NatsBenchmark {
         final NatsMessage[] coreMessages = new NatsMessage[BATCH];
         final NatsMessage[] jsMessages = new NatsMessage[BATCH];
         final PublishOptions[] jsOptions = new PublishOptions[BATCH];
-        final CompletableFuture<?>[] sent = new CompletableFuture<?>[BATCH];
+        final Receipts receipts = new Receipts();
         @SuppressWarnings("unchecked")
         final CompletableFuture<PublishAck>[] acks = new CompletableFuture[BATCH];
         private long invocations;

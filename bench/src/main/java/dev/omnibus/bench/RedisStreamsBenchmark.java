@@ -199,7 +199,7 @@ public class RedisStreamsBenchmark {
         private StatefulRedisConnection<byte[], byte[]> plain;
         private final CloudEvent[] events = new CloudEvent[PUBLISH_BATCH];
         private final List<Map<byte[], byte[]>> fields = new ArrayList<>(PUBLISH_BATCH);
-        private final CompletableFuture<?>[] sent = new CompletableFuture<?>[PUBLISH_BATCH];
+        private final Receipts receipts = new Receipts();
         private final RedisFuture<?>[] added = new RedisFuture<?>[PUBLISH_BATCH];
         private int backlogs;
 
@@ -314,10 +314,11 @@ public class RedisStreamsBenchmark {
         }
 
         void publishOmnibus(Publisher through, String topic) throws Exception {
+            receipts.expect(PUBLISH_BATCH);
             for (int i = 0; i < PUBLISH_BATCH; i++) {
-                sent[i] = through.publish(topic, events[i]).toCompletableFuture();
+                through.publish(topic, events[i]).whenComplete(receipts);
             }
-            CompletableFuture.allOf(sent).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            receipts.await(WAIT);
         }
 
         int consumeRaw(RawBacklog backlog) throws Exception {
