@@ -87,7 +87,8 @@ public final class Figures {
         System.out.println("written to " + out.resolve("figures.json") + " and " + out.resolve("figures.svg"));
     }
 
-    private static void readThroughput(JsonNode file, List<Throughput> into) {
+    /** Adds the target cells of one of {@link BenchRatios}' files to {@code into}. */
+    static void readThroughput(JsonNode file, List<Throughput> into) {
         String pattern = file.get("benchmark").asText();
         String benchmark = pattern.contains(".") ? pattern.substring(0, pattern.indexOf('.')) : pattern;
         for (JsonNode r : file.get("ratios")) {
@@ -117,7 +118,8 @@ public final class Figures {
         }
     }
 
-    private static void readLatency(JsonNode file, List<Latency> into) {
+    /** Adds the cells of {@link LatencyRatios}' file to {@code into}: raw and Omnibus at one rate each. */
+    static void readLatency(JsonNode file, List<Latency> into) {
         JsonNode raw = null;
         for (JsonNode r : file.get("latency")) {
             if (r.get("client").asText().equals("raw")) {
