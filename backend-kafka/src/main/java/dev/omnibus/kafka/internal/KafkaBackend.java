@@ -22,7 +22,6 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
-import io.cloudevents.kafka.KafkaMessageFactory;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -104,6 +103,8 @@ public final class KafkaBackend implements Backend {
     private final KafkaProducer<String, byte[]> producer;
     private final Admin admin;
     private final EventFormat structured;
+    /** The binary-mode headers that repeat from event to event, made once per combination. */
+    private final KafkaRecordWriter.Templates headerTemplates = new KafkaRecordWriter.Templates();
     private final int partitions;
     private final int replication;
     private final int maxPayload;
@@ -281,7 +282,7 @@ public final class KafkaBackend implements Backend {
         ProducerRecord<String, byte[]> record;
         try {
             Object key = event.getExtension(Extensions.PARTITION_KEY);
-            var writer = KafkaMessageFactory.createWriter(topic, null, null, key == null ? null : key.toString());
+            var writer = new KafkaRecordWriter(topic, key == null ? null : key.toString(), headerTemplates);
             record = structured != null ? writer.writeStructured(event, structured) : writer.writeBinary(event);
         } catch (RuntimeException e) {
             result.completeExceptionally(classify(e));

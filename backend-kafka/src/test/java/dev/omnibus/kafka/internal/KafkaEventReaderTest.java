@@ -2,7 +2,6 @@ package dev.omnibus.kafka.internal;
 
 import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
-import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.message.Encoding;
 import io.cloudevents.jackson.JsonFormat;
@@ -15,11 +14,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,8 +35,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code KafkaEventReader.read} treats differently from the binding's {@code BaseGenericBinaryMessageReaderImpl}.
  */
 class KafkaEventReaderTest {
-    private static final String[] SOURCES = {"/orders", "/p%C3%A4yments/%C3%BC", "urn:a%20b", "/100%25", "日本"};
-    private static final String[] TYPES = {"order.created", "type \"quoted\"", "日本.event"};
     private static final EventFormat JSON = StructuredJson.format(new JsonFormat());
     private static final String NULL_HEADER =
             "java\\.lang\\.IllegalArgumentException: its last '(content-type|ce_specversion)' header has no value";
@@ -50,8 +44,8 @@ class KafkaEventReaderTest {
         Random random = new Random(7);
         KafkaEventReader reader = new KafkaEventReader();
         for (int i = 0; i < 3000; i++) {
-            CloudEvent event = generated(random, i);
-            for (Encoding mode : structurable(event) ? List.of(Encoding.BINARY, Encoding.STRUCTURED)
+            CloudEvent event = GeneratedEvents.generated(random, i);
+            for (Encoding mode : GeneratedEvents.structurable(event) ? List.of(Encoding.BINARY, Encoding.STRUCTURED)
                     : List.of(Encoding.BINARY)) {
                 ConsumerRecord<byte[], byte[]> record = fetched(write(event, mode));
                 CloudEvent ours = reader.read(fetched(write(event, mode)));
@@ -75,7 +69,7 @@ class KafkaEventReaderTest {
         int failed = 0;
         int nullValues = 0;
         for (int i = 0; i < 5000; i++) {
-            ProducerRecord<String, byte[]> written = write(generated(random, i),
+            ProducerRecord<String, byte[]> written = write(GeneratedEvents.generated(random, i),
                     random.nextInt(5) == 0 ? Encoding.STRUCTURED : Encoding.BINARY);
             List<Header> headers = mangled(random, new ArrayList<>(Arrays.asList(written.headers().toArray())));
             byte[] value = random.nextInt(20) == 0 ? null : written.value();
@@ -94,16 +88,6 @@ class KafkaEventReaderTest {
         }
         assertThat(failed).as("the mangling makes some records fail, and not all").isBetween(200, 4000);
         assertThat(nullValues).as("records whose last content-type or ce_specversion has no value").isPositive();
-    }
-
-    /**
-     * Whether the SDK's JSON format writes {@code event} as valid JSON: it embeds data of a JSON content type (or
-     * none) as it is, so data that is not JSON would make an envelope no reader can parse.
-     */
-    private static boolean structurable(CloudEvent event) {
-        String ct = event.getDataContentType();
-        boolean jsonType = ct == null || ct.startsWith("application/json") || ct.contains("+json");
-        return event.getData() == null || !jsonType || event.getData().toBytes()[0] == '{';
     }
 
     /** What the receiver did before {@link KafkaEventReader}: the SDK's reader, structured JSON data restored. */
@@ -180,61 +164,6 @@ class KafkaEventReaderTest {
             }
         }
         return headers;
-    }
-
-    private static CloudEvent generated(Random random, int i) {
-        CloudEventBuilder b = random.nextInt(6) == 0 ? CloudEventBuilder.v03() : CloudEventBuilder.v1();
-        b.withId(random.nextBoolean() ? "id-" + i : "id %" + i + " ✓")
-                .withSource(URI.create(SOURCES[random.nextInt(SOURCES.length)]))
-                .withType(TYPES[random.nextInt(TYPES.length)]);
-        if (random.nextBoolean()) {
-            b.withDataContentType(switch (random.nextInt(4)) {
-                case 0 -> "application/json";
-                case 1 -> "text/plain; charset=utf-8";
-                case 2 -> "application/octet-stream";
-                default -> "application/vnd.example+json";
-            });
-        }
-        if (random.nextInt(3) == 0) {
-            b.withDataSchema(URI.create("https://schemas.example/v" + random.nextInt(3)));
-        }
-        if (random.nextBoolean()) {
-            b.withSubject(random.nextBoolean() ? "sub-" + i : "sübject \"" + i + "\"");
-        }
-        if (random.nextBoolean()) {
-            int nanos = random.nextInt(3) == 0 ? 0 : random.nextInt(1_000_000_000);
-            b.withTime(OffsetDateTime.of(2026, 12, 4, 8, random.nextInt(60), random.nextInt(2) * random.nextInt(60),
-                    nanos, ZoneOffset.ofHours(random.nextInt(3) - 1)));
-        }
-        if (random.nextBoolean()) {
-            b.withExtension("strext", "ünïcode %" + i);
-        }
-        if (random.nextBoolean()) {
-            b.withExtension("intext", random.nextInt());
-        }
-        if (random.nextBoolean()) {
-            b.withExtension("boolext", random.nextBoolean());
-        }
-        if (random.nextInt(4) == 0) {
-            b.withExtension("uriext", URI.create("https://example.com/" + i));
-        }
-        if (random.nextInt(4) == 0) {
-            b.withExtension("timeext", OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 6_000, ZoneOffset.UTC));
-        }
-        if (random.nextInt(4) == 0) {
-            b.withExtension("binext", new byte[] {(byte) i, 0, -1});
-        }
-        if (random.nextInt(5) == 0) {
-            b.withExtension("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-        }
-        switch (random.nextInt(4)) {
-            case 0 -> b.withData(("data " + i + " ✓").getBytes(StandardCharsets.UTF_8));
-            case 1 -> b.withData(new byte[] {0, (byte) 0xFF, (byte) i, 10});
-            case 2 -> b.withData(("{\"n\":" + i + ",\"s\":\"ü\"}").getBytes(StandardCharsets.UTF_8));
-            default -> {
-            }
-        }
-        return b.build();
     }
 
     /** An event or an error (its class and message), comparable. */
