@@ -25,43 +25,51 @@ public final class EventValidation {
         if (event == null) {
             throw new InvalidEventException("event is null");
         }
-        List<String> problems = new ArrayList<>();
+        // made on the first problem: a valid event (nearly every one) allocates nothing here
+        List<String> problems = null;
         if (event.getSpecVersion() == null) {
-            problems.add("required attribute 'specversion' is missing");
+            problems = add(problems, "required attribute 'specversion' is missing");
         }
         if (event.getId() == null || event.getId().isEmpty()) {
-            problems.add("required attribute 'id' is missing or empty");
+            problems = add(problems, "required attribute 'id' is missing or empty");
         }
         if (event.getSource() == null || event.getSource().toString().isEmpty()) {
-            problems.add("required attribute 'source' is missing or empty (a URI-reference such as /orders)");
+            problems = add(problems,
+                    "required attribute 'source' is missing or empty (a URI-reference such as /orders)");
         }
         if (event.getType() == null || event.getType().isEmpty()) {
-            problems.add("required attribute 'type' is missing or empty (e.g. com.example.order.created)");
+            problems = add(problems, "required attribute 'type' is missing or empty (e.g. com.example.order.created)");
         }
         for (String name : event.getExtensionNames()) {
             if (!isValidExtensionName(name)) {
-                problems.add("extension name '" + name + "' is invalid: CloudEvents attribute names are lower-case "
-                        + "letters a-z and digits 0-9 only");
+                problems = add(problems, "extension name '" + name + "' is invalid: CloudEvents attribute names are "
+                        + "lower-case letters a-z and digits 0-9 only");
             } else if (event.getExtension(name) == null) {
-                problems.add("extension '" + name + "' has no value");
+                problems = add(problems, "extension '" + name + "' has no value");
             }
         }
         Object key = event.getExtension(Extensions.PARTITION_KEY);
         if (key != null && (!(key instanceof String) || ((String) key).isEmpty())) {
-            problems.add("extension '" + Extensions.PARTITION_KEY + "' must be a non-empty string");
+            problems = add(problems, "extension '" + Extensions.PARTITION_KEY + "' must be a non-empty string");
         }
         CloudEventData data = event.getData();
         if (data != null) {
             int size = data.toBytes().length;
             if (size > maxPayloadBytes) {
-                problems.add("data is " + size + " bytes, above the limit of " + maxPayloadBytes
+                problems = add(problems, "data is " + size + " bytes, above the limit of " + maxPayloadBytes
                         + " bytes of backend '" + backend + "'");
             }
         }
-        if (!problems.isEmpty()) {
+        if (problems != null) {
             String id = event.getId() == null || event.getId().isEmpty() ? "<no id>" : event.getId();
             throw new InvalidEventException("invalid event '" + id + "': " + String.join("; ", problems));
         }
+    }
+
+    private static List<String> add(List<String> problems, String problem) {
+        List<String> list = problems == null ? new ArrayList<>(2) : problems;
+        list.add(problem);
+        return list;
     }
 
     private static boolean isValidExtensionName(String name) {
