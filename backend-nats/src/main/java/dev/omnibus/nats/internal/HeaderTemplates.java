@@ -31,7 +31,23 @@ public final class HeaderTemplates {
     record Key(String specVersion, String source, String type, String dataContentType, String dataSchema) {
     }
 
+    /** {@link #encoded}'s attributes. */
+    static final int SOURCE = 0;
+    static final int TYPE = 1;
+    static final int DATA_CONTENT_TYPE = 2;
+    static final int DATA_SCHEMA = 3;
+
     private final ConcurrentHashMap<Key, Template> templates = new ConcurrentHashMap<>();
+    /**
+     * Per repeating attribute, the value last encoded and its header form. A plain array read and written by any
+     * thread: an {@link Encoded} is immutable (final fields), so a thread sees none, an older or a newer one, each
+     * whole; a miss only encodes again.
+     */
+    private final Encoded[] lastEncoded = new Encoded[4];
+
+    /** A value and its header form. */
+    private record Encoded(String value, String encoded) {
+    }
 
     /** No templates yet; each combination's is made on its first event. */
     public HeaderTemplates() {
@@ -55,6 +71,21 @@ public final class HeaderTemplates {
     Headers written(Key key, String[] varying, int length) {
         Template template = templateFor(key);
         return template == null ? null : Written.of(template, varying, length);
+    }
+
+    /**
+     * {@link HeaderValues#encode} of {@code value}, a value of {@code attribute} ({@link #SOURCE}, {@link #TYPE},
+     * {@link #DATA_CONTENT_TYPE} or {@link #DATA_SCHEMA}): the last one's form is kept, since these repeat from event
+     * to event (usually the very same string), which spares scanning them for characters to encode per event.
+     */
+    String encoded(int attribute, String value) {
+        Encoded last = lastEncoded[attribute];
+        if (last != null && (last.value == value || last.value.equals(value))) {
+            return last.encoded;
+        }
+        String encoded = HeaderValues.encode(value);
+        lastEncoded[attribute] = new Encoded(value, encoded);
+        return encoded;
     }
 
     private Template templateFor(Key key) {

@@ -23,6 +23,7 @@ import java.util.Arrays;
 public final class NatsMessageWriter implements MessageWriter<NatsMessageWriter, NatsMessage>,
         CloudEventWriter<NatsMessage> {
     private static final byte[] EMPTY = new byte[0];
+    private static final String ID = NatsBinding.CE_PREFIX + "id";
 
     private final String subject;
     private final HeaderTemplates templates;
@@ -69,21 +70,28 @@ public final class NatsMessageWriter implements MessageWriter<NatsMessageWriter,
 
     @Override
     public CloudEventContextWriter withContextAttribute(String name, String value) {
-        String encoded = HeaderValues.encode(value);
         switch (name) {
-            case "source" -> source = encoded;
-            case "type" -> type = encoded;
-            case "datacontenttype" -> dataContentType = encoded;
-            case "dataschema" -> dataSchema = encoded;
-            default -> {
-                if (varyingLength == varying.length) {
-                    varying = Arrays.copyOf(varying, varyingLength * 2);
-                }
-                varying[varyingLength++] = NatsBinding.CE_PREFIX + name;
-                varying[varyingLength++] = encoded;
-            }
+            case "source" -> source = repeating(HeaderTemplates.SOURCE, value);
+            case "type" -> type = repeating(HeaderTemplates.TYPE, value);
+            case "datacontenttype" -> dataContentType = repeating(HeaderTemplates.DATA_CONTENT_TYPE, value);
+            case "dataschema" -> dataSchema = repeating(HeaderTemplates.DATA_SCHEMA, value);
+            case "id" -> vary(ID, HeaderValues.encode(value));
+            default -> vary(NatsBinding.CE_PREFIX + name, HeaderValues.encode(value));
         }
         return this;
+    }
+
+    /** The header form of a value that usually repeats: remembered by the templates, if the writer has them. */
+    private String repeating(int attribute, String value) {
+        return templates == null ? HeaderValues.encode(value) : templates.encoded(attribute, value);
+    }
+
+    private void vary(String header, String encoded) {
+        if (varyingLength == varying.length) {
+            varying = Arrays.copyOf(varying, varyingLength * 2);
+        }
+        varying[varyingLength++] = header;
+        varying[varyingLength++] = encoded;
     }
 
     @Override
