@@ -31,8 +31,8 @@ import java.nio.charset.StandardCharsets;
  * <p>Thread-safe: the only state is the {@link EventBuilders.Sources} cache, which is.
  */
 final class KafkaEventReader {
-    private static final String CONTENT_TYPE = "content-type";
-    private static final String CE_PREFIX = "ce_";
+    private static final String CONTENT_TYPE = KafkaRecordWriter.CONTENT_TYPE;
+    private static final String CE_PREFIX = KafkaRecordWriter.CE_PREFIX;
     private static final String SPEC_VERSION_HEADER = "ce_specversion";
     private static final String STRUCTURED_PREFIX = "application/cloudevents";
     /** The parsed source of the last record read, for the next that repeats it. */

@@ -2,11 +2,16 @@ package dev.omnibus.kafka.internal;
 
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -85,5 +90,14 @@ final class GeneratedEvents {
         String ct = event.getDataContentType();
         boolean jsonType = ct == null || ct.startsWith("application/json") || ct.contains("+json");
         return event.getData() == null || !jsonType || event.getData().toBytes()[0] == '{';
+    }
+
+    /** A record's headers as {@code name=[bytes]}, in order, for comparing records header for header. */
+    static List<String> headerBytes(ProducerRecord<String, byte[]> record) {
+        List<String> out = new ArrayList<>();
+        for (Header h : record.headers()) {
+            out.add(h.key() + "=" + Arrays.toString(h.value()));
+        }
+        return out;
     }
 }

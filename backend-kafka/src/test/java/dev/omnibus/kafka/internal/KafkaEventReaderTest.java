@@ -54,8 +54,8 @@ class KafkaEventReaderTest {
                 assertThat(ours.getId()).isEqualTo(event.getId());
                 ProducerRecord<String, byte[]> again = write(ours, Encoding.BINARY);
                 ProducerRecord<String, byte[]> reference = write(sdk, Encoding.BINARY);
-                assertThat(headerBytes(again)).as("headers of event %d, %s, written back", i, mode)
-                        .isEqualTo(headerBytes(reference));
+                assertThat(GeneratedEvents.headerBytes(again)).as("headers of event %d, %s, written back", i, mode)
+                        .isEqualTo(GeneratedEvents.headerBytes(reference));
                 assertThat(again.value()).as("value of event %d, %s, written back", i, mode)
                         .isEqualTo(reference.value());
             }
@@ -122,14 +122,6 @@ class KafkaEventReaderTest {
         }
         return new ConsumerRecord<>("t", 0, 0, 0L, TimestampType.CREATE_TIME, 0,
                 value == null ? -1 : value.length, null, value == null ? null : value.clone(), lazy, Optional.empty());
-    }
-
-    private static List<String> headerBytes(ProducerRecord<String, byte[]> record) {
-        List<String> out = new ArrayList<>();
-        for (Header h : record.headers()) {
-            out.add(h.key() + "=" + Arrays.toString(h.value()));
-        }
-        return out;
     }
 
     /** Some of what a foreign producer may send: each change with some probability, several per record. */
