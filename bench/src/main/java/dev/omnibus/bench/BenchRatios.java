@@ -1,7 +1,9 @@
 package dev.omnibus.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Not thread-safe (a command-line entry point): runs JMH with the usual command-line options and then prints, for
@@ -22,6 +25,10 @@ import java.util.TreeMap;
  * {@code <op>Omnibus} and {@code <op>Traced}, what Omnibus keeps of its throughput with metrics and tracing on. With
  * {@code -Domnibus.bench.json=<file>} it also writes them, with JMH's error margins, the date and the machine, to that
  * file ({@code bench/figures.sh} collects these).
+ *
+ * <p>With more than one fork ({@code -f 2}), the forks run in rounds: one fork of every selected benchmark per round,
+ * the order reversed every other round ({@link InterleavedForks}), so a pair's forks run minutes apart no more; each
+ * ratio is printed with its per-fork ratios ("by fork"), fork i of one side over fork i of the other.
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios RedisStreamsBenchmark -f 1 -wi 2 -i 3
@@ -49,7 +56,9 @@ public final class BenchRatios {
             System.err.println("usage: BenchRatios <benchmark pattern, e.g. NatsBenchmark> [JMH options]");
             System.exit(2);
         }
-        Collection<RunResult> results = new Runner(options).run();
+        int forks = options.getForkCount().orElse(1);
+        // more than one fork: in alternating rounds, so the raw client's and Omnibus' forks see the same minutes
+        Collection<RunResult> results = forks > 1 ? InterleavedForks.run(options, forks) : new Runner(options).run();
         List<Ratio> ratios = ratios(results);
         for (Kind kind : Kind.values()) {
             if (ratios.stream().noneMatch(r -> r.kind == kind)) {
@@ -59,10 +68,11 @@ public final class BenchRatios {
             System.out.println(kind.title + " (ops/s, same run):");
             for (Ratio r : ratios) {
                 if (r.kind == kind) {
-                    System.out.printf(Locale.ROOT, "  %-30s %s %,12.0f  %s %,12.0f  ratio %.3f%n",
+                    System.out.printf(Locale.ROOT, "  %-30s %s %,12.0f  %s %,12.0f  ratio %.3f%s%n",
                             r.operation + (r.params.isEmpty() ? "" : " " + r.params), kind.baseline.toLowerCase(
                                     Locale.ROOT), r.baseline, kind.measured.toLowerCase(Locale.ROOT), r.measured,
-                            r.ratio());
+                            r.ratio(), r.forkRatios.size() < 2 ? "" : "  by fork " + r.forkRatios.stream()
+                                    .map(f -> String.format(Locale.ROOT, "%.3f", f)).collect(Collectors.joining(" ")));
                 }
             }
         }
@@ -101,10 +111,13 @@ public final class BenchRatios {
      *
      * @param kind      what is compared
      * @param operation the benchmark method without its suffix
-     * @param params    the compared parameters, {@code name=value} separated by spaces, or empty
+     * @param params     the compared parameters, {@code name=value} separated by spaces, or empty
+     * @param forkRatios the ratio of each fork's score to the other side's fork of the same number (with more than one
+     *                   fork, {@code BenchRatios} runs them in rounds, so fork i of both sides ran in the same round):
+     *                   how far one fork's reading strays from the pooled one; empty if the fork counts differ
      */
     record Ratio(Kind kind, String operation, String params, double baseline, double baselineError, double measured,
-                 double measuredError) {
+                 double measuredError, List<Double> forkRatios) {
         double ratio() {
             return measured / baseline;
         }
@@ -139,12 +152,34 @@ public final class BenchRatios {
                     if (measured != null) {
                         ratios.add(new Ratio(kind, op, key.substring(end).trim(),
                                 baseline.getPrimaryResult().getScore(), baseline.getPrimaryResult().getScoreError(),
-                                measured.getPrimaryResult().getScore(), measured.getPrimaryResult().getScoreError()));
+                                measured.getPrimaryResult().getScore(), measured.getPrimaryResult().getScoreError(),
+                                forkRatios(scores(baseline), scores(measured))));
                     }
                 }
             });
         }
         return ratios;
+    }
+
+    /** Each fork's primary score, in the order the forks ran. */
+    private static List<Double> scores(RunResult result) {
+        List<Double> scores = new ArrayList<>();
+        for (BenchmarkResult fork : result.getBenchmarkResults()) {
+            scores.add(fork.getPrimaryResult().getScore());
+        }
+        return scores;
+    }
+
+    /** Fork i of {@code measured} over fork i of {@code baseline}; empty when the fork counts differ. */
+    static List<Double> forkRatios(List<Double> baseline, List<Double> measured) {
+        if (baseline.size() != measured.size()) {
+            return List.of();
+        }
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < baseline.size(); i++) {
+            ratios.add(measured.get(i) / baseline.get(i));
+        }
+        return List.copyOf(ratios);
     }
 
     private static ObjectNode json(String benchmark, String command, List<Ratio> ratios) {
@@ -153,9 +188,16 @@ public final class BenchRatios {
         for (Ratio r : ratios) {
             rows.addObject().put("kind", r.kind.name().toLowerCase(Locale.ROOT)).put("operation", r.operation)
                     .put("params", r.params).put("baseline", r.baseline).put("baselineError", nan0(r.baselineError))
-                    .put("measured", r.measured).put("measuredError", nan0(r.measuredError)).put("ratio", r.ratio());
+                    .put("measured", r.measured).put("measuredError", nan0(r.measuredError)).put("ratio", r.ratio())
+                    .set("forkRatios", jsonArray(r.forkRatios));
         }
         return file;
+    }
+
+    private static ArrayNode jsonArray(List<Double> ratios) {
+        ArrayNode array = JsonNodeFactory.instance.arrayNode();
+        ratios.forEach(array::add);
+        return array;
     }
 
     /** JMH reports no error (NaN) for fewer than two iterations; JSON has no NaN. */

@@ -18,7 +18,8 @@ import java.util.Locale;
  * {@code figures.json} and draws {@code figures.svg}: Omnibus / raw throughput per backend, direction and event size
  * against the 0.95 target (whiskers: JMH's error margins carried into the ratio), what metrics and tracing leave of
  * Omnibus' throughput against the 0.9 target, and Omnibus / raw p99 latency per backend and offered rate against the
- * 1.2 target, with the date, commit and machine in the title.
+ * 1.2 target, with the date, commit and machine in the title. Each throughput bar also marks every fork's own ratio (a
+ * dot per fork pair), so a reader sees how far one fork strays from the pooled figure.
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.Figures &lt;output dir&gt; &lt;commit&gt; &lt;input.json&gt;...
@@ -35,9 +36,12 @@ public final class Figures {
     private Figures() {
     }
 
-    /** One throughput cell: Omnibus against raw ({@code tracing} false) or traced Omnibus against plain. */
+    /**
+     * One throughput cell: Omnibus against raw ({@code tracing} false) or traced Omnibus against plain; {@code forks}
+     * the ratio of each fork pair (empty in files written before {@link BenchRatios} recorded them).
+     */
     record Throughput(boolean tracing, String backend, String direction, String size, double baseline,
-                      double measured, double error) {
+                      double measured, double error, List<Double> forks) {
         double ratio() {
             return measured / baseline;
         }
@@ -113,8 +117,10 @@ public final class Figures {
             // relative errors add in quadrature for a quotient
             double relative = Math.hypot(r.get("baselineError").asDouble() / baseline,
                     r.get("measuredError").asDouble() / measured);
+            List<Double> forks = new ArrayList<>();
+            r.path("forkRatios").forEach(f -> forks.add(f.asDouble()));
             into.add(new Throughput(kind.equals("tracing"), backend, direction, size, baseline,
-                    measured, relative * measured / baseline));
+                    measured, relative * measured / baseline, List.copyOf(forks)));
         }
     }
 
@@ -156,7 +162,7 @@ public final class Figures {
             for (Throughput t : throughput) {
                 if (t.tracing == tracing) {
                     bar(s, y, labelWidth, barWidth, scale, t.backend + " " + t.direction + " " + t.size, t.ratio(),
-                            t.ratio() >= goal, t.error, String.format(Locale.ROOT, "%.2f  (%s / %s)", t.ratio(),
+                            t.ratio() >= goal, t.error, t.forks, String.format(Locale.ROOT, "%.2f  (%s / %s)", t.ratio(),
                                     si(t.measured), si(t.baseline)));
                     y += row;
                 }
@@ -169,7 +175,7 @@ public final class Figures {
         int top = y;
         for (Latency l : latency) {
             bar(s, y, labelWidth, barWidth, scale, String.format(Locale.ROOT, "%s at %s/s", l.backend, si(l.rate)),
-                    Math.min(l.ratio(), scale), l.ratio() <= LATENCY_TARGET, 0, String.format(Locale.ROOT,
+                    Math.min(l.ratio(), scale), l.ratio() <= LATENCY_TARGET, 0, List.of(), String.format(Locale.ROOT,
                             "%.2f  (p99 %s / %s µs, p50 %s / %s µs)", l.ratio(), si(l.omnibusP99), si(l.rawP99),
                             si(l.omnibusP50), si(l.rawP50)));
             y += row;
@@ -179,7 +185,7 @@ public final class Figures {
     }
 
     private static void bar(StringBuilder s, int y, int left, int width, double scale, String label, double ratio,
-                            boolean met, double error, String value) {
+                            boolean met, double error, List<Double> forks, String value) {
         double w = Math.min(ratio, scale) / scale * width;
         text(s, 10, y + 14, "normal", label);
         s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"%s\"/>%n",
@@ -189,6 +195,10 @@ public final class Figures {
             double hi = left + Math.min(scale, ratio + error) / scale * width;
             s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\"/>%n",
                     lo, y + 10, hi, y + 10));
+        }
+        for (double fork : forks) {
+            s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%d\" r=\"2.5\" fill=\"white\" "
+                    + "stroke=\"black\"/>%n", left + Math.min(fork, scale) / scale * width, y + 10));
         }
         text(s, left + width + 8, y + 14, "normal", value);
     }
