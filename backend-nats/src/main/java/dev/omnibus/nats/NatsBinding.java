@@ -1,6 +1,5 @@
 package dev.omnibus.nats;
 
-import dev.omnibus.spi.EventBuilders;
 import dev.omnibus.nats.internal.HeaderValues;
 import dev.omnibus.nats.internal.NatsMessageReader;
 import dev.omnibus.nats.internal.NatsMessageWriter;
@@ -62,7 +61,7 @@ public final class NatsBinding {
 
     /** As {@link #toEvent(Message)}, from the headers ({@code null} for none) and payload of a message. */
     public static CloudEvent toEvent(Headers headers, byte[] payload) {
-        return EventBuilders.toEvent(NatsMessageReader.of(headers, payload));
+        return NatsMessageReader.toEvent(headers, payload, null);
     }
 
     /** The header form of an attribute value (percent-encoded as the binding specifies). */

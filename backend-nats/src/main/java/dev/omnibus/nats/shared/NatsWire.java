@@ -77,7 +77,7 @@ public final class NatsWire {
         byte[] body = message.getData();
         String reason;
         try {
-            CloudEvent event = EventBuilders.toEvent(NatsMessageReader.of(message.getHeaders(), body), sources);
+            CloudEvent event = NatsMessageReader.toEvent(message.getHeaders(), body, sources);
             Headers h = message.getHeaders();
             if (body != null && h != null && StructuredJson.isStructured(h.getFirst(NatsBinding.CONTENT_TYPE))) {
                 event = StructuredJson.restoreData(event, body);

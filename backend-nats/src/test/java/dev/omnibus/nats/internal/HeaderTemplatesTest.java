@@ -127,7 +127,7 @@ class HeaderTemplatesTest {
         assertThat(templates.size()).isEqualTo(HeaderTemplates.MAX);
     }
 
-    private static CloudEvent generated(Random random, int i) {
+    static CloudEvent generated(Random random, int i) {
         CloudEventBuilder b = random.nextInt(8) == 0 ? CloudEventBuilder.v03() : CloudEventBuilder.v1();
         b.withId(random.nextBoolean() ? "id-" + i : "id %" + i + " ✓")
                 .withSource(URI.create(SOURCES[random.nextInt(SOURCES.length)].replace(" ", "%20")))
