@@ -1,6 +1,7 @@
 package dev.omnibus.kafka.internal;
 
 import dev.omnibus.spi.StructuredJson;
+import dev.omnibus.tck.GeneratedEvents;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.message.Encoding;
@@ -54,8 +55,8 @@ class KafkaEventReaderTest {
                 assertThat(ours.getId()).isEqualTo(event.getId());
                 ProducerRecord<String, byte[]> again = write(ours, Encoding.BINARY);
                 ProducerRecord<String, byte[]> reference = write(sdk, Encoding.BINARY);
-                assertThat(GeneratedEvents.headerBytes(again)).as("headers of event %d, %s, written back", i, mode)
-                        .isEqualTo(GeneratedEvents.headerBytes(reference));
+                assertThat(HeaderText.headerBytes(again)).as("headers of event %d, %s, written back", i, mode)
+                        .isEqualTo(HeaderText.headerBytes(reference));
                 assertThat(again.value()).as("value of event %d, %s, written back", i, mode)
                         .isEqualTo(reference.value());
             }

@@ -1,6 +1,7 @@
 package dev.omnibus.kafka.internal;
 
 import dev.omnibus.spi.StructuredJson;
+import dev.omnibus.tck.GeneratedEvents;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.core.format.EventFormat;
@@ -85,7 +86,7 @@ class KafkaRecordWriterTest {
         assertThat(ours.timestamp()).as("timestamp of %s", what).isEqualTo(sdk.timestamp());
         assertThat(ours.key()).as("key of %s", what).isEqualTo(sdk.key());
         assertThat(ours.value()).as("value of %s", what).isEqualTo(sdk.value());
-        assertThat(GeneratedEvents.headerBytes(ours)).as("headers of %s", what).isEqualTo(GeneratedEvents.headerBytes(sdk));
+        assertThat(HeaderText.headerBytes(ours)).as("headers of %s", what).isEqualTo(HeaderText.headerBytes(sdk));
     }
 
     private static List<String> headers(ProducerRecord<String, byte[]> record) {

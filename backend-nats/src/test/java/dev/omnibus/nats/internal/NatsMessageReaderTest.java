@@ -2,6 +2,7 @@ package dev.omnibus.nats.internal;
 
 import dev.omnibus.nats.NatsBinding;
 import dev.omnibus.spi.EventBuilders;
+import dev.omnibus.tck.GeneratedEvents;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.provider.EventFormatProvider;
@@ -39,7 +40,7 @@ class NatsMessageReaderTest {
         int errors = 0;
         int fast = 0;
         for (int i = 0; i < 4000; i++) {
-            CloudEvent event = HeaderTemplatesTest.generated(random, i);
+            CloudEvent event = GeneratedEvents.generated(random, i);
             NatsMessage message = random.nextInt(6) == 0 ? NatsBinding.toStructuredMessage("s", event, JSON)
                     : NatsBinding.toBinaryMessage("s", event);
             Headers headers = copy(message.getHeaders());

@@ -11,10 +11,10 @@ import io.cloudevents.SpecVersion;
 import io.cloudevents.core.CloudEventUtils;
 import io.cloudevents.core.data.BytesCloudEventData;
 import io.cloudevents.core.format.EventFormat;
-import io.cloudevents.core.message.impl.BaseGenericBinaryMessageReaderImpl;
 import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.rw.CloudEventContextWriter;
+import io.cloudevents.rw.CloudEventWriter;
 
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
@@ -234,8 +234,7 @@ final class StreamBinding {
                     return invalid(topic, id, fields, "no field " + PREFIX + SPECVERSION
                             + " and no structured content-type: not a CloudEvent", deliveryCount, handle);
                 }
-                event = new FieldsReader(SpecVersion.parse(readSpecVersions.text(specVersion)), fields, this)
-                        .toEvent(sourceUris);
+                event = readBinary(SpecVersion.parse(readSpecVersions.text(specVersion)), fields);
             }
             return ReceivedMessage.event(topic, event).deliveryCount(deliveryCount).redeliveryKey(id)
                     .orderingKey(partitionKey(event)).position(id).handle(handle).build();
@@ -276,56 +275,32 @@ final class StreamBinding {
     }
 
     /**
-     * Not thread-safe (one per decode): reads binary-mode fields with the SDK's generic header reader, as the Kafka
-     * and HTTP bindings do. Values of the attributes that repeat across a stream's entries come from the binding's
-     * caches instead of being decoded again.
+     * Reads a binary-mode entry's fields into {@link EventBuilders#writer}, field by field in the entry's order, as the
+     * SDK's generic binary reader ({@code BaseGenericBinaryMessageReaderImpl.read}) did when this binding used it:
+     * {@code content-type} gives {@code datacontenttype}, every other {@code ce-<name>} field but the spec version
+     * gives attribute {@code <name>} (the usual names as constants), other fields are not attributes, and
+     * {@code data} is the data. Values of the attributes that repeat across a stream's entries come from the
+     * binding's caches instead of being decoded again. Without the generic reader's per-field lambda and its
+     * per-entry reader object; {@code StreamBindingReadTest} checks the result against the SDK's reading.
      */
-    private static final class FieldsReader extends BaseGenericBinaryMessageReaderImpl<String, byte[]> {
-        private final EntryFields fields;
-        private final StreamBinding binding;
-        /** The field whose value the base class converts next ({@link #toCloudEventsValue} sees only the value). */
-        private String current;
-
-        FieldsReader(SpecVersion version, EntryFields fields, StreamBinding binding) {
-            super(version, fields.get(DATA) != null ? BytesCloudEventData.wrap(fields.get(DATA)) : null);
-            this.fields = fields;
-            this.binding = binding;
-        }
-
-        @Override
-        protected boolean isContentTypeHeader(String key) {
-            return key.equals(CONTENT_TYPE);
-        }
-
-        @Override
-        protected boolean isCloudEventsHeader(String key) {
-            return key.length() > PREFIX.length() && key.startsWith(PREFIX);
-        }
-
-        @Override
-        protected String toCloudEventsKey(String key) {
-            String attribute = KnownField.attribute(key);
-            return attribute != null ? attribute : key.substring(PREFIX.length());
-        }
-
-        @Override
-        protected void forEachHeader(BiConsumer<String, byte[]> fn) {
-            for (int i = 0; i < fields.size(); i++) {
-                current = fields.name(i);
-                fn.accept(current, fields.value(i));
+    private CloudEvent readBinary(SpecVersion version, EntryFields fields) {
+        CloudEventWriter<CloudEvent> writer = EventBuilders.writer(version, sourceUris);
+        for (int i = 0; i < fields.size(); i++) {
+            String field = fields.name(i);
+            byte[] value = fields.value(i);
+            if (field.equals(CONTENT_TYPE)) {
+                writer.withContextAttribute(DATACONTENTTYPE, readContentTypes.text(value));
+            } else if (field.length() > PREFIX.length() && field.startsWith(PREFIX)) {
+                String attribute = KnownField.attribute(field);
+                String name = attribute != null ? attribute : field.substring(PREFIX.length());
+                if (!name.equals(SPECVERSION)) {
+                    RepeatCache cache = readCache(field);
+                    writer.withContextAttribute(name, cache == null ? text(value) : cache.text(value));
+                }
             }
         }
-
-        /** Reads into the SDK's builder with a repeated source taken as its already parsed URI. */
-        CloudEvent toEvent(EventBuilders.Sources sources) {
-            return read(version -> EventBuilders.writer(version, sources));
-        }
-
-        @Override
-        protected String toCloudEventsValue(byte[] value) {
-            RepeatCache cache = binding.readCache(current);
-            return cache == null ? text(value) : cache.text(value);
-        }
+        byte[] data = fields.get(DATA);
+        return data != null ? writer.end(BytesCloudEventData.wrap(data)) : writer.end();
     }
 
     /**
