@@ -13,10 +13,10 @@ import io.cloudevents.SpecVersion;
 import io.cloudevents.core.CloudEventUtils;
 import io.cloudevents.core.data.BytesCloudEventData;
 import io.cloudevents.core.format.EventFormat;
-import io.cloudevents.core.message.impl.BaseGenericBinaryMessageReaderImpl;
 import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.rw.CloudEventContextWriter;
+import io.cloudevents.rw.CloudEventWriter;
 
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
@@ -24,8 +24,8 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.function.BiConsumer;
 
 /**
  * CloudEvents on AMQP 0-9-1 messages; stateless and thread-safe.
@@ -44,6 +44,7 @@ final class AmqpBinding {
     static final String LEGACY_PREFIX = "cloudEvents:";
     private static final String STRUCTURED_PREFIX = "application/cloudevents";
     private static final String DATACONTENTTYPE = "datacontenttype";
+    private static final String CONTENT_TYPE_HEADER = "content-type";
     private static final int PERSISTENT = 2;
 
     private final boolean structured;
@@ -121,8 +122,7 @@ final class AmqpBinding {
                     return invalid(topic, props, body, "no header " + PREFIX + "specversion and no structured "
                             + "content-type: not a CloudEvent", attempt, position, handle);
                 }
-                event = EventBuilders.toEvent(new HeaderReader(SpecVersion.parse(text(specVersion)), headers,
-                        contentType, body), sources);
+                event = readBinary(SpecVersion.parse(text(specVersion)), headers, contentType, body, sources);
             }
             Object key = event.getExtension(Extensions.PARTITION_KEY);
             return ReceivedMessage.event(topic, event).deliveryCount(attempt).position(position)
@@ -173,44 +173,60 @@ final class AmqpBinding {
         return value.toString();
     }
 
-    /** Not thread-safe (one per decode): binary-mode headers through the SDK's generic reader. */
-    private static final class HeaderReader extends BaseGenericBinaryMessageReaderImpl<String, Object> {
-        private static final String CONTENT_TYPE = "content-type";
-        private final Map<String, Object> headers;
-        private final String contentType;
-
-        HeaderReader(SpecVersion version, Map<String, Object> headers, String contentType, byte[] body) {
-            super(version, body.length == 0 ? null : BytesCloudEventData.wrap(body));
-            this.headers = headers;
-            this.contentType = contentType;
+    /**
+     * A binary-mode message's event, read into {@link EventBuilders#writer} as the SDK's generic binary reader
+     * ({@code BaseGenericBinaryMessageReaderImpl.read}) read it when this binding used one: the {@code content-type}
+     * property first, then the headers in the map's order, a {@code content-type} header as the data content type,
+     * every {@code cloudEvents_<name>} or {@code cloudEvents:<name>} header but the spec version as attribute
+     * {@code <name>} lower-cased (the usual names as constants, without cutting and lower-casing each), values as
+     * {@link #text}; the body as the data unless empty. Without the generic reader's per-header lambda and its reader
+     * object; {@code AmqpBindingReadTest} checks the result against the SDK's reading.
+     */
+    private static CloudEvent readBinary(SpecVersion version, Map<String, Object> headers, String contentType,
+                                         byte[] body, EventBuilders.Sources sources) {
+        CloudEventWriter<CloudEvent> writer = EventBuilders.writer(version, sources);
+        if (contentType != null) {
+            writer.withContextAttribute(DATACONTENTTYPE, contentType);
         }
-
-        @Override
-        protected boolean isContentTypeHeader(String key) {
-            return key.equals(CONTENT_TYPE);
-        }
-
-        @Override
-        protected boolean isCloudEventsHeader(String key) {
-            return key.length() > PREFIX.length() && (key.startsWith(PREFIX) || key.startsWith(LEGACY_PREFIX));
-        }
-
-        @Override
-        protected String toCloudEventsKey(String key) {
-            return key.substring(PREFIX.length()).toLowerCase(java.util.Locale.ROOT);
-        }
-
-        @Override
-        protected void forEachHeader(BiConsumer<String, Object> fn) {
-            if (contentType != null) {
-                fn.accept(CONTENT_TYPE, contentType);
+        for (Map.Entry<String, Object> h : headers.entrySet()) {
+            Object value = h.getValue();
+            if (value == null) {
+                continue;
             }
-            headers.forEach(fn);
+            String key = h.getKey();
+            if (key.equals(CONTENT_TYPE_HEADER)) {
+                writer.withContextAttribute(DATACONTENTTYPE, text(value));
+            } else if (key.length() > PREFIX.length() && (key.startsWith(PREFIX) || key.startsWith(LEGACY_PREFIX))) {
+                String name = attributeName(key);
+                if (!name.equals("specversion")) {
+                    writer.withContextAttribute(name, text(value));
+                }
+            }
         }
+        return body.length == 0 ? writer.end() : writer.end(BytesCloudEventData.wrap(body));
+    }
 
-        @Override
-        protected String toCloudEventsValue(Object value) {
-            return text(value);
-        }
+    /**
+     * The attribute name of a prefixed header: the text after the prefix, lower-cased; the usual names are matched in
+     * place (by length, then the characters after the prefix) and returned as constants.
+     */
+    private static String attributeName(String key) {
+        int n = key.length() - PREFIX.length();
+        String name = switch (n) {
+            case 2 -> named(key, "id");
+            case 4 -> named(key, "type") != null ? "type" : named(key, "time");
+            case 6 -> named(key, "source");
+            case 7 -> named(key, "subject");
+            case 10 -> named(key, "dataschema") != null ? "dataschema" : named(key, "tracestate");
+            case 11 -> named(key, "specversion") != null ? "specversion" : named(key, "traceparent");
+            case 12 -> named(key, "partitionkey");
+            default -> null;
+        };
+        return name != null ? name : key.substring(PREFIX.length()).toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code name} when the key's text after the prefix is exactly {@code name}, else null. */
+    private static String named(String key, String name) {
+        return key.regionMatches(PREFIX.length(), name, 0, name.length()) ? name : null;
     }
 }
