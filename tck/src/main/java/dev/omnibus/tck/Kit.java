@@ -103,7 +103,7 @@ final class Kit {
 
     ConditionFactory await(String text) {
         return Awaitility.await(what(text)).atMost(harness.timeout()).pollInterval(Duration.ofMillis(10))
-                .pollDelay(Duration.ZERO);
+                .pollDelay(Duration.ZERO).conditionEvaluationListener(ThreadsAtTimeout.INSTANCE);
     }
 
     /** Waits until {@code condition} has held for {@code window} (a negative check: "nothing else happens"). */
@@ -220,7 +220,8 @@ final class Kit {
      */
     void awaitOrFail(Duration atMost, Callable<Boolean> done, Supplier<String> failure) {
         try {
-            Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(10)).pollDelay(Duration.ZERO).until(done);
+            Awaitility.await(what("awaited")).atMost(atMost).pollInterval(Duration.ofMillis(10))
+                    .pollDelay(Duration.ZERO).conditionEvaluationListener(ThreadsAtTimeout.INSTANCE).until(done);
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(what(failure.get()), e);
         }
