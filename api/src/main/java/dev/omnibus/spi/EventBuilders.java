@@ -58,6 +58,46 @@ public final class EventBuilders {
     }
 
     /**
+     * The attribute name a binary-mode header carries after its binding's prefix, as a shared constant, when that
+     * text is exactly one of the usual lower-case names ({@code id}, {@code source}, {@code type}, {@code time},
+     * {@code subject}, {@code dataschema}, {@code datacontenttype}, {@code specversion}, {@code partitionkey},
+     * {@code traceparent}, {@code tracestate}); else null, and the reader cuts and converts the name as its binding
+     * says. Why: cutting and lower-casing every header name anew (or hashing it for a map lookup) made a visible share
+     * of a receive thread; this compares the characters after the prefix in place, by length first. The caller checks
+     * the prefix itself. Thread-safe (no state).
+     *
+     * @param key          a header name that starts with its binding's prefix
+     * @param prefixLength the length of that prefix ({@code ce-}, {@code ce_}, {@code cloudEvents_}, ...)
+     * @return the constant name, or null when the rest of {@code key} is not exactly a usual name
+     */
+    public static String usualAttribute(String key, int prefixLength) {
+        return switch (key.length() - prefixLength) {
+            case 2 -> named(key, prefixLength, "id");
+            case 4 -> {
+                String type = named(key, prefixLength, "type");
+                yield type != null ? type : named(key, prefixLength, "time");
+            }
+            case 6 -> named(key, prefixLength, "source");
+            case 7 -> named(key, prefixLength, "subject");
+            case 10 -> {
+                String schema = named(key, prefixLength, "dataschema");
+                yield schema != null ? schema : named(key, prefixLength, "tracestate");
+            }
+            case 11 -> {
+                String version = named(key, prefixLength, "specversion");
+                yield version != null ? version : named(key, prefixLength, "traceparent");
+            }
+            case 12 -> named(key, prefixLength, "partitionkey");
+            case 15 -> named(key, prefixLength, "datacontenttype");
+            default -> null;
+        };
+    }
+
+    private static String named(String key, int offset, String name) {
+        return key.regionMatches(offset, name, 0, name.length()) ? name : null;
+    }
+
+    /**
      * The parsed {@code source} of the last event a reader saw, for the next one that repeats its text. Thread-safe:
      * the last pair is one immutable object, so readers on several threads may share a cache (each may then parse a
      * text another parsed already; no result is ever wrong). One per stream of events (a receiver, a binding).

@@ -16,6 +16,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
@@ -93,6 +94,25 @@ class EventBuildersTest {
                 () -> new MapReader(SpecVersion.V1, headers, null).toEvent());
         assertThatThrownBy(() -> EventBuilders.toEvent(new MapReader(SpecVersion.V1, headers, null), sources))
                 .isInstanceOf(CloudEventRWException.class).hasMessage(sdk.getMessage());
+    }
+
+    @Test
+    void usualAttributeNamesAreFoundAfterAnyPrefixAndNothingElseIs() {
+        String[] usual = {"id", "source", "type", "time", "subject", "dataschema", "datacontenttype", "specversion",
+                "partitionkey", "traceparent", "tracestate"};
+        for (String prefix : new String[] {"ce-", "ce_", "CE-", "cloudEvents_", "cloudEvents:"}) {
+            for (String name : usual) {
+                assertThat(EventBuilders.usualAttribute(prefix + name, prefix.length())).as(prefix + name)
+                        .isEqualTo(name).isSameAs(EventBuilders.usualAttribute("x-" + name, 2));
+                // the caller converts anything else itself: other case, other names, names that only start alike
+                assertThat(EventBuilders.usualAttribute(prefix + name.toUpperCase(Locale.ROOT),
+                        prefix.length())).isNull();
+                assertThat(EventBuilders.usualAttribute(prefix + name + "x", prefix.length())).isNull();
+                assertThat(EventBuilders.usualAttribute(prefix + name.substring(1) + "x", prefix.length())).isNull();
+            }
+            assertThat(EventBuilders.usualAttribute(prefix + "myext", prefix.length())).isNull();
+            assertThat(EventBuilders.usualAttribute(prefix, prefix.length())).isNull();
+        }
     }
 
     @Test

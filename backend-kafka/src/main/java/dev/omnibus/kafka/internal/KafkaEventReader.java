@@ -87,7 +87,7 @@ final class KafkaEventReader {
             } else if (key.equals(CONTENT_TYPE)) {
                 writer.withContextAttribute("datacontenttype", h == contentType ? contentTypeText : text(value));
             } else if (key.length() > CE_PREFIX.length() && key.startsWith(CE_PREFIX)) {
-                String name = knownName(key);
+                String name = EventBuilders.usualAttribute(key, CE_PREFIX.length());
                 if (name == null) {
                     // the binding's own conversion, locale included
                     name = key.substring(CE_PREFIX.length()).toLowerCase();
@@ -109,24 +109,6 @@ final class KafkaEventReader {
             event = StructuredJson.restoreData(event, record.value());
         }
         return event;
-    }
-
-    /**
-     * The attribute name of a usual {@code ce_} key, else null: the binding's {@code key.substring(3).toLowerCase()}
-     * of a lower-case ASCII key, the same in every locale. By length, then one {@code equals}: a map lookup hashed
-     * every key, a string just decoded from the record, and was a tenth of a Kafka receive thread's reading.
-     */
-    private static String knownName(String key) {
-        return switch (key.length()) {
-            case 5 -> key.equals("ce_id") ? "id" : null;
-            case 7 -> key.equals("ce_type") ? "type" : key.equals("ce_time") ? "time" : null;
-            case 9 -> key.equals("ce_source") ? "source" : null;
-            case 10 -> key.equals("ce_subject") ? "subject" : null;
-            case 13 -> key.equals("ce_dataschema") ? "dataschema" : key.equals("ce_tracestate") ? "tracestate" : null;
-            case 14 -> key.equals("ce_traceparent") ? "traceparent" : null;
-            case 15 -> key.equals("ce_partitionkey") ? "partitionkey" : null;
-            default -> null;
-        };
     }
 
     /** Where the binding fails with a bare NullPointerException: the header it reads has no value. */

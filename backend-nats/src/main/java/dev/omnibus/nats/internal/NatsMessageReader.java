@@ -84,7 +84,10 @@ public final class NatsMessageReader extends BaseGenericBinaryMessageReaderImpl<
             if (!scan.ceContentType && is(key, NatsBinding.CONTENT_TYPE)) {
                 writer.withContextAttribute("datacontenttype", HeaderValues.decode(value));
             } else if (isCloudEvents(key)) {
-                String name = attributeName(key);
+                String name = EventBuilders.usualAttribute(key, NatsBinding.CE_PREFIX.length());
+                if (name == null) {
+                    name = toKey(key);
+                }
                 if (!name.equals("specversion")) {
                     writer.withContextAttribute(name, HeaderValues.decode(value));
                 }
@@ -99,27 +102,6 @@ public final class NatsMessageReader extends BaseGenericBinaryMessageReaderImpl<
                 format -> new GenericStructuredMessageReader(format, body == null ? new byte[0] : body),
                 () -> scan.specVersion == null ? null : HeaderValues.decode(scan.specVersion),
                 version -> new NatsMessageReader(version, scan, body));
-    }
-
-    /**
-     * {@link #toCloudEventsKey}'s result, a constant for the usual lower-case names: by length, then one
-     * {@code equals}, no substring and no case conversion per header.
-     */
-    private static String attributeName(String key) {
-        String name = switch (key.length()) {
-            case 5 -> key.equals("ce-id") ? "id" : null;
-            case 7 -> key.equals("ce-type") ? "type" : key.equals("ce-time") ? "time" : null;
-            case 9 -> key.equals("ce-source") ? "source" : null;
-            case 10 -> key.equals("ce-subject") ? "subject" : null;
-            case 13 -> key.equals("ce-dataschema") ? "dataschema" : key.equals("ce-tracestate") ? "tracestate"
-                    : null;
-            case 14 -> key.equals("ce-specversion") ? "specversion" : key.equals("ce-traceparent") ? "traceparent"
-                    : null;
-            case 15 -> key.equals("ce-partitionkey") ? "partitionkey" : null;
-            case 18 -> key.equals("ce-datacontenttype") ? "datacontenttype" : null;
-            default -> null;
-        };
-        return name != null ? name : toKey(key);
     }
 
     @Override

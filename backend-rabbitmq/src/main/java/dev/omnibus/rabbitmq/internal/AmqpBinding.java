@@ -197,36 +197,15 @@ final class AmqpBinding {
             if (key.equals(CONTENT_TYPE_HEADER)) {
                 writer.withContextAttribute(DATACONTENTTYPE, text(value));
             } else if (key.length() > PREFIX.length() && (key.startsWith(PREFIX) || key.startsWith(LEGACY_PREFIX))) {
-                String name = attributeName(key);
+                String name = EventBuilders.usualAttribute(key, PREFIX.length()); // LEGACY_PREFIX: as long
+                if (name == null) {
+                    name = key.substring(PREFIX.length()).toLowerCase(Locale.ROOT);
+                }
                 if (!name.equals("specversion")) {
                     writer.withContextAttribute(name, text(value));
                 }
             }
         }
         return body.length == 0 ? writer.end() : writer.end(BytesCloudEventData.wrap(body));
-    }
-
-    /**
-     * The attribute name of a prefixed header: the text after the prefix, lower-cased; the usual names are matched in
-     * place (by length, then the characters after the prefix) and returned as constants.
-     */
-    private static String attributeName(String key) {
-        int n = key.length() - PREFIX.length();
-        String name = switch (n) {
-            case 2 -> named(key, "id");
-            case 4 -> named(key, "type") != null ? "type" : named(key, "time");
-            case 6 -> named(key, "source");
-            case 7 -> named(key, "subject");
-            case 10 -> named(key, "dataschema") != null ? "dataschema" : named(key, "tracestate");
-            case 11 -> named(key, "specversion") != null ? "specversion" : named(key, "traceparent");
-            case 12 -> named(key, "partitionkey");
-            default -> null;
-        };
-        return name != null ? name : key.substring(PREFIX.length()).toLowerCase(Locale.ROOT);
-    }
-
-    /** {@code name} when the key's text after the prefix is exactly {@code name}, else null. */
-    private static String named(String key, String name) {
-        return key.regionMatches(PREFIX.length(), name, 0, name.length()) ? name : null;
     }
 }
