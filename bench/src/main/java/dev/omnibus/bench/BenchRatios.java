@@ -1,7 +1,6 @@
 package dev.omnibus.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
@@ -186,18 +185,13 @@ public final class BenchRatios {
         ObjectNode file = Machine.stamped().put("benchmark", benchmark).put("command", command);
         ArrayNode rows = file.putArray("ratios");
         for (Ratio r : ratios) {
-            rows.addObject().put("kind", r.kind.name().toLowerCase(Locale.ROOT)).put("operation", r.operation)
-                    .put("params", r.params).put("baseline", r.baseline).put("baselineError", nan0(r.baselineError))
-                    .put("measured", r.measured).put("measuredError", nan0(r.measuredError)).put("ratio", r.ratio())
-                    .set("forkRatios", jsonArray(r.forkRatios));
+            ObjectNode row = rows.addObject().put("kind", r.kind.name().toLowerCase(Locale.ROOT))
+                    .put("operation", r.operation).put("params", r.params).put("baseline", r.baseline)
+                    .put("baselineError", nan0(r.baselineError)).put("measured", r.measured)
+                    .put("measuredError", nan0(r.measuredError)).put("ratio", r.ratio());
+            r.forkRatios.forEach(row.putArray("forkRatios")::add);
         }
         return file;
-    }
-
-    private static ArrayNode jsonArray(List<Double> ratios) {
-        ArrayNode array = JsonNodeFactory.instance.arrayNode();
-        ratios.forEach(array::add);
-        return array;
     }
 
     /** JMH reports no error (NaN) for fewer than two iterations; JSON has no NaN. */

@@ -162,8 +162,8 @@ public final class Figures {
             for (Throughput t : throughput) {
                 if (t.tracing == tracing) {
                     bar(s, y, labelWidth, barWidth, scale, t.backend + " " + t.direction + " " + t.size, t.ratio(),
-                            t.ratio() >= goal, t.error, t.forks, String.format(Locale.ROOT, "%.2f  (%s / %s)", t.ratio(),
-                                    si(t.measured), si(t.baseline)));
+                            t.ratio() >= goal, t.error, t.forks, String.format(Locale.ROOT, "%.2f  (%s / %s)",
+                                    t.ratio(), si(t.measured), si(t.baseline)));
                     y += row;
                 }
             }

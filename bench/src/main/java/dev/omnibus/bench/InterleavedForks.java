@@ -1,6 +1,5 @@
 package dev.omnibus.bench;
 
-import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.BenchmarkList;
@@ -51,7 +50,7 @@ final class InterleavedForks {
      */
     static Collection<RunResult> run(Options options, int forks) throws RunnerException {
         List<String> names = benchmarks(options);
-        Map<String, BenchmarkParams> params = new LinkedHashMap<>();
+        // each fork's result carries its benchmark's parameters: keyed by their id, one list per benchmark
         Map<String, List<BenchmarkResult>> results = new LinkedHashMap<>();
         for (List<String> round : rounds(names, forks)) {
             for (String name : round) {
@@ -63,14 +62,12 @@ final class InterleavedForks {
                     }
                 }
                 for (RunResult r : new Runner(one.build()).run()) {
-                    String key = r.getParams().id();
-                    params.putIfAbsent(key, r.getParams());
-                    results.computeIfAbsent(key, k -> new ArrayList<>()).addAll(r.getBenchmarkResults());
+                    results.computeIfAbsent(r.getParams().id(), k -> new ArrayList<>()).addAll(r.getBenchmarkResults());
                 }
             }
         }
         List<RunResult> merged = new ArrayList<>();
-        params.forEach((key, p) -> merged.add(new RunResult(p, results.get(key))));
+        results.values().forEach(forksOfOne -> merged.add(new RunResult(forksOfOne.get(0).getParams(), forksOfOne)));
         return merged;
     }
 
