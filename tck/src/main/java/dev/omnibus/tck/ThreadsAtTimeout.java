@@ -13,6 +13,8 @@ import java.util.Map;
  * Why: a wait that times out says what did not happen ("marker delivered after the restart"), not why; a receive
  * loop stuck in a broker call and one idling in its backoff fail the same way, and only the stacks tell them apart
  * (RabbitMQ's R17 failed so about once in seven runs, the receive thread silent after the connection recovered).
+ * Standard error, not slf4j: a backend's tests may log through a binding that is off, filtered or elsewhere, and
+ * this must reach the test's output whatever the logging set-up (as JUnit's and Awaitility's own reports do).
  * Stateless and thread-safe; called on Awaitility's thread.
  */
 final class ThreadsAtTimeout implements ConditionEvaluationListener<Object> {
