@@ -4,8 +4,10 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
 import dev.omnibus.AckMode;
 import dev.omnibus.Capability;
+import dev.omnibus.ConnectionState;
 import dev.omnibus.Omnibus;
 import dev.omnibus.SubscribeOptions;
+import dev.omnibus.tck.FaultProxy;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The RabbitMQ backend against a node of its own ({@link RabbitHarness}), beyond the kit: restarts, a queue deleted
+ * The RabbitMQ backend against a node of its own ({@link RabbitHarness}), beyond the kit: restarts, a binding lost
+ * while the client was away, a queue deleted
  * under a running subscription, the wire format a foreign consumer sees, quorum queues' attempt count, ordered groups.
  */
 class RabbitIT {
@@ -62,6 +65,44 @@ class RabbitIT {
                 bus.publisher().publish("it.deleted", event(id)).toCompletableFuture().get(5, TimeUnit.SECONDS);
                 return seen.contains(id);
             });
+        }
+    }
+
+    /**
+     * RabbitMQ 3.10 killed with {@code kill -9} can come back with a durable queue but without its binding when the
+     * binding was made shortly before (seen in the kit's R17: the events confirmed right after the restart were routed
+     * nowhere, as publishes are not mandatory). The loss is made here by hand while the client is cut off: the
+     * first publish confirmed after the reconnect must already be routed to the group's queue.
+     */
+    @Test
+    void aBindingTheBrokerLostWhileTheClientWasAwayIsRestoredBeforePublishesAreTakenAgain() throws Exception {
+        String topic = "it.rebind";
+        String queue = "omnibus:g:" + topic;
+        try (FaultProxy proxy = new FaultProxy(harness.brokerAddress());
+             Omnibus bus = Omnibus.connect(harness.url(proxy.address()))) {
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            bus.subscriber().subscribe(SubscribeOptions.topic(topic).group("g"),
+                    d -> seen.add(d.event().getId()));
+            String warm = "warm-" + UUID.randomUUID();
+            bus.publisher().publish(topic, event(warm)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains(warm));
+
+            proxy.mode(FaultProxy.Mode.CUT);
+            // two seconds cut off: the subscription's receive loop backs off meanwhile, so without the fix its
+            // binding comes back well after the first publish does
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> bus.connectionState() == ConnectionState.DISCONNECTED);
+            try (Channel ch = harness.rawConnection().createChannel()) {
+                ch.queueUnbind(queue, "omnibus", topic);
+            }
+            proxy.mode(FaultProxy.Mode.PASS);
+
+            String id = "after-" + UUID.randomUUID();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5)).ignoreExceptions().until(() -> {
+                bus.publisher().publish(topic, event(id)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                return true;
+            });
+            await().atMost(Duration.ofSeconds(15)).until(() -> seen.contains(id));
         }
     }
 

@@ -79,10 +79,12 @@ final class Confirms {
                  String eventId, CompletableFuture<PublishReceipt> result) throws IOException {
         synchronized (lock) {
             long seq = channel.getNextPublishSeqNo();
-            if (seq == 0 || !backend.connection().isOpen()) {
+            if (seq == 0 || !backend.connection().isOpen() || backend.recovering()) {
                 // The client is recovering: it reopens this channel before it selects confirm mode on it again, and
                 // says the connection is open only once its channels are back. A publish in between would never be
-                // confirmed (seen in the kit's R17: every publish after a restart hung until publish.timeout).
+                // confirmed (seen in the kit's R17: every publish after a restart hung until publish.timeout). After
+                // that the backend binds its receivers' queues again before it stops recovering: a publish routed
+                // before would be confirmed and lost where the broker lost a binding (RabbitBackend.bindAgain).
                 throw new OmnibusException(ErrorCode.UNAVAILABLE, RabbitBackend.NAME + ": the connection to "
                         + backend.context().redactedUrl() + " is down; recovering");
             }

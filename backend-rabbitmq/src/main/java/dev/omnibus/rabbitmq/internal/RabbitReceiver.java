@@ -168,8 +168,7 @@ final class RabbitReceiver implements Receiver {
         Channel ch = backend.connection().createChannel();
         try {
             ch.exchangeDeclare(backend.exchange(), "topic", true); // deleted meanwhile? the binding needs it
-            ch.queueDeclare(queue, true, false, false, queueArguments());
-            ch.queueBind(queue, backend.exchange(), bindingKey);
+            declare(ch);
             ch.basicQos(Math.min(65_535, Math.max(1, spec.maxInFlight())));
             Consuming c = new Consuming(ch, generation);
             c.tag = ch.basicConsume(queue, false, new Consumer(c));
@@ -182,6 +181,15 @@ final class RabbitReceiver implements Receiver {
             log.info("{}: consuming '{}' again", RabbitBackend.NAME, queue);
         }
         restartedOnce = true;
+    }
+
+    /**
+     * Declares this member's queue and its binding to the exchange (which must exist) on {@code ch}; idempotent. Also
+     * called by the backend's recovery, before publishes are taken again (see {@link RabbitBackend}).
+     */
+    void declare(Channel ch) throws IOException {
+        ch.queueDeclare(queue, true, false, false, queueArguments());
+        ch.queueBind(queue, backend.exchange(), bindingKey);
     }
 
     private boolean needsRestart() {
