@@ -50,6 +50,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -280,13 +281,16 @@ public final class RabbitBackend implements Backend {
      * {@code kill -9} can come back with a durable queue but without a binding made shortly before, and the
      * receivers bind again only on their receive loop's next attempt, which may be seconds away in its backoff;
      * publishes confirmed in between, not being mandatory, were routed nowhere and lost (the kit's R17, 1 run in 7).
-     * A failure here (a quorum queue not ready yet) is logged and left to that receiver's loop, which declares again.
+     * A failure here (a quorum queue not ready yet) is logged and left to that receiver's loop, which declares again;
+     * so is every receiver still unbound once a channel RPC timeout has passed (a quorum queue with no leader can
+     * take that long per declaration, and publishes must not wait for a thousand of them).
      * Publishers on other connections are not held by this: docs/backends/rabbitmq.md says what they risk.
      */
     private void bindAgain() {
         if (closed.get()) {
             return;
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(factory.getChannelRpcTimeout());
         try {
             admin(ch -> ch.exchangeDeclare(exchange, "topic", true));
         } catch (IOException | RuntimeException e) {
@@ -294,7 +298,14 @@ public final class RabbitBackend implements Backend {
                     classify(e).getMessage());
             return;
         }
+        int left = receivers.size();
         for (RabbitReceiver r : receivers) {
+            if (System.nanoTime() - deadline > 0) {
+                log.warn("{}: binding queues again after the recovery took longer than {} ms; {} left to their "
+                        + "subscriptions' own retries", NAME, factory.getChannelRpcTimeout(), left);
+                return;
+            }
+            left--;
             try {
                 admin(ch -> {
                     r.declare(ch);
