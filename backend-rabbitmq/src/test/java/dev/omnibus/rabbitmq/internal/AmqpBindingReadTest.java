@@ -5,11 +5,10 @@ import com.rabbitmq.client.impl.LongStringHelper;
 import dev.omnibus.spi.EventBuilders;
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.tck.GeneratedEvents;
-import io.cloudevents.SpecVersion;
-import io.cloudevents.core.data.BytesCloudEventData;
-import io.cloudevents.core.message.impl.BaseGenericBinaryMessageReaderImpl;
+import dev.omnibus.tck.SdkBinaryReading;
 import org.junit.jupiter.api.Test;
 
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.BiConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * binding, their string headers turned into the {@code LongString}s a broker delivers, then bent the ways another
  * producer may bend them (names in other cases, the older {@code cloudEvents:} prefix, a {@code content-type} header,
  * values of other AMQP types, values the SDK refuses). If this fails, compare {@code AmqpBinding.readBinary} with the
- * SDK's {@code BaseGenericBinaryMessageReaderImpl.read} and with {@link Reference} below.
+ * SDK's {@code BaseGenericBinaryMessageReaderImpl.read} and with {@link #sdkRead} below.
  */
 class AmqpBindingReadTest {
     private static final String PREFIX = AmqpBinding.PREFIX;
@@ -58,7 +56,7 @@ class AmqpBindingReadTest {
             }
 
             ReceivedMessage actual = AmqpBinding.decode("t", props, written.body(), 1, null, null, sources);
-            Object expected = Reference.read(props, written.body());
+            Object expected = sdkRead(props, written.body());
 
             Object got = actual.isInvalid() ? actual.invalidReason() : actual.event();
             assertThat(got).as("message %d (%s): %s", i, bent, headers.keySet()).isEqualTo(expected);
@@ -123,56 +121,23 @@ class AmqpBindingReadTest {
     /**
      * The SDK's generic binary reader over a message's properties and headers, as the binding read before it read them
      * itself: the {@code content-type} property first, then every header; {@code content-type} as the data content
-     * type, a prefixed header as the lower-cased attribute after its prefix, values as {@link AmqpBinding#text}; the
-     * SDK's own builder.
+     * type, a prefixed header as the lower-cased attribute after its prefix, values as {@link AmqpBinding#text}.
      */
-    private static final class Reference extends BaseGenericBinaryMessageReaderImpl<String, Object> {
-        private final AMQP.BasicProperties props;
+    private static final SdkBinaryReading.Naming<Object> SDK_NAMING = new SdkBinaryReading.Naming<>("content-type",
+            key -> key.length() > PREFIX.length() && (key.startsWith(PREFIX) || key.startsWith("cloudEvents:")),
+            key -> key.substring(PREFIX.length()).toLowerCase(Locale.ROOT), AmqpBinding::text);
 
-        private Reference(SpecVersion version, AMQP.BasicProperties props, byte[] body) {
-            super(version, body.length == 0 ? null : BytesCloudEventData.wrap(body));
-            this.props = props;
+    /** The event the SDK reads, or its reason for refusing the message. */
+    private static Object sdkRead(AMQP.BasicProperties props, byte[] body) {
+        Object specVersion = props.getHeaders().get(PREFIX + "specversion");
+        if (specVersion == null) {
+            specVersion = props.getHeaders().get("cloudEvents:specversion");
         }
-
-        /** The event, or the binding's reason for refusing the message. */
-        static Object read(AMQP.BasicProperties props, byte[] body) {
-            Object specVersion = props.getHeaders().get(PREFIX + "specversion");
-            if (specVersion == null) {
-                specVersion = props.getHeaders().get("cloudEvents:specversion");
-            }
-            try {
-                return new Reference(SpecVersion.parse(AmqpBinding.text(specVersion)), props, body).toEvent();
-            } catch (RuntimeException e) {
-                return "not a valid CloudEvent: " + e.getMessage();
-            }
+        List<Map.Entry<String, Object>> headers = new ArrayList<>();
+        if (props.getContentType() != null) {
+            headers.add(new AbstractMap.SimpleImmutableEntry<>("content-type", props.getContentType()));
         }
-
-        @Override
-        protected boolean isContentTypeHeader(String key) {
-            return key.equals("content-type");
-        }
-
-        @Override
-        protected boolean isCloudEventsHeader(String key) {
-            return key.length() > PREFIX.length() && (key.startsWith(PREFIX) || key.startsWith("cloudEvents:"));
-        }
-
-        @Override
-        protected String toCloudEventsKey(String key) {
-            return key.substring(PREFIX.length()).toLowerCase(Locale.ROOT);
-        }
-
-        @Override
-        protected void forEachHeader(BiConsumer<String, Object> fn) {
-            if (props.getContentType() != null) {
-                fn.accept("content-type", props.getContentType());
-            }
-            props.getHeaders().forEach(fn);
-        }
-
-        @Override
-        protected String toCloudEventsValue(Object value) {
-            return AmqpBinding.text(value);
-        }
+        headers.addAll(props.getHeaders().entrySet());
+        return SdkBinaryReading.read(specVersion, headers, body.length == 0 ? null : body, SDK_NAMING);
     }
 }

@@ -2,10 +2,7 @@ package dev.omnibus.redis.internal;
 
 import dev.omnibus.spi.ReceivedMessage;
 import dev.omnibus.tck.GeneratedEvents;
-import io.cloudevents.CloudEvent;
-import io.cloudevents.SpecVersion;
-import io.cloudevents.core.data.BytesCloudEventData;
-import io.cloudevents.core.message.impl.BaseGenericBinaryMessageReaderImpl;
+import dev.omnibus.tck.SdkBinaryReading;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -15,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.BiConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the same event, or the same reason for refusing the entry, on generated events written by the binding and then
  * bent the ways a foreign writer may bend them (fields reordered, foreign fields, extensions in other cases, values
  * the SDK refuses). If this fails, compare {@code StreamBinding.readBinary} with the SDK's
- * {@code BaseGenericBinaryMessageReaderImpl.read} and with {@link Reference} below.
+ * {@code BaseGenericBinaryMessageReaderImpl.read} and with {@link #sdkRead} below.
  */
 class StreamBindingReadTest {
     @Test
@@ -57,7 +53,7 @@ class StreamBindingReadTest {
             }
 
             ReceivedMessage actual = binding.decode("t", "1-" + i, entry, 1, null);
-            Object expected = Reference.read(fields);
+            Object expected = sdkRead(fields);
 
             Object got = actual.isInvalid() ? actual.invalidReason() : actual.event();
             assertThat(got).as("entry %d (%s): %s", i, bent, fields.stream().map(Map.Entry::getKey).toList())
@@ -135,48 +131,13 @@ class StreamBindingReadTest {
     /**
      * The SDK's generic binary reader over an entry's fields, as the binding read before it read them itself:
      * {@code content-type} as the data content type, {@code ce-<name>} as attribute {@code <name>}, values as UTF-8
-     * text, {@code data} as the data, the SDK's own builder.
+     * text, the first {@code data} field as the data.
      */
-    private static final class Reference extends BaseGenericBinaryMessageReaderImpl<String, byte[]> {
-        private final List<Map.Entry<String, byte[]>> fields;
+    private static final SdkBinaryReading.Naming<byte[]> SDK_NAMING = new SdkBinaryReading.Naming<>("content-type",
+            key -> key.length() > 3 && key.startsWith("ce-"), key -> key.substring(3), StreamBindingReadTest::text);
 
-        private Reference(SpecVersion version, List<Map.Entry<String, byte[]>> fields) {
-            super(version, first(fields, "data") == null ? null : BytesCloudEventData.wrap(first(fields, "data")));
-            this.fields = fields;
-        }
-
-        /** The event, or the binding's reason for refusing the entry. */
-        static Object read(List<Map.Entry<String, byte[]>> fields) {
-            try {
-                return new Reference(SpecVersion.parse(text(first(fields, "ce-specversion"))), fields).toEvent();
-            } catch (RuntimeException e) {
-                return "not a valid CloudEvent: " + e.getMessage();
-            }
-        }
-
-        @Override
-        protected boolean isContentTypeHeader(String key) {
-            return key.equals("content-type");
-        }
-
-        @Override
-        protected boolean isCloudEventsHeader(String key) {
-            return key.length() > 3 && key.startsWith("ce-");
-        }
-
-        @Override
-        protected String toCloudEventsKey(String key) {
-            return key.substring(3);
-        }
-
-        @Override
-        protected void forEachHeader(BiConsumer<String, byte[]> fn) {
-            fields.forEach(f -> fn.accept(f.getKey(), f.getValue()));
-        }
-
-        @Override
-        protected String toCloudEventsValue(byte[] value) {
-            return text(value);
-        }
+    /** The event the SDK reads, or its reason for refusing the entry. */
+    private static Object sdkRead(List<Map.Entry<String, byte[]>> fields) {
+        return SdkBinaryReading.read(first(fields, "ce-specversion"), fields, first(fields, "data"), SDK_NAMING);
     }
 }
