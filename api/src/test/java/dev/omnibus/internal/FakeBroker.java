@@ -222,9 +222,9 @@ public final class FakeBroker {
             long now = System.nanoTime();
             for (ReceivedMessage m : messages) {
                 check(m, now);
-                if (deadlines.containsKey(m)) {
-                    deadlines.put(m, now + brokerDeadline.toNanos());
-                }
+                // atomic: renewing a message the library settled meanwhile is a no-op at a broker; a containsKey
+                // then put put it back after its ack's remove, and the final sweep saw it lapse (a failed full run)
+                deadlines.computeIfPresent(m, (k, v) -> now + brokerDeadline.toNanos());
                 extended.add(m);
             }
         }
