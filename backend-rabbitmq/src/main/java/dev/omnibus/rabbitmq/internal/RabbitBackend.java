@@ -271,7 +271,7 @@ public final class RabbitBackend implements Backend {
                 log.info("{}: {} accepts publishes again", NAME, context.redactedUrl());
             }
         });
-        admin(ch -> ch.exchangeDeclare(exchange, "topic", true));
+        admin(this::declareExchange);
         confirms = new Confirms(this, connection.createChannel(), mandatory);
     }
 
@@ -292,7 +292,7 @@ public final class RabbitBackend implements Backend {
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(factory.getChannelRpcTimeout());
         try {
-            admin(ch -> ch.exchangeDeclare(exchange, "topic", true));
+            admin(this::declareExchange);
         } catch (IOException | RuntimeException e) {
             log.warn("{}: could not declare the exchange '{}' again after the recovery: {}", NAME, exchange,
                     classify(e).getMessage());
@@ -316,6 +316,15 @@ public final class RabbitBackend implements Backend {
                         NAME, r.queue(), classify(e).getMessage());
             }
         }
+    }
+
+    /**
+     * Declares the exchange on {@code ch}: durable, of type topic. Its one shape: a declaration that differs from the
+     * exchange's fails with PRECONDITION_FAILED and closes the channel.
+     */
+    Void declareExchange(Channel ch) throws IOException {
+        ch.exchangeDeclare(exchange, "topic", true);
+        return null;
     }
 
     /** Whether the connection is lost and its recovery (with {@link #bindAgain()}) not done yet. */
@@ -389,7 +398,7 @@ public final class RabbitBackend implements Backend {
                 log.warn("{}: the publishing channel to {} was closed by the broker ({}); opening another",
                         NAME, context.redactedUrl(), c.closeReason());
                 c.abort();
-                admin(ch -> ch.exchangeDeclare(exchange, "topic", true));
+                admin(this::declareExchange);
                 c = new Confirms(this, connection.createChannel(), mandatory);
                 confirms = c;
             }

@@ -167,7 +167,7 @@ final class RabbitReceiver implements Receiver {
         long generation = backend.recoveries();
         Channel ch = backend.connection().createChannel();
         try {
-            ch.exchangeDeclare(backend.exchange(), "topic", true); // deleted meanwhile? the binding needs it
+            backend.declareExchange(ch); // deleted meanwhile? the binding needs it
             declare(ch);
             ch.basicQos(Math.min(65_535, Math.max(1, spec.maxInFlight())));
             Consuming c = new Consuming(ch, generation);
