@@ -28,7 +28,8 @@ import java.nio.charset.StandardCharsets;
  * header (it reaches the invalid message's reason). {@code KafkaEventReaderTest} checks the results against the
  * SDK's on generated records.
  *
- * <p>Thread-safe: the only state is the {@link EventBuilders.Sources} cache, which is.
+ * <p>Thread-safe: the only state is the {@link EventBuilders.Sources} cache and the last data content type, both
+ * replaced whole, never changed.
  */
 final class KafkaEventReader {
     private static final String CONTENT_TYPE = KafkaRecordWriter.CONTENT_TYPE;
@@ -37,6 +38,13 @@ final class KafkaEventReader {
     private static final String STRUCTURED_PREFIX = "application/cloudevents";
     /** The parsed source of the last record read, for the next that repeats it. */
     private final EventBuilders.Sources sources = new EventBuilders.Sources();
+    /**
+     * The last content type found to be no event format (so a data content type, binary mode): the next record with
+     * the same one skips the format lookup (a hash of a new string and a map lookup per record). The SDK's service
+     * loader registers its formats before the first lookup; a format an application registers by hand later, under a
+     * content type this reader has just seen as plain data, counts from the next record with another content type.
+     */
+    private volatile String lastDataContentType;
 
     /**
      * The event {@code record} holds, with a structured JSON event's data restored as {@link StructuredJson} does.
@@ -63,9 +71,12 @@ final class KafkaEventReader {
                 throw nullValue(CONTENT_TYPE);
             }
             contentTypeText = text(contentType.value());
-            if (contentTypeText.startsWith(STRUCTURED_PREFIX)
-                    || EventFormatProvider.getInstance().resolveFormat(contentTypeText) != null) {
-                return viaBinding(record, contentTypeText);
+            if (!contentTypeText.equals(lastDataContentType)) {
+                if (contentTypeText.startsWith(STRUCTURED_PREFIX)
+                        || EventFormatProvider.getInstance().resolveFormat(contentTypeText) != null) {
+                    return viaBinding(record, contentTypeText);
+                }
+                lastDataContentType = contentTypeText;
             }
         }
         if (specVersion == null) {

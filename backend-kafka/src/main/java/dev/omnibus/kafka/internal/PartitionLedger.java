@@ -7,7 +7,6 @@ import org.apache.kafka.common.TopicPartition;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * One assigned partition's bookkeeping: which fetched offsets may be committed, which record keys are held back, and
@@ -34,7 +33,7 @@ final class PartitionLedger {
     /** The deliveries' ordering key: one partition is one ordered stream. */
     final String orderingKey;
     /** Offsets fetched and not yet below the committable position, in order. */
-    private final TreeMap<Long, Entry> entries = new TreeMap<>();
+    private final OffsetRing entries = new OffsetRing();
     /** Record keys held back until a redelivery of that key is due (key order), with the due time. */
     private final Map<String, Long> heldKeys = new HashMap<>();
     /** The offset after the highest one ever fetched (-1: none): lower offsets are re-reads. */
@@ -69,7 +68,7 @@ final class PartitionLedger {
     Entry fetched(long offset, String key, long now) {
         position = offset + 1;
         if (offset < fetchedUpTo) {
-            Entry e = entries.get(offset);
+            Entry e = entries.find(offset);
             if (e == null || e.state != State.WAITING || now - e.due < 0) {
                 return null;
             }
@@ -78,7 +77,7 @@ final class PartitionLedger {
             return e;
         }
         Entry e = new Entry(this, offset, key);
-        entries.put(offset, e);
+        entries.addLast(e);
         fetchedUpTo = offset + 1;
         Long held = key == null || heldKeys.isEmpty() ? null : heldKeys.get(key);
         if (held != null && now - held < 0) {
@@ -141,8 +140,8 @@ final class PartitionLedger {
         // an acked entry waits only for the commit to pass it: drop the decoded event (payload included), so a
         // stuck offset before it holds back a few bytes per acked record, not every acked event
         e.current = null;
-        while (!entries.isEmpty() && entries.firstEntry().getValue().state == State.ACKED) {
-            entries.pollFirstEntry();
+        while (!entries.isEmpty() && entries.first().state == State.ACKED) {
+            entries.removeFirst();
         }
         return true;
     }
@@ -172,7 +171,8 @@ final class PartitionLedger {
         e.due = due;
         waiting++;
         if (e.key != null) {
-            for (Entry later : entries.tailMap(e.offset, false).values()) {
+            for (int i = entries.indexOf(e.offset + 1); i < entries.size(); i++) {
+                Entry later = entries.get(i);
                 if (later.state == State.BUFFERED && e.key.equals(later.key)) {
                     later.state = State.WAITING;
                     later.due = due;
@@ -193,7 +193,8 @@ final class PartitionLedger {
         if (revoking) {
             return;
         }
-        for (Entry e : entries.values()) {
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
             if (e.state == State.INFLIGHT && now - e.deadline >= 0) {
                 redeliverLater(e, now);
             }
@@ -209,7 +210,8 @@ final class PartitionLedger {
         if (waiting == 0) {
             return -1;
         }
-        for (Entry e : entries.values()) {
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
             if (e.state == State.WAITING && now - e.due >= 0) {
                 if (e.offset >= position) {
                     return -1;
@@ -225,7 +227,8 @@ final class PartitionLedger {
     long untilNextDue(long now) {
         long next = Long.MAX_VALUE;
         if (waiting > 0) {
-            for (Entry e : entries.values()) {
+            for (int i = 0; i < entries.size(); i++) {
+                Entry e = entries.get(i);
                 if (e.state == State.WAITING && now - e.due < 0) {
                     next = Math.min(next, e.due - now);
                 }
@@ -248,7 +251,7 @@ final class PartitionLedger {
 
     /** The offset to commit: the first not acked, or past everything fetched; -1 when nothing was fetched. */
     long committable() {
-        return entries.isEmpty() ? fetchedUpTo : entries.firstKey();
+        return entries.isEmpty() ? fetchedUpTo : entries.first().offset;
     }
 
     /** {@link #committable()} if the group does not have it yet, else -1. */
@@ -265,8 +268,8 @@ final class PartitionLedger {
     /** Entries the library holds (handed out, not settled). */
     int inFlight() {
         int n = 0;
-        for (Entry e : entries.values()) {
-            if (e.state == State.INFLIGHT) {
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i).state == State.INFLIGHT) {
                 n++;
             }
         }
