@@ -109,6 +109,11 @@ public class KafkaBenchmark {
     /** Events in each consume backlog. */
     public static final int BACKLOG = 50_000;
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /**
+     * How long each trial pushes throw-away records through its fresh broker before JMH's warm-ups (see
+     * {@link Kafka#warmBroker}).
+     */
+    static final Duration BROKER_WARM_UP = Duration.ofSeconds(8);
 
     /** Creates the benchmark (JMH does this). */
     public KafkaBenchmark() {
@@ -228,6 +233,64 @@ public class KafkaBenchmark {
             p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
             p.put(ProducerConfig.BATCH_SIZE_CONFIG, 65536);
             raw = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+            warmBroker();
+        }
+
+        /**
+         * Writes throw-away records for {@link #BROKER_WARM_UP} and reads them all back with a raw consumer, then
+         * drops their topic. Why: every trial starts a fresh broker JVM, and that JVM (its compilers, page cache,
+         * log segments) kept speeding up through JMH's warm-up iterations at a pace that differed from fork to fork:
+         * iterations climbed from ~75 k to ~400 k/s over ten warm-ups, and one fork in six levelled off near
+         * 300 k/s, which decided a cell's ratio on its own. Raw and Omnibus forks get the same warm-up, through the
+         * raw client (which Omnibus drives underneath too), so it favours neither.
+         */
+        private void warmBroker() throws Exception {
+            String topic = "bench.warm-up";
+            createTopic(topic);
+            ProducerRecord<String, byte[]> record = KafkaMessageFactory.<String>createWriter(topic, null, null, null)
+                    .writeBinary(events[0]);
+            long end = System.nanoTime() + BROKER_WARM_UP.toNanos();
+            long written = 0;
+            AtomicReference<Exception> failed = new AtomicReference<>();
+            while (System.nanoTime() - end < 0) {
+                CountDownLatch acked = new CountDownLatch(PUBLISH_BATCH);
+                for (int i = 0; i < PUBLISH_BATCH; i++) {
+                    raw.send(record, (m, e) -> {
+                        if (e != null) {
+                            failed.set(e);
+                        }
+                        acked.countDown();
+                    });
+                }
+                if (!acked.await(WAIT.toSeconds(), TimeUnit.SECONDS) || failed.get() != null) {
+                    throw new IllegalStateException("warm-up sends not acked", failed.get());
+                }
+                written += PUBLISH_BATCH;
+            }
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, "warm-up");
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            try (KafkaConsumer<byte[], byte[]> consumer =
+                         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                consumer.subscribe(List.of(topic));
+                long read = 0;
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (read < written) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IllegalStateException("warm-up: read " + read + " of " + written + " within " + WAIT);
+                    }
+                    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                    read += records.count();
+                    if (!records.isEmpty()) {
+                        consumer.commitAsync();
+                    }
+                }
+                consumer.commitSync();
+            }
+            dropTopics();
+            Backlogs.collectSetUpGarbage();
         }
 
         /** New publish topics for each iteration (created up front, not measured) and the raw records for them. */
