@@ -64,7 +64,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * java -cp bench/target/benchmarks.jar dev.omnibus.bench.BenchRatios KafkaBenchmark -f 1 -wi 2 -i 3
  * </pre>
  * Each trial (one JMH fork per benchmark method and size) starts its own broker on free loopback ports and kills it
- * afterwards; raw and Omnibus figures of one run are comparable, broker and clients share the cores.
+ * afterwards, after pushing {@link #BROKER_WARM_UP} of throw-away records through it (see {@code Kafka.warmBroker});
+ * raw and Omnibus figures of one run are comparable, broker and clients share the cores.
  *
  * <h2>What is compared</h2>
  * Scores are <em>events per second</em>; ratio = Omnibus / raw ({@link BenchRatios} prints them). Omnibus connects
@@ -111,7 +112,7 @@ public class KafkaBenchmark {
     private static final Duration WAIT = Duration.ofSeconds(60);
     /**
      * How long each trial pushes throw-away records through its fresh broker before JMH's warm-ups (see
-     * {@link Kafka#warmBroker}).
+     * {@code Kafka.warmBroker}).
      */
     static final Duration BROKER_WARM_UP = Duration.ofSeconds(8);
 
