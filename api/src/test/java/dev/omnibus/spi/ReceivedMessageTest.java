@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,6 +36,36 @@ class ReceivedMessageTest {
         assertThat(plain.orderingKey()).isNull();
         assertThat(plain.position()).isNull();
         assertThat(plain.handle()).isNull();
+    }
+
+    /**
+     * A position given as a source and a format is written on first use, once, and reads as the text would have;
+     * the last of the two position setters wins. If this fails, check {@code ReceivedMessage.position()}.
+     */
+    @Test
+    void aPositionGivenAsSourceAndFormatIsWrittenOnFirstUse() {
+        AtomicInteger formatted = new AtomicInteger();
+        long[] offset = {41};
+        ReceivedMessage m = ReceivedMessage.event("orders", EVENT).position(offset, o -> {
+            formatted.incrementAndGet();
+            return "0:" + o[0];
+        }).build();
+        offset[0] = 42; // the format reads its source when asked, not at build
+
+        assertThat(formatted).as("nothing formatted before anyone asks").hasValue(0);
+        assertThat(m.position()).isEqualTo("0:42");
+        assertThat(m.position()).isEqualTo("0:42");
+        assertThat(formatted).as("formatted once, then kept").hasValue(1);
+        assertThat(m.toString()).contains("position=0:42");
+
+        assertThat(ReceivedMessage.event("orders", EVENT).position(offset, o -> "lazy").position("text").build()
+                .position()).isEqualTo("text");
+        assertThat(ReceivedMessage.event("orders", EVENT).position("text").position(offset, o -> "lazy").build()
+                .position()).isEqualTo("lazy");
+        assertThatThrownBy(() -> ReceivedMessage.event("orders", EVENT).position(null, o -> "x"))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("source");
+        assertThatThrownBy(() -> ReceivedMessage.event("orders", EVENT).position(offset, null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("format");
     }
 
     /**

@@ -597,9 +597,14 @@ class KafkaIT {
                 .as("non-JSON data of no content type written as base64 in a valid envelope").isTrue();
 
         Map<String, byte[]> got = new ConcurrentHashMap<>();
-        subscribe(binary, SubscribeOptions.topic(t).startAt(StartPosition.earliest()),
-                d -> got.put(d.event().getId(), d.event().getData().toBytes()));
+        Map<String, String> positions = new ConcurrentHashMap<>();
+        subscribe(binary, SubscribeOptions.topic(t).startAt(StartPosition.earliest()), d -> {
+            positions.put(d.event().getId(), d.position());
+            got.put(d.event().getId(), d.event().getData().toBytes());
+        });
         await("both modes decode").until(() -> got.keySet().containsAll(List.of("w1", "w2", "w3")));
+        assertThat(positions).as("a delivery's position is partition:offset, as the receipt's")
+                .containsEntry("w1", "0:0").containsEntry("w2", "0:1").containsEntry("w3", "0:2");
         assertThat(new String(got.get("w2"), StandardCharsets.UTF_8)).isEqualTo("{ \"a\" : 1.50,\n \"b\": 1E2 }");
         assertThat(got.get("w3")).isEqualTo(notJson);
     }

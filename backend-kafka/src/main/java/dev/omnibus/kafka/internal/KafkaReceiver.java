@@ -262,17 +262,22 @@ final class KafkaReceiver implements Receiver {
      * (kept in memory: it starts again at 1 when the consumer restarts or the partition moves to another member).
      */
     private ReceivedMessage decode(ConsumerRecord<byte[], byte[]> record, Entry e, int attempt) {
-        String position = record.partition() + ":" + record.offset();
         CloudEvent event;
         try {
             event = reader.read(record);
         } catch (RuntimeException ex) {
             return ReceivedMessage.invalid(record.topic(), record.value(), headers(record),
                     "not a CloudEvent in the Kafka binding: " + ex.getMessage()).deliveryCount(attempt)
-                    .position(position).handle(e).build();
+                    .position(position(record)).handle(e).build();
         }
+        // the position's text only when someone asks: see ReceivedMessage.Builder#position(Object, Function)
         return ReceivedMessage.event(record.topic(), event).deliveryCount(attempt).orderingKey(e.ledger.orderingKey)
-                .position(position).handle(e).build();
+                .position(record, KafkaReceiver::position).handle(e).build();
+    }
+
+    /** A record's position as {@code Delivery.position()} gives it: {@code partition:offset}. */
+    static String position(ConsumerRecord<?, ?> record) {
+        return record.partition() + ":" + record.offset();
     }
 
     private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {
