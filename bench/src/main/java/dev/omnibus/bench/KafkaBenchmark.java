@@ -43,6 +43,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -252,20 +253,9 @@ public class KafkaBenchmark {
                     .writeBinary(events[0]);
             long end = System.nanoTime() + BROKER_WARM_UP.toNanos();
             long written = 0;
-            AtomicReference<Exception> failed = new AtomicReference<>();
+            List<ProducerRecord<String, byte[]>> batch = Collections.nCopies(PUBLISH_BATCH, record);
             while (System.nanoTime() - end < 0) {
-                CountDownLatch acked = new CountDownLatch(PUBLISH_BATCH);
-                for (int i = 0; i < PUBLISH_BATCH; i++) {
-                    raw.send(record, (m, e) -> {
-                        if (e != null) {
-                            failed.set(e);
-                        }
-                        acked.countDown();
-                    });
-                }
-                if (!acked.await(WAIT.toSeconds(), TimeUnit.SECONDS) || failed.get() != null) {
-                    throw new IllegalStateException("warm-up sends not acked", failed.get());
-                }
+                sendAll(batch, "warm-up");
                 written += PUBLISH_BATCH;
             }
             Properties p = new Properties();
@@ -349,9 +339,14 @@ public class KafkaBenchmark {
         }
 
         void publishRaw() throws Exception {
-            CountDownLatch acked = new CountDownLatch(PUBLISH_BATCH);
+            sendAll(records, "raw");
+        }
+
+        /** Sends {@code batch} with the raw producer and waits for every ack; fails naming {@code what}. */
+        private void sendAll(List<ProducerRecord<String, byte[]>> batch, String what) throws Exception {
+            CountDownLatch acked = new CountDownLatch(batch.size());
             AtomicReference<Exception> failed = new AtomicReference<>();
-            for (ProducerRecord<String, byte[]> r : records) {
+            for (ProducerRecord<String, byte[]> r : batch) {
                 raw.send(r, (m, e) -> {
                     if (e != null) {
                         failed.set(e);
@@ -360,7 +355,7 @@ public class KafkaBenchmark {
                 });
             }
             if (!acked.await(WAIT.toSeconds(), TimeUnit.SECONDS) || failed.get() != null) {
-                throw new IllegalStateException("raw sends not acked", failed.get());
+                throw new IllegalStateException(what + " sends not acked", failed.get());
             }
         }
 
