@@ -258,13 +258,7 @@ public class KafkaBenchmark {
                 sendAll(batch, "warm-up");
                 written += PUBLISH_BATCH;
             }
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "warm-up");
-            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            try (KafkaConsumer<byte[], byte[]> consumer =
-                         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            try (KafkaConsumer<byte[], byte[]> consumer = rawConsumer("warm-up")) {
                 consumer.subscribe(List.of(topic));
                 long read = 0;
                 long deadline = System.nanoTime() + WAIT.toNanos();
@@ -340,6 +334,16 @@ public class KafkaBenchmark {
 
         void publishRaw() throws Exception {
             sendAll(records, "raw");
+        }
+
+        /** A raw consumer in {@code group}: manual commits, from the earliest offset. */
+        KafkaConsumer<byte[], byte[]> rawConsumer(String group) {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
 
         /** Sends {@code batch} with the raw producer and waits for every ack; fails naming {@code what}. */
@@ -418,12 +422,7 @@ public class KafkaBenchmark {
             kafka = k;
             topic = k.fillBacklog("bench.consume.raw");
             group = "raw-" + topic;
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, k.broker.bootstrap());
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            consumer = k.rawConsumer(group);
             consumer.subscribe(List.of(topic));
             // joined, with its first records in hand, before the measurement (see the class comment)
             long end = System.nanoTime() + WAIT.toNanos();
