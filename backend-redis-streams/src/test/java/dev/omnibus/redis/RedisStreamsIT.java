@@ -218,6 +218,85 @@ class RedisStreamsIT {
         assertThat(laterAttempts.get()).as("deliveries with attempt > 1").isZero();
     }
 
+    /**
+     * A backlog read in full batches is acked as a raw consumer acks it: one {@code XACK} ahead of each read, not one
+     * per 128 acks the library gathers (two per read of 256, which cost the server 6 % more time in the benchmark).
+     * Counted with the server's {@code INFO commandstats}. If this fails, check that {@code RedisReceiver.ackAll}
+     * queues ({@code PendingAcks.addAllBeforeRead}) and that {@code receive} flushes the queue before it reads.
+     */
+    @Test
+    void aBacklogReadInFullBatchesIsAckedWithAtMostOneXackPerRead() {
+        String t = topic("xack-per-read");
+        int total = 5120;
+        for (int i = 0; i < total; i++) {
+            bus.publisher().publish(t, event("x-" + i));
+        }
+        await("the backlog is written").until(() -> raw().xlen(b(t)) == total);
+        Omnibus own = open(redis.url());
+        raw().configResetstat();
+        AtomicInteger handled = new AtomicInteger();
+        Subscription s = own.subscriber().subscribe(SubscribeOptions.topic(t).group("g")
+                .startAt(StartPosition.earliest()).maxInFlight(1024), d -> handled.incrementAndGet());
+        opened.add(() -> s.close(Duration.ofSeconds(5)));
+        await("every entry handled").until(() -> handled.get() == total);
+        await("every entry acked").until(() -> raw().xpending(b(t), b("g")).getCount() == 0);
+        long reads = commandCalls("xreadgroup");
+        long xacks = commandCalls("xack");
+        assertThat(reads).as("XREADGROUP calls").isPositive();
+        assertThat(xacks).as("XACK calls for %d entries read in %d XREADGROUPs", total, reads)
+                .isPositive().isLessThanOrEqualTo(reads);
+    }
+
+    /**
+     * Acks the library hands over in the middle of a batch (every 128) reach the server within the 20 ms linger
+     * while a slow handler keeps the receive thread from its next read, not at the receiver's next upkeep tick (1 s
+     * with this deadline). If this fails, check that {@code PendingAcks.addAllBeforeRead} schedules a flush.
+     */
+    @Test
+    void acksHandedOverMidBatchReachTheServerWhileAHandlerHoldsTheReceiveThread() throws Exception {
+        String t = topic("mid-batch-acks");
+        int total = 300;
+        for (int i = 0; i < total; i++) {
+            bus.publisher().publish(t, event("m-" + i));
+        }
+        await("the backlog is written").until(() -> raw().xlen(b(t)) == total);
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        CompletableFuture<Void> holding = new CompletableFuture<>();
+        AtomicInteger handled = new AtomicInteger();
+        Subscription s = bus.subscriber().subscribe(SubscribeOptions.topic(t).group("g")
+                .startAt(StartPosition.earliest()).maxInFlight(1024).ackDeadline(Duration.ofSeconds(30)), d -> {
+                    if (handled.incrementAndGet() == 200) {
+                        holding.complete(null);
+                        release.get(15, TimeUnit.SECONDS);
+                    }
+                });
+        opened.add(() -> s.close(Duration.ofSeconds(5)));
+        try {
+            holding.get(15, TimeUnit.SECONDS);
+            long held = System.nanoTime();
+            Awaitility.await("the first 128 acks at the server while the 200th handler runs")
+                    .atMost(Duration.ofMillis(400)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> raw().xpending(b(t), b("g")).getCount() <= total - 128);
+            assertThat(release.isDone()).as("the handler still holds the receive thread").isFalse();
+            assertThat(Duration.ofNanos(System.nanoTime() - held)).isLessThan(Duration.ofMillis(400));
+        } finally {
+            release.complete(null);
+        }
+        await("every entry acked").until(() -> raw().xpending(b(t), b("g")).getCount() == 0);
+        assertThat(handled.get()).isEqualTo(total);
+    }
+
+    /** The {@code calls} of {@code command} in the server's {@code INFO commandstats} (0 if it never ran). */
+    private long commandCalls(String command) {
+        String prefix = "cmdstat_" + command + ":calls=";
+        for (String line : raw().info("commandstats").split("\r?\n")) {
+            if (line.startsWith(prefix)) {
+                return Long.parseLong(line.substring(prefix.length(), line.indexOf(',', prefix.length())));
+            }
+        }
+        return 0;
+    }
+
     @Test
     void aNackDelayLongerThanTheAckDeadlineIsNotCutShortByAnotherMember() {
         String t = topic("long-nack");

@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One consumer's acks on their way to the server, gathered into one {@code XACK}: a batch's at once, single acks
- * within {@link #LINGER}, a failed XACK again within {@link #RETRY}. Thread-safe; never blocks.
+ * One consumer's acks on their way to the server, gathered into one {@code XACK}: a batch's with the receiver's next
+ * read, single acks (and a batch's that no read took along) within {@link #LINGER}, a failed XACK again within
+ * {@link #RETRY}. Thread-safe; never blocks.
  *
  * <p>Why so soon: an ack the server has not applied is redelivered after a crash, and the library promises AUTO
  * acks within 100 ms. Single acks used to wait for the receiver's upkeep tick (up to 1 s) and a failed XACK for the
@@ -64,6 +65,15 @@ final class PendingAcks {
     void addAll(List<String> batch) {
         ids.addAll(batch);
         queued.addAndGet(batch.size());
+    }
+
+    /**
+     * A batch's acks, to go with the receiver's next read ({@link #flush} on the reading connection, normally within
+     * microseconds), or within {@link #LINGER} if a slow handler keeps the receive thread from reading.
+     */
+    void addAllBeforeRead(List<String> batch) {
+        addAll(batch);
+        schedule(LINGER);
     }
 
     /**
