@@ -10,6 +10,7 @@ import dev.omnibus.OmnibusException;
 import dev.omnibus.PublishReceipt;
 import dev.omnibus.ReconnectPolicy;
 import dev.omnibus.kafka.KafkaBackendProvider;
+import dev.omnibus.spi.AttributeTemplates;
 import dev.omnibus.spi.Backend;
 import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.BrokerAddress;
@@ -38,6 +39,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.TopicConfig;
@@ -104,7 +106,7 @@ public final class KafkaBackend implements Backend {
     private final Admin admin;
     private final EventFormat structured;
     /** The binary-mode headers that repeat from event to event, made once per combination. */
-    private final KafkaRecordWriter.Templates headerTemplates = new KafkaRecordWriter.Templates();
+    private final AttributeTemplates<Header[]> headerTemplates = KafkaRecordWriter.templates();
     private final int partitions;
     private final int replication;
     private final int maxPayload;

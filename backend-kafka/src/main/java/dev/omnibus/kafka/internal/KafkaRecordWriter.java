@@ -1,5 +1,6 @@
 package dev.omnibus.kafka.internal;
 
+import dev.omnibus.spi.AttributeTemplates;
 import dev.omnibus.spi.EventTime;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.SpecVersion;
@@ -15,7 +16,6 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes one CloudEvent as the record the Kafka backend publishes: the same topic, key, headers (names, UTF-8
@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the CPU (JFR, 2026-12-05), where the raw client's records are ready-made.
  *
  * <p>In binary mode the headers that repeat from event to event (spec version, source, type, content type, data
- * schema) come from a {@link Templates} entry, built once per combination; the rest (id, subject, time,
+ * schema) come from the backend's {@link AttributeTemplates} ({@link #templates()}), built once per combination; the
+ * rest (id, subject, time,
  * extensions) are encoded per event. The SDK's events hand over their attributes in the order spec version, id,
  * source, type, data content type, data schema, then the rest; the headers come out in that order. An event of
  * another implementation that hands them over in another order gets the same headers in this order (Kafka readers
@@ -46,7 +47,7 @@ final class KafkaRecordWriter implements MessageWriter<KafkaRecordWriter, Produc
 
     private final String topic;
     private final String key;
-    private final Templates templates;
+    private final AttributeTemplates<Header[]> templates;
     private String specVersion;
     private String id;
     private String source;
@@ -59,8 +60,8 @@ final class KafkaRecordWriter implements MessageWriter<KafkaRecordWriter, Produc
     private Header structuredType;
     private byte[] value;
 
-    /** A writer of one record to {@code topic} with {@code key} (null: none), with the backend's templates. */
-    KafkaRecordWriter(String topic, String key, Templates templates) {
+    /** A writer of one record to {@code topic} with {@code key} (null: none), with the backend's templates (or none). */
+    KafkaRecordWriter(String topic, String key, AttributeTemplates<Header[]> templates) {
         this.topic = topic;
         this.key = key;
         this.templates = templates;
@@ -118,10 +119,10 @@ final class KafkaRecordWriter implements MessageWriter<KafkaRecordWriter, Produc
         if (structuredType != null) {
             return new Header[] {structuredType};
         }
-        Key constant = new Key(specVersion, source, type, dataContentType, dataSchema);
-        Header[] fixed = templates == null ? null : templates.headersFor(constant);
+        Header[] fixed = templates == null ? null
+                : templates.get(specVersion, source, type, dataContentType, dataSchema);
         if (fixed == null) {
-            fixed = constant.headers();
+            fixed = headers(specVersion, source, type, dataContentType, dataSchema);
         }
         // the spec version, the id, then the rest of the template and the varying headers
         int before = specVersion != null ? 1 : 0;
@@ -143,58 +144,32 @@ final class KafkaRecordWriter implements MessageWriter<KafkaRecordWriter, Produc
         return new RecordHeader(name, attribute.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The attributes that usually repeat; a null is an absent attribute. */
-    record Key(String specVersion, String source, String type, String dataContentType, String dataSchema) {
-        /** Their headers, in the SDK's order, absent attributes left out. */
-        Header[] headers() {
-            Header[] out = new Header[5];
-            int n = 0;
-            if (specVersion != null) {
-                out[n++] = header(CE_PREFIX + "specversion", specVersion);
-            }
-            if (source != null) {
-                out[n++] = header(CE_PREFIX + "source", source);
-            }
-            if (type != null) {
-                out[n++] = header(CE_PREFIX + "type", type);
-            }
-            if (dataContentType != null) {
-                out[n++] = header(CONTENT_TYPE, dataContentType);
-            }
-            if (dataSchema != null) {
-                out[n++] = header(CE_PREFIX + "dataschema", dataSchema);
-            }
-            return Arrays.copyOf(out, n);
-        }
+    /** Templates of the repeating headers, one per combination, for every record a backend writes. */
+    static AttributeTemplates<Header[]> templates() {
+        return new AttributeTemplates<>(k -> headers(k.specVersion(), k.source(), k.type(), k.dataContentType(),
+                k.dataSchema()));
     }
 
-    /**
-     * The repeating headers of each combination of {@link Key} seen, made once. Thread-safe: an entry is built once,
-     * never changed, and published through a concurrent map. Bounded to {@value #MAX} combinations; events beyond
-     * that get their headers made per event (the same headers), so an application inventing a source per event
-     * cannot grow the heap.
-     */
-    static final class Templates {
-        /** Most combinations kept. */
-        static final int MAX = 1024;
-
-        private final ConcurrentHashMap<Key, Header[]> byKey = new ConcurrentHashMap<>();
-
-        /** {@code key}'s headers, shared: the caller copies them into its record and never changes them. */
-        Header[] headersFor(Key key) {
-            Header[] headers = byKey.get(key);
-            if (headers == null) {
-                if (byKey.size() >= MAX) {
-                    return null;
-                }
-                headers = byKey.computeIfAbsent(key, Key::headers);
-            }
-            return headers;
+    /** The repeating attributes' headers, in the SDK's order, absent ({@code null}) attributes left out. */
+    private static Header[] headers(String specVersion, String source, String type, String dataContentType,
+                                    String dataSchema) {
+        Header[] out = new Header[5];
+        int n = 0;
+        if (specVersion != null) {
+            out[n++] = header(CE_PREFIX + "specversion", specVersion);
         }
-
-        /** How many combinations are kept (for tests). */
-        int size() {
-            return byKey.size();
+        if (source != null) {
+            out[n++] = header(CE_PREFIX + "source", source);
         }
+        if (type != null) {
+            out[n++] = header(CE_PREFIX + "type", type);
+        }
+        if (dataContentType != null) {
+            out[n++] = header(CONTENT_TYPE, dataContentType);
+        }
+        if (dataSchema != null) {
+            out[n++] = header(CE_PREFIX + "dataschema", dataSchema);
+        }
+        return Arrays.copyOf(out, n);
     }
 }

@@ -1,5 +1,6 @@
 package dev.omnibus.kafka.internal;
 
+import dev.omnibus.spi.AttributeTemplates;
 import dev.omnibus.spi.StructuredJson;
 import dev.omnibus.tck.GeneratedEvents;
 import io.cloudevents.CloudEvent;
@@ -33,7 +34,7 @@ class KafkaRecordWriterTest {
     @Test
     void writesGeneratedEventsInBothModesAsTheSdkBindingDoes() {
         Random random = new Random(5);
-        KafkaRecordWriter.Templates templates = new KafkaRecordWriter.Templates();
+        AttributeTemplates<Header[]> templates = KafkaRecordWriter.templates();
         for (int i = 0; i < 3000; i++) {
             CloudEvent event = GeneratedEvents.generated(random, i);
             String key = random.nextBoolean() ? null : "key-" + i;
@@ -50,8 +51,8 @@ class KafkaRecordWriterTest {
 
     @Test
     void writesTheSameRecordsWithoutTemplatesAndPastTheirBound() {
-        KafkaRecordWriter.Templates templates = new KafkaRecordWriter.Templates();
-        for (int i = 0; i < KafkaRecordWriter.Templates.MAX + 100; i++) {
+        AttributeTemplates<Header[]> templates = KafkaRecordWriter.templates();
+        for (int i = 0; i < AttributeTemplates.MAX + 100; i++) {
             CloudEvent event = CloudEventBuilder.v1().withId("id-" + i).withSource(URI.create("/source/" + i))
                     .withType("t").withDataContentType("text/plain").withData(new byte[] {(byte) i}).build();
             ProducerRecord<String, byte[]> reference = KafkaMessageFactory.createWriter("t", null, null, (String) null)
@@ -61,12 +62,12 @@ class KafkaRecordWriterTest {
                     "event " + i + " without templates");
         }
         assertThat(templates.size()).as("a source per event cannot grow the heap")
-                .isEqualTo(KafkaRecordWriter.Templates.MAX);
+                .isEqualTo(AttributeTemplates.MAX);
     }
 
     @Test
     void recordsSharingATemplateKeepTheirOwnVaryingHeaders() {
-        KafkaRecordWriter.Templates templates = new KafkaRecordWriter.Templates();
+        AttributeTemplates<Header[]> templates = KafkaRecordWriter.templates();
         CloudEventBuilder builder = CloudEventBuilder.v1().withSource(URI.create("/s")).withType("t");
         ProducerRecord<String, byte[]> first = new KafkaRecordWriter("t", null, templates)
                 .writeBinary(builder.withId("1").withExtension("ext", "a").build());

@@ -1,6 +1,7 @@
 package dev.omnibus.nats.internal;
 
 import dev.omnibus.nats.NatsBinding;
+import dev.omnibus.spi.AttributeTemplates;
 import io.nats.client.impl.Headers;
 import io.nats.client.support.ByteArrayBuilder;
 
@@ -9,7 +10,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
@@ -19,17 +19,13 @@ import java.util.function.BiConsumer;
  * header it is given character by character and builds two maps entry by entry; a copy of a template skips both for
  * five of the usual seven headers (a third of the NATS core publishing thread was header building).
  *
- * <p>Thread-safe: templates are built once, never changed after, and published through a concurrent map. Bounded to
- * {@value #MAX} combinations; events with a combination beyond that get their headers built one by one (same
+ * <p>Thread-safe: templates are built once, never changed after, and kept in an {@link AttributeTemplates} (the
+ * combination used last is found without hashing). Bounded to {@value #MAX} combinations; events with a combination beyond that get their headers built one by one (same
  * headers, slower), so an application inventing a source per event cannot grow the heap. Not API.
  */
 public final class HeaderTemplates {
     /** Most templates kept. */
-    public static final int MAX = 1024;
-
-    /** The constant attributes, percent-encoded as headers carry them; a {@code null} is an absent attribute. */
-    record Key(String specVersion, String source, String type, String dataContentType, String dataSchema) {
-    }
+    public static final int MAX = AttributeTemplates.MAX;
 
     /** {@link #encoded}'s attributes. */
     static final int SOURCE = 0;
@@ -37,7 +33,8 @@ public final class HeaderTemplates {
     static final int DATA_CONTENT_TYPE = 2;
     static final int DATA_SCHEMA = 3;
 
-    private final ConcurrentHashMap<Key, Template> templates = new ConcurrentHashMap<>();
+    /** Keyed by the constant attributes, percent-encoded as headers carry them. */
+    private final AttributeTemplates<Template> templates = new AttributeTemplates<>(Template::of);
     /**
      * Per repeating attribute, the value last encoded and its header form. A plain array read and written by any
      * thread: an {@link Encoded} is immutable (final fields), so a thread sees none, an older or a newer one, each
@@ -54,23 +51,29 @@ public final class HeaderTemplates {
     }
 
     /**
-     * A copy of the template for {@code key}, to which the caller adds the varying headers before it hands them to
-     * one message and lets go of them (see {@link Sealed}).
+     * The template of this combination of the constant attributes (percent-encoded as headers carry them; {@code null}
+     * for an absent one), or {@code null} when {@value #MAX} others are kept.
      */
-    Headers headersFor(Key key) {
-        Template template = templateFor(key);
-        return new Sealed(template == null ? build(key) : template.headers);
+    Template templateFor(String specVersion, String source, String type, String dataContentType, String dataSchema) {
+        return templates.get(specVersion, source, type, dataContentType, dataSchema);
     }
 
     /**
-     * {@code key}'s constant headers and the {@code length / 2} varying (name, value) pairs of {@code varying},
-     * written out at once for a NATS core publish (see {@link Written}); null when {@code key} has no template (above
-     * {@value #MAX}) or a pair is not plain printable ASCII, which the caller then builds through jnats' validation.
-     * The caller must not change {@code varying} afterwards.
+     * A copy of {@code template}'s headers, to which the caller adds the varying headers before it hands them to one
+     * message and lets go of them (see {@link Sealed}).
      */
-    Headers written(Key key, String[] varying, int length) {
-        Template template = templateFor(key);
-        return template == null ? null : Written.of(template, varying, length);
+    static Headers headersFrom(Template template) {
+        return new Sealed(template.headers);
+    }
+
+    /**
+     * {@code template}'s constant headers and the {@code length / 2} varying (name, value) pairs of {@code varying},
+     * written out at once for a NATS core publish (see {@link Written}); null when a pair is not plain printable
+     * ASCII, which the caller then builds through jnats' validation. The caller must not change {@code varying}
+     * afterwards.
+     */
+    static Headers written(Template template, String[] varying, int length) {
+        return Written.of(template, varying, length);
     }
 
     /**
@@ -88,25 +91,15 @@ public final class HeaderTemplates {
         return encoded;
     }
 
-    private Template templateFor(Key key) {
-        Template template = templates.get(key);
-        if (template == null) {
-            if (templates.size() >= MAX) {
-                return null;
-            }
-            template = templates.computeIfAbsent(key, Template::of);
-        }
-        return template;
-    }
-
     /**
      * One combination's headers, read-only so nothing can change a template that copies share values with, and
      * their serialized form without the closing blank line ({@code NATS/1.0\r\n} and a {@code name:value\r\n} per
      * header, as jnats writes them).
      */
     record Template(Headers headers, byte[] open) {
-        static Template of(Key key) {
-            Headers headers = new Headers(build(key), true);
+        static Template of(AttributeTemplates.Key key) {
+            Headers headers = new Headers(build(key.specVersion(), key.source(), key.type(), key.dataContentType(),
+                    key.dataSchema()), true);
             byte[] serialized = headers.getSerialized();
             return new Template(headers, Arrays.copyOf(serialized, serialized.length - 2));
         }
@@ -393,14 +386,14 @@ public final class HeaderTemplates {
         return templates.size();
     }
 
-    /** Fresh mutable headers holding {@code key}'s attributes, each validated by jnats. */
-    static Headers build(Key key) {
+    /** Fresh mutable headers holding these attributes (a {@code null} is left out), each validated by jnats. */
+    static Headers build(String specVersion, String source, String type, String dataContentType, String dataSchema) {
         Headers h = new Headers();
-        putIfPresent(h, "specversion", key.specVersion());
-        putIfPresent(h, "source", key.source());
-        putIfPresent(h, "type", key.type());
-        putIfPresent(h, "datacontenttype", key.dataContentType());
-        putIfPresent(h, "dataschema", key.dataSchema());
+        putIfPresent(h, "specversion", specVersion);
+        putIfPresent(h, "source", source);
+        putIfPresent(h, "type", type);
+        putIfPresent(h, "datacontenttype", dataContentType);
+        putIfPresent(h, "dataschema", dataSchema);
         return h;
     }
 

@@ -112,14 +112,16 @@ public final class NatsMessageWriter implements MessageWriter<NatsMessageWriter,
     }
 
     private Headers binaryHeaders() {
-        HeaderTemplates.Key key = new HeaderTemplates.Key(specVersion, source, type, dataContentType, dataSchema);
-        if (written) {
-            Headers headers = templates.written(key, varying, varyingLength);
+        HeaderTemplates.Template template = templates == null ? null
+                : templates.templateFor(specVersion, source, type, dataContentType, dataSchema);
+        if (written && template != null) {
+            Headers headers = HeaderTemplates.written(template, varying, varyingLength);
             if (headers != null) {
                 return headers;
             }
         }
-        Headers headers = templates == null ? HeaderTemplates.build(key) : templates.headersFor(key);
+        Headers headers = template != null ? HeaderTemplates.headersFrom(template)
+                : HeaderTemplates.build(specVersion, source, type, dataContentType, dataSchema);
         for (int i = 0; i < varyingLength; i += 2) {
             headers.put(varying[i], varying[i + 1]);
         }
