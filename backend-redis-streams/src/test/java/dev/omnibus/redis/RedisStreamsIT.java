@@ -190,10 +190,7 @@ class RedisStreamsIT {
     void entriesReadAheadBeyondTheInFlightLimitAreDeliveredOnceEvenWhenTheyWaitPastTheAckDeadline() {
         String t = topic("read-ahead");
         int total = 1200;
-        for (int i = 0; i < total; i++) {
-            bus.publisher().publish(t, event("ra-" + i));
-        }
-        await("the backlog is written").until(() -> raw().xlen(b(t)) == total);
+        writeBacklog(t, "ra-", total);
         Map<String, Integer> seen = new ConcurrentHashMap<>();
         List<String> repeated = new CopyOnWriteArrayList<>();
         AtomicInteger laterAttempts = new AtomicInteger();
@@ -228,10 +225,7 @@ class RedisStreamsIT {
     void aBacklogReadInFullBatchesIsAckedWithAtMostOneXackPerRead() {
         String t = topic("xack-per-read");
         int total = 5120;
-        for (int i = 0; i < total; i++) {
-            bus.publisher().publish(t, event("x-" + i));
-        }
-        await("the backlog is written").until(() -> raw().xlen(b(t)) == total);
+        writeBacklog(t, "x-", total);
         Omnibus own = open(redis.url());
         raw().configResetstat();
         AtomicInteger handled = new AtomicInteger();
@@ -256,10 +250,7 @@ class RedisStreamsIT {
     void acksHandedOverMidBatchReachTheServerWhileAHandlerHoldsTheReceiveThread() throws Exception {
         String t = topic("mid-batch-acks");
         int total = 300;
-        for (int i = 0; i < total; i++) {
-            bus.publisher().publish(t, event("m-" + i));
-        }
-        await("the backlog is written").until(() -> raw().xlen(b(t)) == total);
+        writeBacklog(t, "m-", total);
         CompletableFuture<Void> release = new CompletableFuture<>();
         CompletableFuture<Void> holding = new CompletableFuture<>();
         AtomicInteger handled = new AtomicInteger();
@@ -284,6 +275,14 @@ class RedisStreamsIT {
         }
         await("every entry acked").until(() -> raw().xpending(b(t), b("g")).getCount() == 0);
         assertThat(handled.get()).isEqualTo(total);
+    }
+
+    /** Publishes {@code count} events ({@code prefix} and a number) to {@code t}; returns once all are in the stream. */
+    private void writeBacklog(String t, String prefix, int count) {
+        for (int i = 0; i < count; i++) {
+            bus.publisher().publish(t, event(prefix + i));
+        }
+        await("the backlog is written").until(() -> raw().xlen(b(t)) == count);
     }
 
     /** The {@code calls} of {@code command} in the server's {@code INFO commandstats} (0 if it never ran). */
