@@ -47,8 +47,8 @@ public final class AttributeTemplates<T> {
     }
 
     /**
-     * The template of this combination (a {@code null} attribute is an absent one), built on its first use; {@code null}
-     * when {@value #MAX} other combinations are kept already.
+     * The template of this combination (a {@code null} attribute is an absent one), built on its first use;
+     * {@code null} when {@value #MAX} other combinations are kept already.
      *
      * @throws NullPointerException if the builder returned {@code null}
      * @throws RuntimeException     what the builder threw, on the combination's first use

@@ -277,7 +277,7 @@ class RedisStreamsIT {
         assertThat(handled.get()).isEqualTo(total);
     }
 
-    /** Publishes {@code count} events ({@code prefix} and a number) to {@code t}; returns once all are in the stream. */
+    /** Publishes {@code count} events ({@code prefix} and a number) to {@code t}; returns once all are stored. */
     private void writeBacklog(String t, String prefix, int count) {
         for (int i = 0; i < count; i++) {
             bus.publisher().publish(t, event(prefix + i));

@@ -28,8 +28,7 @@ import java.util.Arrays;
  *
  * <p>In binary mode the headers that repeat from event to event (spec version, source, type, content type, data
  * schema) come from the backend's {@link AttributeTemplates} ({@link #templates()}), built once per combination; the
- * rest (id, subject, time,
- * extensions) are encoded per event. The SDK's events hand over their attributes in the order spec version, id,
+ * rest (id, subject, time, extensions) are encoded per event. The SDK's events hand over their attributes in the order spec version, id,
  * source, type, data content type, data schema, then the rest; the headers come out in that order. An event of
  * another implementation that hands them over in another order gets the same headers in this order (Kafka readers
  * take a header by name, so nothing reads differently).
@@ -60,7 +59,7 @@ final class KafkaRecordWriter implements MessageWriter<KafkaRecordWriter, Produc
     private Header structuredType;
     private byte[] value;
 
-    /** A writer of one record to {@code topic} with {@code key} (null: none), with the backend's templates (or none). */
+    /** A writer of one record to {@code topic} with {@code key} (null: none), with the backend's templates or none. */
     KafkaRecordWriter(String topic, String key, AttributeTemplates<Header[]> templates) {
         this.topic = topic;
         this.key = key;

@@ -20,8 +20,9 @@ import java.util.function.BiConsumer;
  * five of the usual seven headers (a third of the NATS core publishing thread was header building).
  *
  * <p>Thread-safe: templates are built once, never changed after, and kept in an {@link AttributeTemplates} (the
- * combination used last is found without hashing). Bounded to {@value #MAX} combinations; events with a combination beyond that get their headers built one by one (same
- * headers, slower), so an application inventing a source per event cannot grow the heap. Not API.
+ * combination used last is found without hashing). Bounded to {@value #MAX} combinations; events with a combination
+ * beyond that get their headers built one by one (same headers, slower), so an application inventing a source per
+ * event cannot grow the heap. Not API.
  */
 public final class HeaderTemplates {
     /** Most templates kept. */
