@@ -1,6 +1,7 @@
 package dev.omnibus.kafka.internal;
 
 import dev.omnibus.spi.EventBuilders;
+import dev.omnibus.spi.RepeatCache;
 import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.SpecVersion;
@@ -28,8 +29,8 @@ import java.nio.charset.StandardCharsets;
  * header (it reaches the invalid message's reason). {@code KafkaEventReaderTest} checks the results against the
  * SDK's on generated records.
  *
- * <p>Thread-safe: the only state is the {@link EventBuilders.Sources} cache and the last data content type, both
- * replaced whole, never changed.
+ * <p>Thread-safe: the only state is caches ({@link EventBuilders.Sources}, {@link RepeatCache}s) and the last data
+ * content type, each replaced whole, never changed.
  */
 final class KafkaEventReader {
     private static final String CONTENT_TYPE = KafkaRecordWriter.CONTENT_TYPE;
@@ -38,6 +39,15 @@ final class KafkaEventReader {
     private static final String STRUCTURED_PREFIX = "application/cloudevents";
     /** The parsed source of the last record read, for the next that repeats it. */
     private final EventBuilders.Sources sources = new EventBuilders.Sources();
+    /**
+     * The texts of the headers whose values repeat from record to record, made once while they repeat: making the
+     * {@code ce_specversion} text anew and hashing it for {@code SpecVersion.parse} was a fifth of a receive thread
+     * (JFR, 2026-12-06). The same texts, so the same event.
+     */
+    private final RepeatCache specVersions = new RepeatCache();
+    private final RepeatCache contentTypes = new RepeatCache();
+    private final RepeatCache sourceTexts = new RepeatCache();
+    private final RepeatCache types = new RepeatCache();
     /**
      * The last content type found to be no event format (so a data content type, binary mode): the next record with
      * the same one skips the format lookup (a hash of a new string and a map lookup per record). The SDK's service
@@ -70,7 +80,7 @@ final class KafkaEventReader {
             if (contentType.value() == null) {
                 throw nullValue(CONTENT_TYPE);
             }
-            contentTypeText = text(contentType.value());
+            contentTypeText = contentTypes.text(contentType.value());
             if (!contentTypeText.equals(lastDataContentType)) {
                 if (contentTypeText.startsWith(STRUCTURED_PREFIX)
                         || EventFormatProvider.getInstance().resolveFormat(contentTypeText) != null) {
@@ -85,7 +95,7 @@ final class KafkaEventReader {
         if (specVersion.value() == null) {
             throw nullValue(SPEC_VERSION_HEADER);
         }
-        CloudEventWriter<CloudEvent> writer = EventBuilders.writer(SpecVersion.parse(text(specVersion.value())),
+        CloudEventWriter<CloudEvent> writer = EventBuilders.writer(SpecVersion.parse(specVersions.text(specVersion.value())),
                 sources);
         for (Header h : headers) {
             byte[] value = h.value();
@@ -106,7 +116,7 @@ final class KafkaEventReader {
                         continue;
                     }
                 }
-                writer.withContextAttribute(name, text(value));
+                writer.withContextAttribute(name, textOf(name, value));
             }
         }
         byte[] payload = record.value();
@@ -125,6 +135,14 @@ final class KafkaEventReader {
     /** Where the binding fails with a bare NullPointerException: the header it reads has no value. */
     private static IllegalArgumentException nullValue(String header) {
         return new IllegalArgumentException("its last '" + header + "' header has no value");
+    }
+
+    /** The text of attribute {@code name}'s value, from its cache for the attributes that repeat. */
+    private String textOf(String name, byte[] value) {
+        if (name.equals("source")) {
+            return sourceTexts.text(value);
+        }
+        return name.equals("type") ? types.text(value) : text(value);
     }
 
     private static String text(byte[] value) {

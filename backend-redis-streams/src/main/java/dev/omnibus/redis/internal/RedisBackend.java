@@ -13,6 +13,7 @@ import dev.omnibus.spi.BackendContext;
 import dev.omnibus.spi.PublishFuture;
 import dev.omnibus.spi.Receiver;
 import dev.omnibus.spi.ReceiverSpec;
+import dev.omnibus.spi.RepeatCache;
 import dev.omnibus.spi.TlsFailures;
 import dev.omnibus.spi.TlsOptions;
 import dev.omnibus.spi.TlsSettings;
@@ -119,7 +120,7 @@ public final class RedisBackend implements Backend {
     private final int requestQueue;
     private final Executor flusher;
     private final PublishCork cork;
-    private final StreamBinding.RepeatCache publishKeys = new StreamBinding.RepeatCache();
+    private final RepeatCache publishKeys = new RepeatCache();
     private volatile boolean down;
     private Capabilities capabilities;
     /**

@@ -4,6 +4,7 @@ import dev.omnibus.Extensions;
 import dev.omnibus.spi.EventBuilders;
 import dev.omnibus.spi.EventTime;
 import dev.omnibus.spi.ReceivedMessage;
+import dev.omnibus.spi.RepeatCache;
 import dev.omnibus.spi.StructuredJson;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
@@ -163,46 +164,6 @@ final class StreamBinding {
 
         Object[] toArray() {
             return size == items.length ? items : Arrays.copyOf(items, size);
-        }
-    }
-
-    /**
-     * Thread-safe: the UTF-8 bytes of the last text asked for (or the text of the last bytes), reused while the same
-     * value repeats (a stream's events mostly share their source and type); a different value replaces it. Use one
-     * instance per direction: its entry holds its own copy of the bytes.
-     */
-    static final class RepeatCache {
-        private volatile Entry last;
-
-        /** The text of UTF-8 {@code bytes}: the last one when the bytes are the same. */
-        String text(byte[] bytes) {
-            Entry e = last;
-            if (e != null && Arrays.equals(e.bytes, bytes)) {
-                return e.text;
-            }
-            String t = StreamBinding.text(bytes);
-            last = new Entry(t, bytes.clone());
-            return t;
-        }
-
-        byte[] bytes(String text) {
-            Entry e = last;
-            if (e != null && e.text.equals(text)) {
-                return e.bytes;
-            }
-            byte[] b = StreamBinding.bytes(text);
-            last = new Entry(text, b);
-            return b;
-        }
-
-        private static final class Entry {
-            final String text;
-            final byte[] bytes;
-
-            Entry(String text, byte[] bytes) {
-                this.text = text;
-                this.bytes = bytes;
-            }
         }
     }
 
