@@ -10,8 +10,8 @@ import java.util.Objects;
  * header turns their bytes into text once instead of per message, and a writer encodes them once. A different value
  * replaces the one kept.
  *
- * <p>Why: a Kafka receive thread spent a fifth of its time making the {@code ce_specversion} header's text anew and
- * hashing it for {@code SpecVersion.parse} (JFR, 2026-12-06), and more on the other repeated headers; a repeated
+ * <p>Why: making the {@code ce_specversion} header's text anew and hashing it for {@code SpecVersion.parse} was a
+ * fifth of a Kafka receive thread's JFR samples (2026-12-06), and the other repeated headers' texts more; a repeated
  * value now costs a comparison of its bytes, and its text is the same {@code String} instance each time, so what
  * looks it up next ({@code SpecVersion.parse}'s hash, {@link EventBuilders.Sources}) finds it by identity or a
  * cached hash.

@@ -41,8 +41,8 @@ final class KafkaEventReader {
     private final EventBuilders.Sources sources = new EventBuilders.Sources();
     /**
      * The texts of the headers whose values repeat from record to record, made once while they repeat: making the
-     * {@code ce_specversion} text anew and hashing it for {@code SpecVersion.parse} was a fifth of a receive thread
-     * (JFR, 2026-12-06). The same texts, so the same event.
+     * {@code ce_specversion} text anew and hashing it for {@code SpecVersion.parse} was a fifth of a receive thread's
+     * JFR samples (2026-12-06). The same texts, so the same event.
      */
     private final RepeatCache specVersions = new RepeatCache();
     private final RepeatCache contentTypes = new RepeatCache();
@@ -95,8 +95,8 @@ final class KafkaEventReader {
         if (specVersion.value() == null) {
             throw nullValue(SPEC_VERSION_HEADER);
         }
-        CloudEventWriter<CloudEvent> writer = EventBuilders.writer(SpecVersion.parse(specVersions.text(specVersion.value())),
-                sources);
+        SpecVersion version = SpecVersion.parse(specVersions.text(specVersion.value()));
+        CloudEventWriter<CloudEvent> writer = EventBuilders.writer(version, sources);
         for (Header h : headers) {
             byte[] value = h.value();
             if (value == null) {

@@ -28,10 +28,10 @@ import java.util.Arrays;
  *
  * <p>In binary mode the headers that repeat from event to event (spec version, source, type, content type, data
  * schema) come from the backend's {@link AttributeTemplates} ({@link #templates()}), built once per combination; the
- * rest (id, subject, time, extensions) are encoded per event. The SDK's events hand over their attributes in the order spec version, id,
- * source, type, data content type, data schema, then the rest; the headers come out in that order. An event of
- * another implementation that hands them over in another order gets the same headers in this order (Kafka readers
- * take a header by name, so nothing reads differently).
+ * rest (id, subject, time, extensions) are encoded per event. The SDK's events hand over their attributes in the
+ * order spec version, id, source, type, data content type, data schema, then the rest; the headers come out in that
+ * order. An event of another implementation that hands them over in another order gets the same headers in this
+ * order (Kafka readers take a header by name, so nothing reads differently).
  *
  * <p>Not thread-safe: one instance per record. The template headers are shared by the records that use them
  * ({@link RecordHeader} has no mutator; a producer interceptor that writes into a header's value array would
