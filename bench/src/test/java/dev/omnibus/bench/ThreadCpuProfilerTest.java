@@ -1,0 +1,105 @@
+package dev.omnibus.bench;
+
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.IterationResultMetaData;
+import org.openjdk.jmh.results.Result;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link ThreadCpuProfiler} attributes CPU time to the thread group and the child process that used it. If this
+ * fails, check that the profiler reads its baselines in {@code beforeIteration} and that a thread or process started
+ * during the iteration counts from zero.
+ */
+class ThreadCpuProfilerTest {
+    private static final long BURN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long OPS = 1_000;
+
+    @Test
+    void numberedThreadsFormOneGroup() {
+        assertThat(ThreadCpuProfiler.group("kafka-producer-network-thread | producer-12"))
+                .isEqualTo("kafka-producer-network-thread | producer-#");
+        assertThat(ThreadCpuProfiler.group("omnibus-receive-7-topic42")).isEqualTo("omnibus-receive-#-topic#");
+        assertThat(ThreadCpuProfiler.group("main")).isEqualTo("main");
+    }
+
+    @Test
+    void smallGroupsAreSummedAndTheTotalCountsEverything() {
+        Map<String, Double> rows = byLabel(ThreadCpuProfiler.results(
+                Map.of("receive", 9_700L, "timer", 40L, "logger", 60L), 200L, Map.of("nats-server", 5_000L), 10));
+        assertThat(rows).containsOnlyKeys("cpu.thread:receive", "cpu.thread:(other)", "cpu.jvm-other",
+                "cpu.child:nats-server", "cpu.total");
+        assertThat(rows.get("cpu.thread:receive")).isEqualTo(970.0);
+        assertThat(rows.get("cpu.thread:(other)")).isEqualTo(10.0);
+        assertThat(rows.get("cpu.jvm-other")).isEqualTo(20.0);
+        assertThat(rows.get("cpu.child:nats-server")).isEqualTo(500.0);
+        assertThat(rows.get("cpu.total")).isEqualTo(1_500.0);
+    }
+
+    @Test
+    void cpuOfAThreadAndAChildStartedDuringTheIterationIsAttributedPerOperation() throws Exception {
+        ThreadCpuProfiler profiler = new ThreadCpuProfiler();
+        profiler.beforeIteration(null, null);
+
+        CountDownLatch burnt = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread burner = new Thread(() -> {
+            var threads = ManagementFactory.getThreadMXBean();
+            long x = 0;
+            while (threads.getCurrentThreadCpuTime() < BURN_NANOS) {
+                x += Long.numberOfTrailingZeros(x + System.nanoTime());
+            }
+            burnt.countDown();
+            try {
+                release.await(); // alive at afterIteration: an ended thread's CPU is no longer readable
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (x == 42) {
+                System.out.print(""); // keeps the loop from being optimised away
+            }
+        }, "cpu-burner-1");
+        burner.start();
+        Process child = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
+        try {
+            assertThat(burnt.await(60, TimeUnit.SECONDS)).as("burner used 200 ms of CPU").isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (child.toHandle().info().totalCpuDuration().orElse(Duration.ZERO).toNanos() < BURN_NANOS) {
+                assertThat(System.nanoTime()).as("child used 200 ms of CPU in 60 s").isLessThan(deadline);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // polls a condition, with a deadline
+            }
+            List<Result> results = profiler.afterIteration(null, null,
+                    new IterationResult(null, null, new IterationResultMetaData(OPS, OPS)));
+            Map<String, Double> rows = byLabel(results);
+            double perOp = (double) BURN_NANOS / OPS;
+            assertThat(rows.get("cpu.thread:cpu-burner-#")).as("burner ns/op").isBetween(perOp, perOp * 1.5);
+            Map.Entry<String, Double> sh = rows.entrySet().stream().filter(r -> r.getKey().startsWith("cpu.child:"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no child row in " + rows));
+            // process CPU is counted in clock ticks (10 ms): a tick of slack
+            assertThat(sh.getValue()).as(sh.getKey()).isGreaterThanOrEqualTo(perOp * 0.95);
+            assertThat(rows.get("cpu.total")).isGreaterThanOrEqualTo(rows.get("cpu.thread:cpu-burner-#")
+                    + sh.getValue());
+            assertThat(results).allSatisfy(r -> assertThat(r.getScoreUnit()).isEqualTo("ns/op"));
+        } finally {
+            release.countDown();
+            child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            burner.join(10_000);
+        }
+    }
+
+    private static Map<String, Double> byLabel(List<Result> results) {
+        return results.stream().collect(Collectors.toMap(Result::getLabel, Result::getScore, (a, b) -> {
+            throw new AssertionError("two rows labelled alike");
+        }, java.util.TreeMap::new));
+    }
+}
