@@ -22,11 +22,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class PublishTimeoutsTest {
     @Test
@@ -180,13 +180,11 @@ class PublishTimeoutsTest {
         }
         timeouts.sweep(); // passes the first two segments; the third is where the sweep goes on
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (second.stream().anyMatch(r -> r.get() != null)) {
-            assertThat(System.nanoTime()).as("the second segment's futures collected within 10 s while the first "
-                    + "segment is still referenced").isLessThan(deadline);
-            System.gc();
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // polls a condition, with a deadline
-        }
+        await("the second segment's futures collected while the first segment is still referenced")
+                .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> {
+                    System.gc();
+                    return second.stream().allMatch(r -> r.get() == null);
+                });
 
         // a publisher that read the first segment as the tail before the sweep passed it goes on at the real tail
         Method nextOf = PublishTimeouts.class.getDeclaredMethod("nextOf", first.getClass());

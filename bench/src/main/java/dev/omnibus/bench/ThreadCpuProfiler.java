@@ -56,7 +56,7 @@ public final class ThreadCpuProfiler implements InternalProfiler {
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final com.sun.management.OperatingSystemMXBean os;
     private Map<Long, Long> threadsBefore = Map.of();
-    private Map<Long, Duration> childrenBefore = Map.of();
+    private Map<Long, Child> childrenBefore = Map.of();
     private long processBefore;
 
     /**
@@ -92,7 +92,7 @@ public final class ThreadCpuProfiler implements InternalProfiler {
         // threads first: they are what the figures are read for, so the least time between their two readings
         Map<Long, Long> threadsAfter = threadCpu();
         long process = os.getProcessCpuTime() - processBefore;
-        Map<Long, Duration> childrenAfter = children();
+        Map<Long, Child> childrenAfter = children();
         long ops = result.getMetadata().getAllOps();
         if (ops <= 0) {
             return List.of();
@@ -110,9 +110,10 @@ public final class ThreadCpuProfiler implements InternalProfiler {
         }
         Map<String, Long> byCommand = new TreeMap<>();
         childrenAfter.forEach((pid, after) -> {
-            long used = after.minus(childrenBefore.getOrDefault(pid, Duration.ZERO)).toNanos();
+            Child before = childrenBefore.get(pid);
+            long used = after.cpu.minus(before == null ? Duration.ZERO : before.cpu).toNanos();
             if (used > 0) {
-                byCommand.merge(command(pid), used, Long::sum);
+                byCommand.merge(after.command, used, Long::sum);
             }
         });
         return results(byName, Math.max(0, process - threadsTotal), byCommand, ops);
@@ -169,15 +170,20 @@ public final class ThreadCpuProfiler implements InternalProfiler {
         return info == null ? null : info.getThreadName();
     }
 
-    private static Map<Long, Duration> children() {
-        Map<Long, Duration> cpu = new HashMap<>();
-        ProcessHandle.current().descendants().forEach(p ->
-                p.info().totalCpuDuration().ifPresent(d -> cpu.put(p.pid(), d)));
-        return cpu;
+    /** Every process this JVM started, directly or not, by pid: its CPU time and executable, read together. */
+    private static Map<Long, Child> children() {
+        Map<Long, Child> children = new HashMap<>();
+        ProcessHandle.current().descendants().forEach(p -> {
+            ProcessHandle.Info info = p.info();
+            info.totalCpuDuration().ifPresent(cpu -> {
+                String command = info.command().orElse("(unknown)");
+                children.put(p.pid(), new Child(command.substring(command.lastIndexOf('/') + 1), cpu));
+            });
+        });
+        return children;
     }
 
-    private static String command(long pid) {
-        String command = ProcessHandle.of(pid).flatMap(p -> p.info().command()).orElse("(ended)");
-        return command.substring(command.lastIndexOf('/') + 1);
+    /** A child process's executable name and CPU time at one reading. */
+    private record Child(String command, Duration cpu) {
     }
 }

@@ -9,12 +9,13 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@link ThreadCpuProfiler} attributes CPU time to the thread group and the child process that used it. If this
@@ -73,11 +74,9 @@ class ThreadCpuProfilerTest {
         Process child = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
         try {
             assertThat(burnt.await(60, TimeUnit.SECONDS)).as("burner used 200 ms of CPU").isTrue();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (child.toHandle().info().totalCpuDuration().orElse(Duration.ZERO).toNanos() < BURN_NANOS) {
-                assertThat(System.nanoTime()).as("child used 200 ms of CPU in 60 s").isLessThan(deadline);
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // polls a condition, with a deadline
-            }
+            await("child used 200 ms of CPU").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> child.toHandle().info().totalCpuDuration().orElse(Duration.ZERO).toNanos()
+                            >= BURN_NANOS);
             List<Result> results = profiler.afterIteration(null, null,
                     new IterationResult(null, null, new IterationResultMetaData(OPS, OPS)));
             Map<String, Double> rows = byLabel(results);
@@ -100,6 +99,6 @@ class ThreadCpuProfilerTest {
     private static Map<String, Double> byLabel(List<Result> results) {
         return results.stream().collect(Collectors.toMap(Result::getLabel, Result::getScore, (a, b) -> {
             throw new AssertionError("two rows labelled alike");
-        }, java.util.TreeMap::new));
+        }, TreeMap::new));
     }
 }
