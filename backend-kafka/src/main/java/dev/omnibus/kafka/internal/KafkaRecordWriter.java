@@ -11,7 +11,6 @@ import io.cloudevents.rw.CloudEventWriter;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
@@ -53,8 +52,8 @@ final class KafkaRecordWriter implements MessageWriter<KafkaRecordWriter, Produc
     private String type;
     private String dataContentType;
     private String dataSchema;
-    /** The other attributes and extensions, in the order handed over. */
-    private Header[] varying = new Header[4];
+    /** The other attributes and extensions, in the order handed over; made on the first (most events have none). */
+    private Header[] varying;
     private int varyingLength;
     private Header structuredType;
     private byte[] value;
@@ -86,7 +85,9 @@ final class KafkaRecordWriter implements MessageWriter<KafkaRecordWriter, Produc
             case "datacontenttype" -> dataContentType = attribute;
             case "dataschema" -> dataSchema = attribute;
             default -> {
-                if (varyingLength == varying.length) {
+                if (varying == null) {
+                    varying = new Header[4];
+                } else if (varyingLength == varying.length) {
                     varying = Arrays.copyOf(varying, varyingLength * 2);
                 }
                 varying[varyingLength++] = header(CE_PREFIX + name, attribute);
@@ -103,7 +104,9 @@ final class KafkaRecordWriter implements MessageWriter<KafkaRecordWriter, Produc
 
     @Override
     public ProducerRecord<String, byte[]> end() {
-        return new ProducerRecord<>(topic, null, null, key, value, new RecordHeaders(headers()));
+        // a list view, not a RecordHeaders: the record copies whatever it is given into RecordHeaders of its own, and
+        // a RecordHeaders built here first would be a second list made and thrown away per record
+        return new ProducerRecord<>(topic, null, null, key, value, Arrays.asList(headers()));
     }
 
     @Override
@@ -135,7 +138,9 @@ final class KafkaRecordWriter implements MessageWriter<KafkaRecordWriter, Produc
         }
         System.arraycopy(fixed, before, all, n, fixed.length - before);
         n += fixed.length - before;
-        System.arraycopy(varying, 0, all, n, varyingLength);
+        if (varyingLength > 0) {
+            System.arraycopy(varying, 0, all, n, varyingLength);
+        }
         return all;
     }
 
