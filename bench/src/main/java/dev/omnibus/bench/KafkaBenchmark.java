@@ -419,20 +419,22 @@ public class KafkaBenchmark {
         /** Writes the backlog, opens a consumer in a new group and polls its first records (not measured). */
         @Setup(Level.Invocation)
         public void fill(Kafka k) throws Exception {
-            kafka = k;
-            topic = k.fillBacklog("bench.consume.raw");
-            group = "raw-" + topic;
-            consumer = k.rawConsumer(group);
-            consumer.subscribe(List.of(topic));
-            // joined, with its first records in hand, before the measurement (see the class comment)
-            long end = System.nanoTime() + WAIT.toNanos();
-            do {
-                if (System.nanoTime() - end > 0) {
-                    throw new IllegalStateException("the raw consumer got no record within " + WAIT);
-                }
-                first = consumer.poll(Duration.ofMillis(100));
-            } while (first.isEmpty());
-            Backlogs.collectSetUpGarbage();
+            ThreadCpuProfiler.unmeasured(() -> {
+                kafka = k;
+                topic = k.fillBacklog("bench.consume.raw");
+                group = "raw-" + topic;
+                consumer = k.rawConsumer(group);
+                consumer.subscribe(List.of(topic));
+                // joined, with its first records in hand, before the measurement (see the class comment)
+                long end = System.nanoTime() + WAIT.toNanos();
+                do {
+                    if (System.nanoTime() - end > 0) {
+                        throw new IllegalStateException("the raw consumer got no record within " + WAIT);
+                    }
+                    first = consumer.poll(Duration.ofMillis(100));
+                } while (first.isEmpty());
+                Backlogs.collectSetUpGarbage();
+            });
         }
 
         /** Reads the backlog; with {@code decodeInto}, decodes every record with the SDK's binding into it. */
@@ -467,8 +469,10 @@ public class KafkaBenchmark {
         /** Closes the consumer and checks the whole backlog is committed. */
         @TearDown(Level.Invocation)
         public void check() throws Exception {
-            consumer.close();
-            kafka.requireCommitted(group, topic);
+            ThreadCpuProfiler.unmeasured(() -> {
+                consumer.close();
+                kafka.requireCommitted(group, topic);
+            });
         }
     }
 
@@ -494,15 +498,17 @@ public class KafkaBenchmark {
          */
         @Setup(Level.Invocation)
         public void fill(Kafka k) throws Exception {
-            kafka = k;
-            topic = traced() ? k.fillBacklog("bench.consume.traced", k.tracedPublisher)
-                    : k.fillBacklog("bench.consume.omnibus");
-            group = "omnibus-" + topic.replace('.', '-');
-            latch.arm(BACKLOG);
-            gate = new StartGate(handler);
-            subscription = Backlogs.subscribe(traced() ? k.tracedBus : k.bus, topic, group, 1024, gate);
-            gate.awaitFirst(WAIT);
-            Backlogs.collectSetUpGarbage();
+            ThreadCpuProfiler.unmeasured(() -> {
+                kafka = k;
+                topic = traced() ? k.fillBacklog("bench.consume.traced", k.tracedPublisher)
+                        : k.fillBacklog("bench.consume.omnibus");
+                group = "omnibus-" + topic.replace('.', '-');
+                latch.arm(BACKLOG);
+                gate = new StartGate(handler);
+                subscription = Backlogs.subscribe(traced() ? k.tracedBus : k.bus, topic, group, 1024, gate);
+                gate.awaitFirst(WAIT);
+                Backlogs.collectSetUpGarbage();
+            });
         }
 
         /** Whether this backlog is written and read with metrics and tracing on. */
@@ -513,9 +519,11 @@ public class KafkaBenchmark {
         /** Closes the subscription (its last commit) and checks everything was acked and committed. */
         @TearDown(Level.Invocation)
         public void check() throws Exception {
-            gate.open(); // a failed invocation must not leave the handler held
-            Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
-            kafka.requireCommitted(group, topic);
+            ThreadCpuProfiler.unmeasured(() -> {
+                gate.open(); // a failed invocation must not leave the handler held
+                Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
+                kafka.requireCommitted(group, topic);
+            });
         }
     }
 

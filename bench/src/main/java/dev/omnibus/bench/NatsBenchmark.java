@@ -297,17 +297,19 @@ public class NatsBenchmark {
 
         /** Builds fresh events and their raw messages (not measured). */
         @Setup(Level.Invocation)
-        public void build() {
-            long n = invocations++;
-            for (int i = 0; i < BATCH; i++) {
-                CloudEvent e = event("bench-" + n + "-" + i);
-                events[i] = e;
-                coreMessages[i] = readOnlyHeaders(NatsBinding.toBinaryMessage("benchcore.raw", e));
-                jsMessages[i] = NatsBinding.toBinaryMessage("benchjsr.publish", e);
-                // the Nats-Msg-Id Omnibus sets: topic, source and id (see docs/backends/jetstream.md, Publish)
-                jsOptions[i] = PublishOptions.builder().messageId("benchjsr.publish " + SOURCE + " " + e.getId())
-                        .build();
-            }
+        public void build() throws Exception {
+            ThreadCpuProfiler.unmeasured(() -> {
+                long n = invocations++;
+                for (int i = 0; i < BATCH; i++) {
+                    CloudEvent e = event("bench-" + n + "-" + i);
+                    events[i] = e;
+                    coreMessages[i] = readOnlyHeaders(NatsBinding.toBinaryMessage("benchcore.raw", e));
+                    jsMessages[i] = NatsBinding.toBinaryMessage("benchjsr.publish", e);
+                    // the Nats-Msg-Id Omnibus sets: topic, source and id (see docs/backends/jetstream.md, Publish)
+                    jsOptions[i] = PublishOptions.builder().messageId("benchjsr.publish " + SOURCE + " " + e.getId())
+                            .build();
+                }
+            });
         }
     }
 
@@ -336,28 +338,32 @@ public class NatsBenchmark {
         /** Writes the backlog and creates the consumer (not measured); consuming starts in the measured part. */
         @Setup(Level.Invocation)
         public void fill(Nats b) throws Exception {
-            nats = b;
-            topic = b.fillBacklog("raw");
-            name = "raw" + b.backlogs;
-            b.jsm.addOrUpdateConsumer("benchbacklog", ConsumerConfiguration.builder().durable(name)
-                    .filterSubject(topic).ackPolicy(AckPolicy.Explicit).maxAckPending(Math.max(1000, PULL_BATCH))
-                    .build());
-            ConsumerContext context = b.js.getConsumerContext("benchbacklog", name);
-            CountDownLatch latch = new CountDownLatch(BACKLOG);
-            done = latch;
-            consumer = context.consume(ConsumeOptions.builder().batchSize(PULL_BATCH).build(), m -> {
-                m.ack();
-                latch.countDown();
+            ThreadCpuProfiler.unmeasured(() -> {
+                nats = b;
+                topic = b.fillBacklog("raw");
+                name = "raw" + b.backlogs;
+                b.jsm.addOrUpdateConsumer("benchbacklog", ConsumerConfiguration.builder().durable(name)
+                        .filterSubject(topic).ackPolicy(AckPolicy.Explicit).maxAckPending(Math.max(1000, PULL_BATCH))
+                        .build());
+                ConsumerContext context = b.js.getConsumerContext("benchbacklog", name);
+                CountDownLatch latch = new CountDownLatch(BACKLOG);
+                done = latch;
+                consumer = context.consume(ConsumeOptions.builder().batchSize(PULL_BATCH).build(), m -> {
+                    m.ack();
+                    latch.countDown();
+                });
             });
         }
 
         /** Stops the consumer and checks that every message was acked. */
         @TearDown(Level.Invocation)
         public void check() throws Exception {
-            consumer.stop();
-            nats.raw.flush(WAIT);
-            consumer.close();
-            nats.requireAllAcked(name, topic);
+            ThreadCpuProfiler.unmeasured(() -> {
+                consumer.stop();
+                nats.raw.flush(WAIT);
+                consumer.close();
+                nats.requireAllAcked(name, topic);
+            });
         }
     }
 
@@ -378,19 +384,23 @@ public class NatsBenchmark {
         /** Writes the backlog, then subscribes in a group (not measured). */
         @Setup(Level.Invocation)
         public void fill(Nats b) throws Exception {
-            nats = b;
-            topic = b.fillBacklog("omnibus");
-            group = "g" + b.backlogs;
-            latch.arm(BACKLOG);
-            subscription = Backlogs.subscribe(b.jetStreamBus, topic, group, PULL_BATCH, handler);
+            ThreadCpuProfiler.unmeasured(() -> {
+                nats = b;
+                topic = b.fillBacklog("omnibus");
+                group = "g" + b.backlogs;
+                latch.arm(BACKLOG);
+                subscription = Backlogs.subscribe(b.jetStreamBus, topic, group, PULL_BATCH, handler);
+            });
         }
 
         /** Closes the subscription (its last acks go out) and checks that nothing is left unacked. */
         @TearDown(Level.Invocation)
         public void check() throws Exception {
-            Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
-            // the group's durable consumer, as the JetStream backend names it: <group>_<topic, dots as underscores>
-            nats.requireAllAcked(group + "_" + topic.replace('.', '_'), topic);
+            ThreadCpuProfiler.unmeasured(() -> {
+                Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
+                // the group's durable consumer, as the JetStream backend names it: <group>_<topic, dots as underscores>
+                nats.requireAllAcked(group + "_" + topic.replace('.', '_'), topic);
+            });
         }
     }
 }

@@ -433,37 +433,41 @@ public class RabbitMqBenchmark {
         /** Writes the backlog and starts the consumer (not measured); the measured part waits for it. */
         @Setup(Level.Invocation)
         public void fill(Rabbit r) throws Exception {
-            rabbit = r;
-            String topic = r.fillBacklog("raw", t -> "raw:" + t);
-            queue = "raw:" + topic;
-            CountDownLatch latch = new CountDownLatch(1);
-            done = latch;
-            received = 0;
-            channel = r.raw.createChannel();
-            channel.basicQos(PREFETCH);
-            channel.basicConsume(queue, false, new DefaultConsumer(channel) {
-                private int count;
+            ThreadCpuProfiler.unmeasured(() -> {
+                rabbit = r;
+                String topic = r.fillBacklog("raw", t -> "raw:" + t);
+                queue = "raw:" + topic;
+                CountDownLatch latch = new CountDownLatch(1);
+                done = latch;
+                received = 0;
+                channel = r.raw.createChannel();
+                channel.basicQos(PREFETCH);
+                channel.basicConsume(queue, false, new DefaultConsumer(channel) {
+                    private int count;
 
-                @Override
-                public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
-                                           byte[] body) throws IOException {
-                    int n = ++count; // one dispatch thread per channel at a time
-                    if (n % ACK_EVERY == 0 || n == BACKLOG) {
-                        getChannel().basicAck(envelope.getDeliveryTag(), true);
-                        received = n;
+                    @Override
+                    public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
+                                               byte[] body) throws IOException {
+                        int n = ++count; // one dispatch thread per channel at a time
+                        if (n % ACK_EVERY == 0 || n == BACKLOG) {
+                            getChannel().basicAck(envelope.getDeliveryTag(), true);
+                            received = n;
+                        }
+                        if (n == BACKLOG) {
+                            latch.countDown();
+                        }
                     }
-                    if (n == BACKLOG) {
-                        latch.countDown();
-                    }
-                }
+                });
             });
         }
 
         /** Closes the consumer's channel and checks that everything was acked. */
         @TearDown(Level.Invocation)
         public void check() throws Exception {
-            channel.close();
-            rabbit.requireAllAcked(queue);
+            ThreadCpuProfiler.unmeasured(() -> {
+                channel.close();
+                rabbit.requireAllAcked(queue);
+            });
         }
     }
 
@@ -483,22 +487,26 @@ public class RabbitMqBenchmark {
         /** Writes the backlog into the group's queue, then subscribes in the group (not measured). */
         @Setup(Level.Invocation)
         public void fill(Rabbit r) throws Exception {
-            rabbit = r;
-            String group = "g" + r.backlogs;
-            // the group's queue, as the backend names it: <exchange>:<group>:<topic>
-            String topic = r.fillBacklog("omnibus", t -> EXCHANGE + ":" + group + ":" + t);
-            queue = EXCHANGE + ":" + group + ":" + topic;
-            latch.arm(BACKLOG);
-            // no startAt(earliest): RabbitMQ denies REPLAY; the group's queue holds the backlog already
-            subscription = r.bus.subscriber().subscribe(SubscribeOptions.topic(topic).group(group)
-                    .ackMode(AckMode.AUTO).concurrency(1).maxInFlight(PREFETCH), handler);
+            ThreadCpuProfiler.unmeasured(() -> {
+                rabbit = r;
+                String group = "g" + r.backlogs;
+                // the group's queue, as the backend names it: <exchange>:<group>:<topic>
+                String topic = r.fillBacklog("omnibus", t -> EXCHANGE + ":" + group + ":" + t);
+                queue = EXCHANGE + ":" + group + ":" + topic;
+                latch.arm(BACKLOG);
+                // no startAt(earliest): RabbitMQ denies REPLAY; the group's queue holds the backlog already
+                subscription = r.bus.subscriber().subscribe(SubscribeOptions.topic(topic).group(group)
+                        .ackMode(AckMode.AUTO).concurrency(1).maxInFlight(PREFETCH), handler);
+            });
         }
 
         /** Closes the subscription (its last acks go out) and checks that nothing is left unacked. */
         @TearDown(Level.Invocation)
         public void check() throws Exception {
-            Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
-            rabbit.requireAllAcked(queue);
+            ThreadCpuProfiler.unmeasured(() -> {
+                Backlogs.closeAndRequireAllAcked(subscription, BACKLOG);
+                rabbit.requireAllAcked(queue);
+            });
         }
     }
 }

@@ -10,8 +10,8 @@ import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.ScalarResult;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,22 +42,38 @@ import java.util.regex.Pattern;
  *   <li>{@code cpu.child:<command>}: the processes the JVM started, by executable name (the broker);</li>
  *   <li>{@code cpu.total}: all of the above.</li>
  * </ul>
- * Work a benchmark does in its per-invocation set-up (writing a backlog to consume, say) falls in the iteration and
- * so in these figures: on the threads that do it and in the broker, not in the consumer's rows.
+ * Work a benchmark does in its per-invocation set-up and tear-down (writing a backlog to consume, say, then checking
+ * it was all acked) falls in the iteration, which JMH's timer leaves out but a profiler cannot. A benchmark runs
+ * such work through {@link #unmeasured}, and the CPU every thread, the JVM and each child process used between that
+ * window's two readings is taken out of the iteration's figures. What the window started and goes on after it
+ * closes (a broker still writing what it confirmed) is not taken out; a window adds two readings of a few
+ * milliseconds each, outside JMH's timer.
  *
- * <p>Thread-safety: JMH calls a profiler from one thread, before and after each iteration; not thread-safe beyond
- * that. Errors: the constructor throws {@link ProfilerException} where the JVM cannot measure thread CPU time.
+ * <p>Thread-safety: JMH calls a profiler from one thread, before and after each iteration; {@link #unmeasured} may
+ * be called from the benchmark's threads meanwhile (the two meet in synchronised methods). Errors: the constructor
+ * throws {@link ProfilerException} where the JVM cannot measure thread CPU time.
  */
 public final class ThreadCpuProfiler implements InternalProfiler {
     /** Threads below this share of the JVM's CPU in an iteration are reported together. */
     static final int MIN_SHARE_PERCENT = 1;
     private static final Pattern DIGITS = Pattern.compile("\\d+");
 
+    /** The profiler whose iteration runs now in this JVM, or null: where {@link #unmeasured} reports to. */
+    private static volatile ThreadCpuProfiler measuring;
+
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final com.sun.management.OperatingSystemMXBean os;
-    private Map<Long, Long> threadsBefore = Map.of();
-    private Map<Long, Child> childrenBefore = Map.of();
-    private long processBefore;
+    private Reading before = Reading.NONE;
+    /** CPU used inside {@link #unmeasured} work in this iteration: by thread id, by child pid, the whole JVM. */
+    private Map<Long, Long> excludedThreads = new HashMap<>();
+    private Map<Long, Long> excludedChildren = new HashMap<>();
+    private long excludedProcess;
+    /**
+     * CPU of threads that ended inside {@link #unmeasured} work (a subscription's receive thread, say, ends in a
+     * tear-down), used from the iteration's start to that work's start, by thread group: read before they ended, so
+     * it stays theirs instead of falling into {@code cpu.jvm-other}.
+     */
+    private Map<String, Long> retired = new HashMap<>();
 
     /**
      * Creates the profiler (JMH does, once per fork, for {@code -prof dev.omnibus.bench.ThreadCpuProfiler}).
@@ -81,42 +97,101 @@ public final class ThreadCpuProfiler implements InternalProfiler {
     }
 
     @Override
-    public void beforeIteration(BenchmarkParams benchmark, IterationParams iteration) {
-        childrenBefore = children();
-        processBefore = os.getProcessCpuTime();
-        threadsBefore = threadCpu();
+    public synchronized void beforeIteration(BenchmarkParams benchmark, IterationParams iteration) {
+        excludedThreads = new HashMap<>();
+        excludedChildren = new HashMap<>();
+        excludedProcess = 0;
+        retired = new HashMap<>();
+        before = read();
+        measuring = this;
     }
 
     @Override
-    public List<Result> afterIteration(BenchmarkParams benchmark, IterationParams iteration, IterationResult result) {
-        // threads first: they are what the figures are read for, so the least time between their two readings
-        Map<Long, Long> threadsAfter = threadCpu();
-        long process = os.getProcessCpuTime() - processBefore;
-        Map<Long, Child> childrenAfter = children();
+    public synchronized List<Result> afterIteration(BenchmarkParams benchmark, IterationParams iteration,
+                                                    IterationResult result) {
+        measuring = null;
+        Reading after = read();
         long ops = result.getMetadata().getAllOps();
         if (ops <= 0) {
             return List.of();
         }
-        Map<String, Long> byName = new TreeMap<>();
-        long threadsTotal = 0;
-        for (Map.Entry<Long, Long> t : threadsAfter.entrySet()) {
+        Map<String, Long> byName = new TreeMap<>(retired);
+        long threadsTotal = retired.values().stream().mapToLong(Long::longValue).sum();
+        for (Map.Entry<Long, Long> t : after.threads.entrySet()) {
             // a thread started during the iteration had used none before it
-            long used = t.getValue() - threadsBefore.getOrDefault(t.getKey(), 0L);
+            long used = t.getValue() - before.threads.getOrDefault(t.getKey(), 0L)
+                    - excludedThreads.getOrDefault(t.getKey(), 0L);
             if (used > 0) {
-                String name = threadName(t.getKey());
+                String name = after.names.get(t.getKey());
                 byName.merge(name == null ? "(ended)" : group(name), used, Long::sum);
                 threadsTotal += used;
             }
         }
         Map<String, Long> byCommand = new TreeMap<>();
-        childrenAfter.forEach((pid, after) -> {
-            Child before = childrenBefore.get(pid);
-            long used = after.cpu.minus(before == null ? Duration.ZERO : before.cpu).toNanos();
+        after.children.forEach((pid, child) -> {
+            long used = child.cpu - before.cpuOf(pid) - excludedChildren.getOrDefault(pid, 0L);
             if (used > 0) {
-                byCommand.merge(after.command, used, Long::sum);
+                byCommand.merge(child.command, used, Long::sum);
             }
         });
+        long process = after.process - before.process - excludedProcess;
         return results(byName, Math.max(0, process - threadsTotal), byCommand, ops);
+    }
+
+    /**
+     * Runs work a benchmark does outside its measured part (a per-invocation set-up or tear-down) and leaves the CPU
+     * used meanwhile out of the current iteration's figures. Without this profiler measuring, it only runs
+     * {@code work}. On the calling thread; one window at a time.
+     *
+     * @param work the unmeasured work
+     * @throws Exception what {@code work} throws (the CPU it used is left out all the same)
+     */
+    static void unmeasured(Work work) throws Exception {
+        ThreadCpuProfiler profiler = measuring;
+        if (profiler == null) {
+            work.run();
+            return;
+        }
+        Reading start = profiler.read();
+        try {
+            work.run();
+        } finally {
+            profiler.exclude(start, profiler.read());
+        }
+    }
+
+    /** Adds the CPU used between {@code start} and {@code end} to what this iteration leaves out. */
+    private synchronized void exclude(Reading start, Reading end) {
+        if (measuring != this) {
+            return; // the iteration ended while the window was open: its figures are already out
+        }
+        end.threads.forEach((id, cpu) -> excludedThreads.merge(id, cpu - start.threads.getOrDefault(id, 0L),
+                Long::sum));
+        start.threads.forEach((id, cpu) -> {
+            String name = start.names.get(id);
+            long used = cpu - before.threads.getOrDefault(id, 0L) - excludedThreads.getOrDefault(id, 0L);
+            if (!end.threads.containsKey(id) && name != null && used > 0) {
+                retired.merge(group(name), used, Long::sum);
+            }
+        });
+        end.children.forEach((pid, child) -> excludedChildren.merge(pid, child.cpu - start.cpuOf(pid), Long::sum));
+        excludedProcess += end.process - start.process;
+    }
+
+    /** The CPU of every live thread, of the JVM and of every child process, read together. */
+    private Reading read() {
+        Map<Long, Child> children = children();
+        long process = os.getProcessCpuTime();
+        // threads last at the start and first at the end of an iteration would be better still; the readings are a
+        // few milliseconds apart against iterations of seconds
+        Map<Long, Long> cpu = threadCpu();
+        Map<Long, String> names = new HashMap<>();
+        for (ThreadInfo info : threads.getThreadInfo(cpu.keySet().stream().mapToLong(Long::longValue).toArray())) {
+            if (info != null) { // null: ended since
+                names.put(info.getThreadId(), info.getThreadName());
+            }
+        }
+        return new Reading(cpu, names, process, children);
     }
 
     /** The rows of one iteration, from CPU nanoseconds by thread group and by child command. */
@@ -165,11 +240,6 @@ public final class ThreadCpuProfiler implements InternalProfiler {
         return cpu;
     }
 
-    private String threadName(long id) {
-        var info = threads.getThreadInfo(id);
-        return info == null ? null : info.getThreadName();
-    }
-
     /** Every process this JVM started, directly or not, by pid: its CPU time and executable, read together. */
     private static Map<Long, Child> children() {
         Map<Long, Child> children = new HashMap<>();
@@ -177,13 +247,34 @@ public final class ThreadCpuProfiler implements InternalProfiler {
             ProcessHandle.Info info = p.info();
             info.totalCpuDuration().ifPresent(cpu -> {
                 String command = info.command().orElse("(unknown)");
-                children.put(p.pid(), new Child(command.substring(command.lastIndexOf('/') + 1), cpu));
+                children.put(p.pid(), new Child(command.substring(command.lastIndexOf('/') + 1), cpu.toNanos()));
             });
         });
         return children;
     }
 
-    /** A child process's executable name and CPU time at one reading. */
-    private record Child(String command, Duration cpu) {
+    /** Work a benchmark does outside its measured part ({@link #unmeasured}). */
+    @FunctionalInterface
+    interface Work {
+        /** Does the work. */
+        void run() throws Exception;
+    }
+
+    /** A child process's executable name and CPU time (ns) at one reading. */
+    private record Child(String command, long cpu) {
+    }
+
+    /**
+     * CPU time (ns) of each live thread by id (with its name), of the whole JVM, and of each child process by pid, at
+     * one moment.
+     */
+    private record Reading(Map<Long, Long> threads, Map<Long, String> names, long process, Map<Long, Child> children) {
+        static final Reading NONE = new Reading(Map.of(), Map.of(), 0, Map.of());
+
+        /** A child's CPU in this reading; 0 for one started since. */
+        long cpuOf(long pid) {
+            Child c = children.get(pid);
+            return c == null ? 0 : c.cpu;
+        }
     }
 }
