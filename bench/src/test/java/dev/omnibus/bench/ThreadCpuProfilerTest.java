@@ -64,8 +64,7 @@ class ThreadCpuProfilerTest {
             await("child used 200 ms of CPU").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
                     .until(() -> child.toHandle().info().totalCpuDuration().orElse(Duration.ZERO).toNanos()
                             >= BURN_NANOS);
-            List<Result> results = profiler.afterIteration(null, null,
-                    new IterationResult(null, null, new IterationResultMetaData(OPS, OPS)));
+            List<Result> results = endIteration(profiler);
             Map<String, Double> rows = byLabel(results);
             double perOp = (double) BURN_NANOS / OPS;
             assertThat(rows.get("cpu.thread:cpu-burner-#")).as("burner ns/op").isBetween(perOp, perOp * 1.5);
@@ -103,8 +102,7 @@ class ThreadCpuProfilerTest {
         }, burnt, release);
         try {
             assertThat(burnt.await(60, TimeUnit.SECONDS)).as("burner used 400 ms of CPU").isTrue();
-            Map<String, Double> rows = byLabel(profiler.afterIteration(null, null,
-                    new IterationResult(null, null, new IterationResultMetaData(OPS, OPS))));
+            Map<String, Double> rows = byLabel(endIteration(profiler));
             double perOp = (double) BURN_NANOS / OPS;
             // counted in full it would read 2 × perOp; the window's two readings cost a few ms of its own CPU
             assertThat(rows.get("cpu.thread:cpu-setup-#")).as("burner ns/op").isBetween(perOp * 0.9, perOp * 1.5);
@@ -130,11 +128,16 @@ class ThreadCpuProfilerTest {
             receiver.join(10_000);
         });
         assertThat(receiver.isAlive()).isFalse();
-        Map<String, Double> rows = byLabel(profiler.afterIteration(null, null,
-                new IterationResult(null, null, new IterationResultMetaData(OPS, OPS))));
+        Map<String, Double> rows = byLabel(endIteration(profiler));
         double perOp = (double) BURN_NANOS / OPS;
         assertThat(rows.get("cpu.thread:cpu-receiver-#")).as("receiver ns/op, in " + rows)
                 .isBetween(perOp, perOp * 1.5);
+    }
+
+    /** Ends the profiler's iteration as JMH would after {@value #OPS} operations; its rows. */
+    private static List<Result> endIteration(ThreadCpuProfiler profiler) {
+        return profiler.afterIteration(null, null,
+                new IterationResult(null, null, new IterationResultMetaData(OPS, OPS)));
     }
 
     /** Starts a thread {@code name} that runs {@code work}, counts {@code done} down, then ends once released. */
